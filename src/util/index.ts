@@ -1,0 +1,3 @@
+export * from './assert.js';
+export * as limits from './limits.js';
+export * from './zxid.js';

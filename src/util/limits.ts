@@ -1,0 +1,44 @@
+// Every bound in Meerkat, named once, unit last, with the reason for it.
+
+/** jute.maxbuffer: the largest frame or znode payload accepted, as ZooKeeper's default (1 MiB - 1). */
+export const frameBytesMax = 0xfffff;
+
+/** A path longer than this is rejected (BadArguments); ZooKeeper has no explicit bound but frames do. */
+export const pathLengthMax = 4096;
+
+/** Requests read from one connection but not yet answered; past it the socket is paused. */
+export const connectionOutstandingRequestsMax = 1000;
+
+/** Requests outstanding over all connections (ZooKeeper's globalOutstandingLimit default). */
+export const globalOutstandingRequestsMax = 1000;
+
+/** Connections accepted from one client IP (ZooKeeper's maxClientCnxns default). */
+export const connectionsPerIpMax = 60;
+
+/** Bytes queued for one socket before we stop producing replies for it and wait for 'drain'. */
+export const socketQueuedBytesMax = 4 * 1024 * 1024;
+
+/** Default tick, the unit of session timeouts and quorum timeouts (ZooKeeper's tickTime default). */
+export const tickTimeMsDefault = 2000;
+
+/** Session timeouts are clamped to [2, 20] ticks unless configured otherwise, as ZooKeeper does. */
+export const sessionTimeoutTicksMin = 2;
+export const sessionTimeoutTicksMax = 20;
+
+/** A client must complete its connect handshake within this time or the connection is closed. */
+export const handshakeTimeoutMsMax = 10_000;
+
+/** Entries in one multi transaction; ZooKeeper bounds it only by the frame size, we say so explicitly. */
+export const multiOpsMax = 10_000;
+
+/** Watches re-registered by one setWatches request (bounded by the frame size too). */
+export const setWatchesPathsMax = 100_000;
+
+/** Authentication entries (addAuth) one session may hold. */
+export const sessionAuthEntriesMax = 64;
+
+/** How often the container and TTL reaper scans, as ZooKeeper's znode.container.checkIntervalMs. */
+export const containerCheckIntervalMsDefault = 60_000;
+
+/** Four-letter word commands are this long and the connection is closed after answering. */
+export const fourLetterWordBytes = 4;
