@@ -3,3 +3,7 @@ export * from './constants.js';
 export * from './jute.js';
 export * from './data.js';
 export * from './txn.js';
+export * from './client.js';
+export * from './client-requests.js';
+export * from './client-responses.js';
+export * from './frame-decoder.js';

@@ -113,6 +113,7 @@ export class JuteWriter {
     return this.offset;
   }
 
+  /** Makes room for `count` bytes and returns where they go. Callers must read `this.bytes` after it. */
   private reserve(count: number): number {
     const at = this.offset;
     if (at + count > this.bytes.length) {
@@ -125,7 +126,8 @@ export class JuteWriter {
   }
 
   int(value: number): this {
-    this.bytes.writeInt32BE(value, this.reserve(4));
+    const at = this.reserve(4);
+    this.bytes.writeInt32BE(value, at);
     return this;
   }
 
@@ -143,12 +145,14 @@ export class JuteWriter {
   }
 
   bigLong(value: bigint): this {
-    this.bytes.writeBigInt64BE(value, this.reserve(8));
+    const at = this.reserve(8);
+    this.bytes.writeBigInt64BE(value, at);
     return this;
   }
 
   bool(value: boolean): this {
-    this.bytes[this.reserve(1)] = value ? 1 : 0;
+    const at = this.reserve(1);
+    this.bytes[at] = value ? 1 : 0;
     return this;
   }
 
@@ -183,7 +187,8 @@ export class JuteWriter {
   }
 
   raw(bytes: Uint8Array): this {
-    this.bytes.set(bytes, this.reserve(bytes.length));
+    const at = this.reserve(bytes.length);
+    this.bytes.set(bytes, at);
     return this;
   }
 
