@@ -1,0 +1,2 @@
+// Public entry of admin/: four-letter words (and later the HTTP admin and metrics).
+export * from './four-letter-words.js';

@@ -1,0 +1,3 @@
+// The `meerkat` package's public entry: start a server in-process (like Curator's TestingServer).
+export { startServer, type RunningServer, type StartServerOptions } from './runtime/index.js';
+export { type ServerConfig, defaultConfig } from './server/index.js';

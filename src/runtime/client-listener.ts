@@ -1,0 +1,193 @@
+// The client port: accepts TCP connections, answers four-letter words, decodes frames, performs the
+// handshake, and feeds requests to the server core. Every way a client can misbehave ends here with
+// an error code or a closed connection and a log line, never a crash: oversized or garbage frames,
+// requests before the handshake, too many connections from one IP, too many outstanding requests
+// (we stop reading the socket and resume once answers drain).
+
+import net from 'node:net';
+import type { Logger } from 'pino';
+import {
+  FrameDecoder, JuteDecodeError, JuteReader, UnknownOpCodeError, readConnectRequest, readRequest,
+  readRequestHeader,
+} from '../proto/index.js';
+import type { ClientConnection, ServerCore } from '../server/index.js';
+import { limits } from '../util/index.js';
+import { fourLetterWordReply, isFourLetterWord } from '../admin/index.js';
+import { SocketTransport } from './socket-transport.js';
+
+export interface ClientListenerOptions {
+  core: ServerCore;
+  logger: Logger;
+  /** Called after frames were handled, so the driver can log and apply new txns. */
+  onRequests: () => void;
+}
+
+interface SocketState {
+  socket: net.Socket;
+  ip: string;
+  decoder: FrameDecoder;
+  connection: ClientConnection | null;
+  transport: SocketTransport;
+  paused: boolean;
+  firstChunk: boolean;
+  handshakeTimer: NodeJS.Timeout | null;
+}
+
+export class ClientListener {
+  private readonly server: net.Server;
+  private readonly sockets = new Set<SocketState>();
+  private readonly connectionsPerIp = new Map<string, number>();
+  private readonly core: ServerCore;
+  private readonly logger: Logger;
+
+  constructor(private readonly options: ClientListenerOptions) {
+    this.core = options.core;
+    this.logger = options.logger;
+    this.server = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
+    this.server.on('error', (error) => this.logger.error({ err: error }, 'client listener error'));
+  }
+
+  listen(host: string, port: number): Promise<{ host: string; port: number }> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        const address = this.server.address() as net.AddressInfo;
+        resolve({ host: address.address, port: address.port });
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const state of this.sockets) state.socket.destroy();
+    await closed;
+  }
+
+  private accept(socket: net.Socket): void {
+    const ip = socket.remoteAddress ?? 'unknown';
+    const config = this.core.config;
+    const count = (this.connectionsPerIp.get(ip) ?? 0) + 1;
+    if (config.maxClientConnections > 0 && count > config.maxClientConnections) {
+      this.logger.warn({ ip, limit: config.maxClientConnections }, 'too many connections from one IP; closing');
+      socket.destroy();
+      return;
+    }
+    this.connectionsPerIp.set(ip, count);
+    const state: SocketState = {
+      socket, ip, decoder: new FrameDecoder(config.maxFrameBytes), connection: null,
+      transport: new SocketTransport(socket, (reason) => this.logger.info({ ip, reason }, 'closing client connection')),
+      paused: false, firstChunk: true, handshakeTimer: null,
+    };
+    state.handshakeTimer = setTimeout(() => this.drop(state, 'no handshake in time'), limits.handshakeTimeoutMsMax);
+    state.handshakeTimer.unref();
+    this.sockets.add(state);
+    socket.on('data', (chunk: Buffer) => this.receive(state, chunk));
+    socket.on('error', (error) => this.logger.debug({ ip, err: error.message }, 'client socket error'));
+    socket.on('close', () => this.closed(state));
+  }
+
+  private closed(state: SocketState): void {
+    if (!this.sockets.delete(state)) return;
+    if (state.handshakeTimer !== null) clearTimeout(state.handshakeTimer);
+    const left = (this.connectionsPerIp.get(state.ip) ?? 1) - 1;
+    if (left <= 0) this.connectionsPerIp.delete(state.ip);
+    else this.connectionsPerIp.set(state.ip, left);
+    if (state.connection !== null) this.core.connectionClosed(state.connection);
+  }
+
+  private drop(state: SocketState, reason: string): void {
+    this.logger.warn({ ip: state.ip, reason }, 'dropping client connection');
+    state.socket.destroy();
+  }
+
+  private receive(state: SocketState, chunk: Buffer): void {
+    if (state.firstChunk) {
+      state.firstChunk = false;
+      if (chunk.length >= limits.fourLetterWordBytes && isFourLetterWord(chunk.subarray(0, 4).toString('latin1'))) {
+        this.answerFourLetterWord(state, chunk.subarray(0, 4).toString('latin1'));
+        return;
+      }
+    }
+    try {
+      state.decoder.push(chunk, (frame) => this.frame(state, frame));
+    } catch (error) {
+      this.drop(state, (error as Error).message);
+      return;
+    }
+    this.options.onRequests();
+    this.applyBackpressure(state);
+  }
+
+  private answerFourLetterWord(state: SocketState, word: string): void {
+    const reply = fourLetterWordReply(word, this.core);
+    state.socket.end(reply);
+  }
+
+  private frame(state: SocketState, frame: Buffer): void {
+    if (state.socket.destroyed) return;
+    const reader = new JuteReader(frame);
+    if (state.connection === null) {
+      this.handshake(state, reader);
+      return;
+    }
+    const connection = state.connection;
+    if (connection.closed) return;
+    let xid = 0;
+    let type = 0;
+    try {
+      ({ xid, type } = readRequestHeader(reader));
+      const request = readRequest(reader, type);
+      this.core.request(connection, xid, request);
+    } catch (error) {
+      if (error instanceof UnknownOpCodeError) {
+        this.logger.warn({ ip: state.ip, type }, 'unknown request type; answering UNIMPLEMENTED');
+        this.core.unknownRequest(connection, xid, type);
+      } else if (error instanceof JuteDecodeError) {
+        this.drop(state, `malformed request (type ${type}): ${error.message}`);
+      } else {
+        throw error;
+      }
+    }
+  }
+
+  private handshake(state: SocketState, reader: JuteReader): void {
+    try {
+      const request = readConnectRequest(reader);
+      if (state.handshakeTimer !== null) clearTimeout(state.handshakeTimer);
+      state.handshakeTimer = null;
+      const address = state.socket.remoteAddress ?? 'unknown';
+      state.connection = this.core.openConnection(state.transport, address, state.socket.remotePort ?? 0);
+      this.core.connect(state.connection, request);
+    } catch (error) {
+      if (!(error instanceof JuteDecodeError)) throw error;
+      this.drop(state, `malformed connect request: ${error.message}`);
+    }
+  }
+
+  private applyBackpressure(state: SocketState): void {
+    const connection = state.connection;
+    if (connection === null || state.paused) return;
+    const tooMany = connection.queue.length >= limits.connectionOutstandingRequestsMax ||
+      this.core.outstandingRequests >= this.core.config.globalOutstandingLimit ||
+      state.transport.bufferedBytes >= limits.socketQueuedBytesMax;
+    if (tooMany) {
+      state.paused = true;
+      state.socket.pause();
+    }
+  }
+
+  /** Resumes sockets paused for backpressure once their load has drained; call after applying txns. */
+  resumeDrained(): void {
+    const globalOk = this.core.outstandingRequests < this.core.config.globalOutstandingLimit;
+    for (const state of this.sockets) {
+      if (!state.paused || state.connection === null) continue;
+      const ok = globalOk && state.connection.queue.length < limits.connectionOutstandingRequestsMax / 2 &&
+        state.transport.bufferedBytes < limits.socketQueuedBytesMax / 2;
+      if (ok) {
+        state.paused = false;
+        state.socket.resume();
+      }
+    }
+  }
+}

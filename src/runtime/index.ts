@@ -1,0 +1,3 @@
+// Public entry of runtime/: the only layer with sockets, files, timers and the wall clock.
+export * from './standalone-server.js';
+export * from './zoo-cfg.js';

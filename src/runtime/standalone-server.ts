@@ -1,0 +1,95 @@
+// The driver of one standalone server: wires the deterministic ServerCore to the real world — the
+// client listener, the wall clock, timers for session expiry and the container reaper, and the
+// group-commit loop that hands prepared txns to the log and reports them durable.
+//
+// Group commit: requests handled in one turn of the event loop are prepared synchronously; one
+// setImmediate later the whole batch goes to the log with a single fsync; txns arriving meanwhile
+// wait for the next batch, which starts as soon as the previous sync completes.
+
+import { mkdirSync } from 'node:fs';
+import { pino, type Logger } from 'pino';
+import { type ServerConfig, ServerCore, defaultConfig } from '../server/index.js';
+import { ClientListener } from './client-listener.js';
+
+export interface StartServerOptions {
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  dataDir?: string;
+  /** Overrides over the defaults (or over a zoo.cfg the caller read). */
+  config?: Partial<ServerConfig>;
+  /** pino level; 'silent' for tests. Default 'info'. */
+  logLevel?: string;
+  logger?: Logger;
+}
+
+export interface RunningServer {
+  readonly host: string;
+  readonly port: number;
+  /** `host:port`, ready for a client connection string. */
+  readonly connectString: string;
+  readonly core: ServerCore;
+  close(): Promise<void>;
+}
+
+const wallClock = { now: (): number => Date.now() };
+
+export async function startServer(options: StartServerOptions = {}): Promise<RunningServer> {
+  const config: ServerConfig = { ...defaultConfig(), ...options.config };
+  if (options.host !== undefined) config.host = options.host;
+  if (options.port !== undefined) config.port = options.port;
+  if (options.dataDir !== undefined) {
+    config.dataDir = options.dataDir;
+    if (options.config?.dataLogDir === undefined) config.dataLogDir = options.dataDir;
+  }
+  const logger = options.logger ?? pino({ level: options.logLevel ?? 'info', base: undefined });
+  mkdirSync(config.dataDir, { recursive: true });
+
+  const core = new ServerCore(config, wallClock);
+  let flushScheduled = false;
+  let closed = false;
+
+  const flush = (): void => {
+    flushScheduled = false;
+    if (closed) return;
+    const batch = core.takeUnpersisted();
+    if (batch.length === 0) return;
+    // In-memory mode until the durable log is wired in: a txn is "persisted" as soon as it is prepared.
+    core.persisted(batch[batch.length - 1]!.header.zxid);
+    listener.resumeDrained();
+  };
+  const scheduleFlush = (): void => {
+    if (flushScheduled) return;
+    flushScheduled = true;
+    setImmediate(flush);
+  };
+
+  const listener = new ClientListener({ core, logger, onRequests: scheduleFlush });
+  const address = await listener.listen(config.host, config.port);
+
+  const tickTimer = setInterval(() => {
+    core.tick();
+    scheduleFlush();
+  }, Math.max(10, Math.floor(config.tickTimeMs / 2)));
+  const reaperTimer = setInterval(() => {
+    core.reapContainers();
+    scheduleFlush();
+  }, config.containerCheckIntervalMs);
+
+  logger.info({ host: address.host, port: address.port, dataDir: config.dataDir }, 'meerkat serving');
+
+  return {
+    host: address.host,
+    port: address.port,
+    connectString: `${address.host}:${address.port}`,
+    core,
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      clearInterval(tickTimer);
+      clearInterval(reaperTimer);
+      await listener.close();
+      logger.info('meerkat stopped');
+    },
+  };
+}

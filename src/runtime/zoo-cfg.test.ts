@@ -1,0 +1,33 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConfigError, configFromEntries, parseZooCfgText } from './zoo-cfg.js';
+
+describe('zoo.cfg', () => {
+  it('reads ZooKeeper keys and derives session bounds from tickTime', () => {
+    const config = configFromEntries(parseZooCfgText([
+      '# comment', '', 'tickTime=500', 'dataDir=/tmp/zk', 'clientPort=2999', '4lw.commands.whitelist=ruok, srvr',
+      'server.1=127.0.0.1:2888:3888', 'autopurge.purgeInterval=1',
+    ].join('\n')));
+    assert.equal(config.tickTimeMs, 500);
+    assert.equal(config.minSessionTimeoutMs, 1000);
+    assert.equal(config.maxSessionTimeoutMs, 10000);
+    assert.equal(config.dataDir, '/tmp/zk');
+    assert.equal(config.dataLogDir, '/tmp/zk');
+    assert.equal(config.port, 2999);
+    assert.deepEqual([...config.fourLetterWords], ['ruok', 'srvr']);
+    assert.equal(config.extra['server.1'], '127.0.0.1:2888:3888');
+    assert.equal(config.autopurgePurgeIntervalHours, 1);
+  });
+
+  it('rejects a line without "=" and a non-numeric number with a clear error', () => {
+    assert.throws(() => parseZooCfgText('tickTime'), ConfigError);
+    assert.throws(() => configFromEntries(new Map([['tickTime', 'fast']])), /tickTime: expected an integer/);
+  });
+
+  it('rejects inverted session timeout bounds', () => {
+    assert.throws(
+      () => configFromEntries(new Map([['minSessionTimeout', '9000'], ['maxSessionTimeout', '4000']])),
+      /minSessionTimeout/,
+    );
+  });
+});

@@ -1,0 +1,101 @@
+// zoo.cfg: ZooKeeper's `key=value` configuration format (# comments, blank lines ignored), turned into
+// a ServerConfig. Command-line flags are applied on top by the caller. Unknown keys are kept (shown by
+// `conf`) rather than rejected, because real zoo.cfg files carry keys for features we do not have.
+
+import { readFileSync } from 'node:fs';
+import { type ServerConfig, defaultConfig } from '../server/index.js';
+import { limits } from '../util/index.js';
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function parseZooCfgText(text: string): Map<string, string> {
+  const entries = new Map<string, string>();
+  for (const [index, rawLine] of text.split(/\r?\n/).entries()) {
+    const line = rawLine.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const equals = line.indexOf('=');
+    if (equals <= 0) throw new ConfigError(`zoo.cfg line ${index + 1}: expected key=value, got "${line}"`);
+    entries.set(line.slice(0, equals).trim(), line.slice(equals + 1).trim());
+  }
+  return entries;
+}
+
+function integer(key: string, value: string): number {
+  if (!/^-?\d+$/.test(value)) throw new ConfigError(`${key}: expected an integer, got "${value}"`);
+  return Number(value);
+}
+
+function boolean(key: string, value: string): boolean {
+  const lower = value.toLowerCase();
+  if (lower === 'true' || lower === 'yes') return true;
+  if (lower === 'false' || lower === 'no') return false;
+  throw new ConfigError(`${key}: expected true/false or yes/no, got "${value}"`);
+}
+
+type Apply = (config: ServerConfig, value: string, key: string) => void;
+
+const appliers: Record<string, Apply> = {
+  tickTime: (c, v, k) => { c.tickTimeMs = integer(k, v); },
+  dataDir: (c, v) => { c.dataDir = v; },
+  dataLogDir: (c, v) => { c.dataLogDir = v; },
+  clientPort: (c, v, k) => { c.port = integer(k, v); },
+  clientPortAddress: (c, v) => { c.host = v; },
+  minSessionTimeout: (c, v, k) => { c.minSessionTimeoutMs = integer(k, v); },
+  maxSessionTimeout: (c, v, k) => { c.maxSessionTimeoutMs = integer(k, v); },
+  maxClientCnxns: (c, v, k) => { c.maxClientConnections = integer(k, v); },
+  globalOutstandingLimit: (c, v, k) => { c.globalOutstandingLimit = integer(k, v); },
+  'jute.maxbuffer': (c, v, k) => { c.maxFrameBytes = integer(k, v); },
+  '4lw.commands.whitelist': (c, v) => {
+    c.fourLetterWords = new Set(v.split(',').map((word) => word.trim()).filter((word) => word !== ''));
+  },
+  'DigestAuthenticationProvider.superDigest': (c, v) => { c.superDigest = v; },
+  'znode.container.checkIntervalMs': (c, v, k) => { c.containerCheckIntervalMs = integer(k, v); },
+  extendedTypesEnabled: (c, v, k) => { c.ttlNodesEnabled = boolean(k, v); },
+  snapCount: (c, v, k) => { c.snapCount = integer(k, v); },
+  forceSync: (c, v, k) => { c.forceSync = boolean(k, v); },
+  preAllocSize: (c, v, k) => { c.preAllocBytes = integer(k, v) * 1024; },
+  'autopurge.snapRetainCount': (c, v, k) => { c.autopurgeSnapRetainCount = Math.max(3, integer(k, v)); },
+  'autopurge.purgeInterval': (c, v, k) => { c.autopurgePurgeIntervalHours = integer(k, v); },
+  myid: (c, v, k) => { c.serverId = integer(k, v); },
+};
+
+/**
+ * Builds a configuration from zoo.cfg entries over the defaults. Session timeout bounds follow
+ * tickTime unless given explicitly, as in ZooKeeper.
+ */
+export function configFromEntries(entries: ReadonlyMap<string, string>): ServerConfig {
+  const config = defaultConfig();
+  const extra: Record<string, string> = {};
+  for (const [key, value] of entries) {
+    const apply = appliers[key];
+    if (apply === undefined) extra[key] = value;
+    else apply(config, value, key);
+  }
+  if (!entries.has('minSessionTimeout')) config.minSessionTimeoutMs = config.tickTimeMs * limits.sessionTimeoutTicksMin;
+  if (!entries.has('maxSessionTimeout')) config.maxSessionTimeoutMs = config.tickTimeMs * limits.sessionTimeoutTicksMax;
+  if (!entries.has('dataLogDir')) config.dataLogDir = config.dataDir;
+  config.extra = extra;
+  validateConfig(config);
+  return config;
+}
+
+export function validateConfig(config: ServerConfig): void {
+  if (config.tickTimeMs <= 0) throw new ConfigError('tickTime must be positive');
+  if (config.minSessionTimeoutMs > config.maxSessionTimeoutMs) {
+    throw new ConfigError('minSessionTimeout must not exceed maxSessionTimeout');
+  }
+  if (config.port < 0 || config.port > 65535) throw new ConfigError(`clientPort out of range: ${config.port}`);
+  if (config.maxFrameBytes <= 0) throw new ConfigError('jute.maxbuffer must be positive');
+}
+
+export function readZooCfg(path: string): ServerConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`cannot read config file ${path}: ${(error as Error).message}`);
+  }
+  return configFromEntries(parseZooCfgText(text));
+}

@@ -1,0 +1,75 @@
+// Server-side state of one client connection: its session, its authentication ids, and its FIFO queue
+// of requests in flight. The transport (a socket in runtime/, a simulated link in sim/) sits behind the
+// small Transport interface, so this layer stays free of I/O.
+
+import { type Id, JuteWriter, type ReplyHeader, type Response, writeReplyHeader, writeResponse } from '../proto/index.js';
+import type { Session } from './session-tracker.js';
+
+export interface Transport {
+  /** Queues one complete frame (length prefix included) for the peer. */
+  send(frame: Buffer): void;
+  /** Closes the connection after queued frames are flushed; `reason` goes to the log. */
+  close(reason: string): void;
+}
+
+/** A request waiting in its connection's FIFO queue. */
+export interface QueuedRequest {
+  xid: number;
+  type: number;
+  /** Run when the request reaches the head of the queue and is ready; returns the reply. */
+  complete: () => { header: ReplyHeader; response?: Response };
+  /** False while its txn is not yet applied. */
+  ready: boolean;
+  /** Close the connection after replying (closeSession). */
+  closeAfter?: boolean;
+}
+
+let nextConnectionId = 1;
+
+export class ClientConnection {
+  readonly id = nextConnectionId++;
+  session: Session | null = null;
+  authIds: Id[];
+  closed = false;
+  readonly queue: QueuedRequest[] = [];
+  /** Requests received on this connection, answered and not (for `cons`). */
+  packetsReceived = 0;
+  packetsSent = 0;
+  lastZxid = 0;
+  readonly establishedAtMs: number;
+
+  constructor(
+    readonly transport: Transport,
+    readonly remoteAddress: string,
+    readonly remotePort: number,
+    nowMs: number,
+  ) {
+    this.authIds = [{ scheme: 'ip', id: remoteAddress }];
+    this.establishedAtMs = nowMs;
+  }
+
+  get sessionId(): bigint {
+    return this.session?.id ?? 0n;
+  }
+}
+
+const scratch = new JuteWriter(64 * 1024);
+
+/** Encodes a length-prefixed frame: header, then body if any. The result is a fresh buffer. */
+export function encodeReply(header: ReplyHeader, response?: Response): Buffer {
+  scratch.reset();
+  scratch.int(0);
+  writeReplyHeader(scratch, header);
+  if (response !== undefined && header.err === 0) writeResponse(scratch, response);
+  scratch.patchInt(0, scratch.position - 4);
+  return scratch.toBuffer();
+}
+
+/** Encodes a length-prefixed frame from a writer callback. */
+export function encodeFrame(write: (writer: JuteWriter) => void): Buffer {
+  scratch.reset();
+  scratch.int(0);
+  write(scratch);
+  scratch.patchInt(0, scratch.position - 4);
+  return scratch.toBuffer();
+}

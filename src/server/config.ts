@@ -1,0 +1,80 @@
+// The server's configuration: every setting with its ZooKeeper name, default and meaning. Parsing
+// zoo.cfg text lives in runtime/; this module is the pure shape plus defaults and validation.
+
+import { limits } from '../util/index.js';
+
+export interface ServerConfig {
+  /** The base time unit in milliseconds (tickTime). */
+  tickTimeMs: number;
+  host: string;
+  port: number;
+  dataDir: string;
+  /** Where the txn log goes; defaults to dataDir (dataLogDir). */
+  dataLogDir: string;
+  minSessionTimeoutMs: number;
+  maxSessionTimeoutMs: number;
+  /** Connections from one IP (maxClientCnxns); 0 means unlimited, as in ZooKeeper. */
+  maxClientConnections: number;
+  /** Requests outstanding over all connections before reading pauses (globalOutstandingLimit). */
+  globalOutstandingLimit: number;
+  /** jute.maxbuffer: largest frame and znode data. */
+  maxFrameBytes: number;
+  /** Enabled four-letter words (4lw.commands.whitelist); '*' enables all. */
+  fourLetterWords: ReadonlySet<string>;
+  /** `super:base64(sha1(super:password))`, enabling the super user (superDigest). */
+  superDigest: string | null;
+  /** Container / TTL reaper period (znode.container.checkIntervalMs). */
+  containerCheckIntervalMs: number;
+  /** TTL nodes enabled (extendedTypesEnabled; ZooKeeper's default is off, ours on). */
+  ttlNodesEnabled: boolean;
+  /** Server id, placed in the top byte of session ids (myid). */
+  serverId: number;
+  /** Txns between snapshots (snapCount). */
+  snapCount: number;
+  /** fsync the txn log before answering writes (forceSync). */
+  forceSync: boolean;
+  /** Preallocation block for txn log files in bytes (preAllocSize is in KiB in zoo.cfg). */
+  preAllocBytes: number;
+  autopurgeSnapRetainCount: number;
+  /** Hours between purges; 0 disables (autopurge.purgeInterval). */
+  autopurgePurgeIntervalHours: number;
+  /** Unrecognised zoo.cfg keys, kept so `conf` can show them. */
+  extra: Readonly<Record<string, string>>;
+}
+
+/** Read-only four-letter words, enabled by default so health probes work out of the box. */
+export const defaultFourLetterWords: readonly string[] = [
+  'ruok', 'srvr', 'stat', 'mntr', 'conf', 'cons', 'envi', 'wchs', 'dirs', 'isro',
+];
+
+export function defaultConfig(): ServerConfig {
+  const tickTimeMs = limits.tickTimeMsDefault;
+  return {
+    tickTimeMs,
+    host: '127.0.0.1',
+    port: 2181,
+    dataDir: './data',
+    dataLogDir: './data',
+    minSessionTimeoutMs: tickTimeMs * limits.sessionTimeoutTicksMin,
+    maxSessionTimeoutMs: tickTimeMs * limits.sessionTimeoutTicksMax,
+    maxClientConnections: limits.connectionsPerIpMax,
+    globalOutstandingLimit: limits.globalOutstandingRequestsMax,
+    maxFrameBytes: limits.frameBytesMax,
+    fourLetterWords: new Set(defaultFourLetterWords),
+    superDigest: null,
+    containerCheckIntervalMs: limits.containerCheckIntervalMsDefault,
+    ttlNodesEnabled: true,
+    serverId: 0,
+    snapCount: 100_000,
+    forceSync: true,
+    preAllocBytes: 64 * 1024 * 1024,
+    autopurgeSnapRetainCount: 3,
+    autopurgePurgeIntervalHours: 0,
+    extra: {},
+  };
+}
+
+/** Clamps a requested session timeout into the configured bounds, as ZooKeeper negotiates it. */
+export function negotiateSessionTimeout(config: ServerConfig, requestedMs: number): number {
+  return Math.min(Math.max(requestedMs, config.minSessionTimeoutMs), config.maxSessionTimeoutMs);
+}

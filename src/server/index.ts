@@ -1,0 +1,8 @@
+// Public entry of server/: the request pipeline (prep → persist → final) as a deterministic core.
+export * from './config.js';
+export * from './client-connection.js';
+export * from './server-core.js';
+export * from './server-stats.js';
+export * from './session-tracker.js';
+export * from './session-password.js';
+export { PendingChanges, type NodeRecord } from './pending-changes.js';

@@ -1,0 +1,256 @@
+// The prep stage (ZooKeeper's PrepRequestProcessor): turns a write request into an idempotent txn,
+// validated against the tree plus the overlay of pending changes, or into an error code. The checks
+// run in ZooKeeper's order, so the same bad request yields the same error code. Unlike ZooKeeper, a
+// failed write consumes no zxid and is not logged: it is answered in its session's order without
+// touching the disk.
+
+import {
+  type Acl, CreateMode, ErrorCode, type Id, type MultiResult, type MultiWriteOp, OpCode, Perms, type Txn,
+  isEphemeralMode, isSequentialMode, isTtlMode,
+} from '../proto/index.js';
+import {
+  checkPermission, containerEphemeralOwner, fixupAcl, isSpecialPath, parentOf, ttlEphemeralOwner, ttlMax,
+  validatePath,
+} from '../tree/index.js';
+import type { NodeRecord, PendingChanges } from './pending-changes.js';
+
+export interface PrepContext {
+  sessionId: bigint;
+  authIds: readonly Id[];
+  superDigest: string | null;
+  ttlNodesEnabled: boolean;
+  /** The zxid the txn will carry if prep succeeds. */
+  zxid: number;
+}
+
+export type PrepOutcome =
+  | { ok: true; txn: Txn }
+  | { ok: false; err: number }
+  | { ok: false; err: typeof ErrorCode.ok; multiResults: MultiResult[] };
+
+class PrepError extends Error {
+  constructor(readonly code: number) {
+    super(`prep failed with ${code}`);
+  }
+}
+
+function fail(code: number): never {
+  throw new PrepError(code);
+}
+
+function requireNode(changes: PendingChanges, path: string): NodeRecord {
+  return changes.lookup(path) ?? fail(ErrorCode.noNode);
+}
+
+function requirePermission(context: PrepContext, acl: Acl[], perm: number): void {
+  if (!checkPermission({ acl, perm, authIds: context.authIds, superDigest: context.superDigest })) {
+    fail(ErrorCode.noAuth);
+  }
+}
+
+function requireValidPath(path: string, sequential = false): void {
+  if (validatePath(path, sequential) !== null) fail(ErrorCode.badArguments);
+}
+
+/** ZooKeeper's checkAndIncVersion: -1 matches any version; the new version wraps like a Java int. */
+function nextVersion(current: number, expected: number): number {
+  if (expected !== -1 && expected !== current) fail(ErrorCode.badVersion);
+  return (current + 1) | 0;
+}
+
+/** The parent of a path about to be created or deleted; rejects paths with no parent. */
+function parentForChange(path: string): string {
+  if (path.lastIndexOf('/') < 0 || path.includes('\0')) fail(ErrorCode.badArguments);
+  return parentOf(path);
+}
+
+function sequenceSuffix(cversion: number): string {
+  // Java's %010d: zero-padded to ten characters, the sign counting as one.
+  return cversion < 0 ? `-${String(-cversion).padStart(9, '0')}` : String(cversion).padStart(10, '0');
+}
+
+type CreateOp = Extract<MultiWriteOp, { type: 1 | 15 | 19 | 21 }>;
+
+function createModeOf(op: CreateOp, context: PrepContext): number {
+  const mode = op.flags;
+  if (mode < CreateMode.persistent || mode > CreateMode.persistentSequentialWithTtl) fail(ErrorCode.badArguments);
+  const ttlOp = op.type === OpCode.createTTL;
+  if (isTtlMode(mode) || ttlOp) {
+    if (!context.ttlNodesEnabled) fail(ErrorCode.unimplemented);
+    if (!ttlOp || !isTtlMode(mode) || op.ttl <= 0 || op.ttl > ttlMax) fail(ErrorCode.badArguments);
+  }
+  if ((mode === CreateMode.container) !== (op.type === OpCode.createContainer)) fail(ErrorCode.badArguments);
+  return mode;
+}
+
+function prepareCreate(op: CreateOp, changes: PendingChanges, context: PrepContext): Txn {
+  const mode = createModeOf(op, context);
+  const parentPath = parentForChange(op.path);
+  const fixed = fixupAcl(op.acl, context.authIds);
+  if ('error' in fixed) fail(ErrorCode.invalidAcl);
+  const parent = requireNode(changes, parentPath);
+  requirePermission(context, parent.acl, Perms.create);
+  const path = isSequentialMode(mode) ? op.path + sequenceSuffix(parent.cversion) : op.path;
+  requireValidPath(path);
+  if (changes.lookup(path) !== null) fail(ErrorCode.nodeExists);
+  if (isRegularEphemeralOwner(parent.ephemeralOwner)) fail(ErrorCode.noChildrenForEphemerals);
+  const parentCVersion = (parent.cversion + 1) | 0;
+
+  let ephemeralOwner = 0n;
+  let txn: Txn;
+  if (op.type === OpCode.createContainer) {
+    ephemeralOwner = containerEphemeralOwner;
+    txn = { type: op.type, path, data: op.data, acl: fixed.acl, parentCVersion };
+  } else if (op.type === OpCode.createTTL) {
+    ephemeralOwner = ttlEphemeralOwner(op.ttl);
+    txn = { type: op.type, path, data: op.data, acl: fixed.acl, parentCVersion, ttl: op.ttl };
+  } else {
+    const ephemeral = isEphemeralMode(mode);
+    if (ephemeral) ephemeralOwner = context.sessionId;
+    txn = { type: op.type, path, data: op.data, acl: fixed.acl, ephemeral, parentCVersion };
+  }
+  changes.record(parentPath, context.zxid, { ...parent, cversion: parentCVersion, childCount: parent.childCount + 1 });
+  changes.record(path, context.zxid, {
+    version: 0, cversion: 0, aversion: 0, childCount: 0, ephemeralOwner, acl: fixed.acl,
+  });
+  return txn;
+}
+
+/** True for an ephemeral owned by a session (not a container or TTL marker, not 0). */
+export function isRegularEphemeralOwner(owner: bigint): boolean {
+  return owner !== 0n && owner !== containerEphemeralOwner && (owner >> 56n) !== -1n;
+}
+
+function prepareDelete(path: string, version: number, changes: PendingChanges, context: PrepContext): Txn {
+  const parentPath = parentForChange(path);
+  if (isSpecialPath(path)) fail(ErrorCode.badArguments);
+  const parent = requireNode(changes, parentPath);
+  const node = requireNode(changes, path);
+  requirePermission(context, parent.acl, Perms.delete);
+  nextVersion(node.version, version);
+  if (node.childCount > 0) fail(ErrorCode.notEmpty);
+  changes.record(parentPath, context.zxid, { ...parent, childCount: parent.childCount - 1 });
+  changes.record(path, context.zxid, null);
+  return { type: OpCode.delete, path };
+}
+
+/** Deletes a container or TTL node found empty by the reaper; anything else is left alone. */
+export function prepareDeleteContainer(path: string, changes: PendingChanges, zxid: number): Txn | null {
+  const node = changes.lookup(path);
+  if (node === null || node.childCount > 0 || isRegularEphemeralOwner(node.ephemeralOwner)) return null;
+  if (node.ephemeralOwner === 0n) return null;
+  const parentPath = parentOf(path);
+  const parent = changes.lookup(parentPath);
+  if (parent === null) return null;
+  changes.record(parentPath, zxid, { ...parent, childCount: parent.childCount - 1 });
+  changes.record(path, zxid, null);
+  return { type: OpCode.deleteContainer, path };
+}
+
+function prepareOp(op: MultiWriteOp, changes: PendingChanges, context: PrepContext): Txn {
+  switch (op.type) {
+    case OpCode.create:
+    case OpCode.create2:
+    case OpCode.createContainer:
+    case OpCode.createTTL:
+      return prepareCreate(op, changes, context);
+    case OpCode.delete:
+      return prepareDelete(op.path, op.version, changes, context);
+    case OpCode.deleteContainer:
+      return fail(ErrorCode.unimplemented);
+    case OpCode.setData: {
+      requireValidPath(op.path);
+      const node = requireNode(changes, op.path);
+      requirePermission(context, node.acl, Perms.write);
+      const version = nextVersion(node.version, op.version);
+      changes.record(op.path, context.zxid, { ...node, version });
+      return { type: OpCode.setData, path: op.path, data: op.data, version };
+    }
+    case OpCode.check: {
+      requireValidPath(op.path);
+      const node = requireNode(changes, op.path);
+      requirePermission(context, node.acl, Perms.read);
+      nextVersion(node.version, op.version);
+      return { type: OpCode.check, path: op.path, version: op.version };
+    }
+  }
+}
+
+function prepareSetAcl(path: string, acl: Acl[], version: number, changes: PendingChanges, context: PrepContext): Txn {
+  requireValidPath(path);
+  const node = requireNode(changes, path);
+  requirePermission(context, node.acl, Perms.admin);
+  const fixed = fixupAcl(acl, context.authIds);
+  if ('error' in fixed) fail(ErrorCode.invalidAcl);
+  const aversion = nextVersion(node.aversion, version);
+  changes.record(path, context.zxid, { ...node, aversion, acl: fixed.acl });
+  return { type: OpCode.setACL, path, acl: fixed.acl, version: aversion };
+}
+
+function prepareMulti(ops: MultiWriteOp[], changes: PendingChanges, context: PrepContext): PrepOutcome {
+  changes.beginMulti();
+  const txns: Txn[] = [];
+  let failedAt = -1;
+  let failure: number = ErrorCode.ok;
+  for (const [index, op] of ops.entries()) {
+    try {
+      txns.push(prepareOp(op, changes, context));
+    } catch (error) {
+      if (!(error instanceof PrepError)) throw error;
+      failedAt = index;
+      failure = error.code;
+      break;
+    }
+  }
+  if (failedAt < 0) {
+    changes.commitMulti();
+    return { ok: true, txn: { type: OpCode.multi, txns } };
+  }
+  changes.rollbackMulti();
+  const multiResults: MultiResult[] = ops.map((_op, index) => ({
+    type: OpCode.error,
+    err: index < failedAt ? ErrorCode.ok : index === failedAt ? failure : ErrorCode.runtimeInconsistency,
+  }));
+  return { ok: false, err: ErrorCode.ok, multiResults };
+}
+
+export type WriteRequest =
+  | MultiWriteOp
+  | { type: typeof OpCode.setACL; path: string; acl: Acl[]; version: number }
+  | { type: typeof OpCode.multi; ops: MultiWriteOp[] };
+
+/** Prepares one client write. Only PrepError is caught: anything else is a bug and propagates. */
+export function prepareWrite(request: WriteRequest, changes: PendingChanges, context: PrepContext): PrepOutcome {
+  try {
+    switch (request.type) {
+      case OpCode.multi:
+        return prepareMulti(request.ops, changes, context);
+      case OpCode.setACL:
+        return { ok: true, txn: prepareSetAcl(request.path, request.acl, request.version, changes, context) };
+      default:
+        return { ok: true, txn: prepareOp(request, changes, context) };
+    }
+  } catch (error) {
+    if (error instanceof PrepError) return { ok: false, err: error.code };
+    throw error;
+  }
+}
+
+/**
+ * The closeSession txn: lists the session's ephemerals as they will be once pending txns apply, and
+ * records their deletion in the overlay so later prepared requests see them gone.
+ */
+export function prepareCloseSession(
+  ephemerals: Iterable<string>,
+  changes: PendingChanges,
+  zxid: number,
+): Txn {
+  const paths = [...ephemerals].filter((path) => changes.lookup(path) !== null).sort();
+  for (const path of paths) {
+    const parentPath = parentOf(path);
+    const parent = changes.lookup(parentPath);
+    if (parent !== null) changes.record(parentPath, zxid, { ...parent, childCount: parent.childCount - 1 });
+    changes.record(path, zxid, null);
+  }
+  return { type: OpCode.closeSession, paths2Delete: paths };
+}

@@ -1,0 +1,420 @@
+// The request pipeline of one standalone server, as a deterministic object: requests come in from
+// connections, writes are prepared into txns (prep), handed out for logging (takeUnpersisted), and
+// applied in zxid order once the driver reports them durable (persisted) — the final stage, which
+// replies and fires watches. Reads are answered from the local tree, but never ahead of a write the
+// same connection sent earlier (per-connection FIFO). Time comes from the injected clock.
+//
+// Durability order: a txn is applied (and so answered) only after `persisted(zxid)` says it is on
+// disk; the driver must not call `persisted` before the log fsync completes.
+
+import {
+  type ConnectRequest, ErrorCode, KeeperState, type MultiResult, OpCode, type ReplyHeader, type Request,
+  type Response, SpecialXid, type Txn, type TxnHeader, writeConnectResponse, writeWatcherEvent,
+} from '../proto/index.js';
+import { assert, limits } from '../util/index.js';
+import { DataTree, type ApplyResult, digestFor } from '../tree/index.js';
+import { ClientConnection, type QueuedRequest, type Transport, encodeFrame, encodeReply } from './client-connection.js';
+import { type ServerConfig, negotiateSessionTimeout } from './config.js';
+import { type NodeRecord, PendingChanges } from './pending-changes.js';
+import { type WriteRequest, prepareCloseSession, prepareDeleteContainer, prepareWrite } from './prep.js';
+import { performRead, readOpCodes } from './reads.js';
+import { passwordMatches, sessionPassword, sessionPasswordBytes } from './session-password.js';
+import { SessionTracker } from './session-tracker.js';
+import { ServerStats } from './server-stats.js';
+
+export interface Clock {
+  now(): number;
+}
+
+/** A txn prepared and waiting to be logged and applied. */
+interface Proposal {
+  header: TxnHeader;
+  txn: Txn;
+  /** Called once the txn is applied, with its result. */
+  onApplied: ((result: ApplyResult) => void) | null;
+}
+
+export interface UnpersistedTxn {
+  header: TxnHeader;
+  txn: Txn;
+}
+
+const writeOpCodes: ReadonlySet<number> = new Set([
+  OpCode.create, OpCode.create2, OpCode.createContainer, OpCode.createTTL, OpCode.delete, OpCode.setData,
+  OpCode.setACL, OpCode.multi,
+]);
+
+export class ServerCore {
+  readonly tree = new DataTree<ClientConnection>();
+  readonly sessions: SessionTracker;
+  readonly stats = new ServerStats();
+  readonly connections = new Set<ClientConnection>();
+  private readonly pending: PendingChanges;
+  private readonly proposals: Proposal[] = [];
+  /** Index in `proposals` of the first txn not yet handed out for persistence. */
+  private unpersistedFrom = 0;
+  private lastPreparedZxid: number;
+  private readonly connectionBySession = new Map<bigint, ClientConnection>();
+
+  constructor(
+    readonly config: ServerConfig,
+    private readonly clock: Clock,
+  ) {
+    this.sessions = new SessionTracker({ tickTimeMs: config.tickTimeMs, serverId: config.serverId, nowMs: clock.now() });
+    this.pending = new PendingChanges((path) => this.committedRecord(path));
+    this.lastPreparedZxid = this.tree.lastProcessedZxid;
+  }
+
+  /** After recovery replaced the tree's contents: restart zxid allocation after it. */
+  resetZxid(): void {
+    assert(this.proposals.length === 0, 'reset only while idle');
+    this.lastPreparedZxid = this.tree.lastProcessedZxid;
+  }
+
+  get lastZxid(): number {
+    return this.tree.lastProcessedZxid;
+  }
+
+  get outstandingRequests(): number {
+    let count = 0;
+    for (const connection of this.connections) count += connection.queue.length;
+    return count;
+  }
+
+  private committedRecord(path: string): NodeRecord | null {
+    const node = this.tree.getNode(path);
+    if (node === undefined) return null;
+    const stat = node.stat;
+    return {
+      version: stat.version, cversion: stat.cversion, aversion: stat.aversion, childCount: node.children.size,
+      ephemeralOwner: stat.ephemeralOwner, acl: node.acl,
+    };
+  }
+
+  // ---- connections ---------------------------------------------------------------------------
+
+  openConnection(transport: Transport, remoteAddress: string, remotePort: number): ClientConnection {
+    const connection = new ClientConnection(transport, remoteAddress, remotePort, this.clock.now());
+    this.connections.add(connection);
+    return connection;
+  }
+
+  /** The transport closed (or we closed it): forget its watches; its session lives on until expiry. */
+  connectionClosed(connection: ClientConnection): void {
+    if (connection.closed) return;
+    connection.closed = true;
+    this.connections.delete(connection);
+    this.tree.watches.removeWatcher(connection);
+    const session = connection.session;
+    if (session !== null && this.connectionBySession.get(session.id) === connection) {
+      this.connectionBySession.delete(session.id);
+    }
+  }
+
+  private closeConnection(connection: ClientConnection, reason: string): void {
+    if (connection.closed) return;
+    connection.transport.close(reason);
+    this.connectionClosed(connection);
+  }
+
+  /** The connect handshake (the first frame on a connection). */
+  connect(connection: ClientConnection, request: ConnectRequest): void {
+    const readOnly = request.readOnly ?? false;
+    if (request.lastZxidSeen > this.lastZxid) {
+      this.closeConnection(
+        connection,
+        `client has seen zxid 0x${request.lastZxidSeen.toString(16)}, ours is 0x${this.lastZxid.toString(16)}`,
+      );
+      return;
+    }
+    const now = this.clock.now();
+    if (request.sessionId !== 0n) {
+      const session = this.sessions.get(request.sessionId);
+      if (session === undefined || session.closing || !passwordMatches(request.sessionId, request.passwd)) {
+        this.sendConnectResponse(connection, { timeOut: 0, sessionId: 0n, readOnly });
+        this.closeConnection(connection, `session 0x${request.sessionId.toString(16)} expired or bad password`);
+        return;
+      }
+      const previous = this.connectionBySession.get(session.id);
+      if (previous !== undefined && previous !== connection) this.closeConnection(previous, 'session moved to a new connection');
+      this.attach(connection, session, now);
+      this.sendConnectResponse(connection, { timeOut: session.timeoutMs, sessionId: session.id, readOnly });
+      return;
+    }
+    const timeoutMs = negotiateSessionTimeout(this.config, request.timeOut);
+    const sessionId = this.sessions.allocateId();
+    const session = this.sessions.add(sessionId, timeoutMs, now);
+    this.attach(connection, session, now);
+    this.propose({ sessionId, cxid: 0, type: OpCode.createSession }, { type: OpCode.createSession, timeOut: timeoutMs }, () => {
+      if (!connection.closed) this.sendConnectResponse(connection, { timeOut: timeoutMs, sessionId, readOnly });
+    });
+  }
+
+  private attach(connection: ClientConnection, session: ReturnType<SessionTracker['add']>, now: number): void {
+    connection.session = session;
+    this.connectionBySession.set(session.id, connection);
+    this.sessions.touch(session, now);
+  }
+
+  private sendConnectResponse(
+    connection: ClientConnection,
+    fields: { timeOut: number; sessionId: bigint; readOnly: boolean },
+  ): void {
+    const passwd = fields.sessionId === 0n ? new Uint8Array(sessionPasswordBytes) : sessionPassword(fields.sessionId);
+    connection.transport.send(
+      encodeFrame((writer) => writeConnectResponse(writer, { protocolVersion: 0, passwd, ...fields })),
+    );
+  }
+
+  // ---- requests ------------------------------------------------------------------------------
+
+  /** A request frame after the handshake, decoded. */
+  request(connection: ClientConnection, xid: number, request: Request): void {
+    const session = connection.session;
+    assert(session !== null, 'requests arrive only after the handshake');
+    connection.packetsReceived++;
+    this.stats.packetsReceived++;
+    this.sessions.touch(session, this.clock.now());
+
+    if (request.type === OpCode.auth) {
+      this.authenticate(connection, request.scheme, request.auth);
+      return;
+    }
+    if (request.type === OpCode.ping) {
+      this.enqueue(connection, { xid: SpecialXid.ping, type: request.type, ready: true, complete: () => this.replyHeader(SpecialXid.ping, 0) });
+      return;
+    }
+    if (request.type === OpCode.closeSession) {
+      this.closeSession(connection, xid);
+      return;
+    }
+    if (writeOpCodes.has(request.type)) {
+      this.write(connection, xid, request as WriteRequest);
+      return;
+    }
+    if (readOpCodes.has(request.type)) {
+      const replyXid = request.type === OpCode.setWatches || request.type === OpCode.setWatches2 ? SpecialXid.setWatches : xid;
+      this.enqueue(connection, {
+        xid: replyXid, type: request.type, ready: true,
+        complete: () => {
+          const outcome = performRead(request, {
+            tree: this.tree, connection, superDigest: this.config.superDigest, notify: this.notify,
+          });
+          return { header: this.replyHeader(replyXid, outcome.err), response: outcome.response };
+        },
+      });
+      return;
+    }
+    const err = request.type === OpCode.reconfig ? ErrorCode.reconfigDisabled : ErrorCode.unimplemented;
+    this.enqueue(connection, { xid, type: request.type, ready: true, complete: () => ({ header: this.replyHeader(xid, err) }) });
+  }
+
+  private replyHeader(xid: number, err: number): ReplyHeader {
+    return { xid, zxid: this.tree.lastProcessedZxid, err };
+  }
+
+  /** Answers a request whose type the decoder did not know, in order, with UNIMPLEMENTED. */
+  unknownRequest(connection: ClientConnection, xid: number, type: number): void {
+    connection.packetsReceived++;
+    this.enqueue(connection, { xid, type, ready: true, complete: () => ({ header: this.replyHeader(xid, ErrorCode.unimplemented) }) });
+  }
+
+  private write(connection: ClientConnection, xid: number, request: WriteRequest): void {
+    const session = connection.session!;
+    if (session.closing) {
+      this.enqueue(connection, { xid, type: request.type, ready: true, complete: () => ({ header: this.replyHeader(xid, ErrorCode.sessionExpired) }) });
+      return;
+    }
+    const zxid = this.lastPreparedZxid + 1;
+    const outcome = prepareWrite(request, this.pending, {
+      sessionId: session.id, authIds: connection.authIds, superDigest: this.config.superDigest,
+      ttlNodesEnabled: this.config.ttlNodesEnabled, zxid,
+    });
+    if (!outcome.ok) {
+      const multiResults = 'multiResults' in outcome ? outcome.multiResults : undefined;
+      this.enqueue(connection, {
+        xid, type: request.type, ready: true,
+        complete: () => ({
+          header: this.replyHeader(xid, outcome.err),
+          response: multiResults === undefined ? undefined : { type: OpCode.multi, results: multiResults },
+        }),
+      });
+      return;
+    }
+    const entry: QueuedRequest = { xid, type: request.type, ready: false, complete: () => ({ header: this.replyHeader(xid, ErrorCode.systemError) }) };
+    this.enqueue(connection, entry);
+    this.propose({ sessionId: session.id, cxid: xid, type: outcome.txn.type }, outcome.txn, (result) => {
+      entry.complete = () => ({ header: { xid, zxid: result.zxid, err: result.err }, response: writeResponse(request.type, result) });
+      entry.ready = true;
+      this.drain(connection);
+    });
+  }
+
+  private closeSession(connection: ClientConnection, xid: number): void {
+    const session = connection.session!;
+    if (session.closing) {
+      this.enqueue(connection, { xid, type: OpCode.closeSession, ready: true, closeAfter: true, complete: () => ({ header: this.replyHeader(xid, 0) }) });
+      return;
+    }
+    this.sessions.markClosing(session);
+    const entry: QueuedRequest = { xid, type: OpCode.closeSession, ready: false, closeAfter: true, complete: () => ({ header: this.replyHeader(xid, 0) }) };
+    this.enqueue(connection, entry);
+    this.proposeCloseSession(session.id, xid, () => {
+      entry.ready = true;
+      this.drain(connection);
+    });
+  }
+
+  private proposeCloseSession(sessionId: bigint, cxid: number, onApplied: () => void): void {
+    const zxid = this.lastPreparedZxid + 1;
+    const ephemerals = new Set([...this.tree.getEphemerals(sessionId), ...this.pending.ephemeralsOf(sessionId)]);
+    const txn = prepareCloseSession(ephemerals, this.pending, zxid);
+    this.propose({ sessionId, cxid, type: OpCode.closeSession }, txn, () => {
+      this.sessions.remove(sessionId);
+      onApplied();
+    });
+  }
+
+  private authenticate(connection: ClientConnection, scheme: string, auth: Uint8Array): void {
+    const text = Buffer.from(auth).toString('utf8');
+    if (scheme === 'digest' && text.includes(':') && connection.authIds.length < limits.sessionAuthEntriesMax) {
+      const user = text.slice(0, text.indexOf(':'));
+      const id = digestFor(user, text.slice(text.indexOf(':') + 1));
+      const newIds = [{ scheme: 'digest', id }];
+      // As ZooKeeper: the super user's session holds both its digest id and the `super` id.
+      if (this.config.superDigest !== null && id === this.config.superDigest) newIds.push({ scheme: 'super', id: '' });
+      for (const newId of newIds) {
+        if (!connection.authIds.some((existing) => existing.scheme === newId.scheme && existing.id === newId.id)) {
+          connection.authIds.push(newId);
+        }
+      }
+      connection.transport.send(encodeReply({ xid: SpecialXid.auth, zxid: 0, err: 0 }));
+      return;
+    }
+    connection.transport.send(encodeReply({ xid: SpecialXid.auth, zxid: 0, err: ErrorCode.authFailed }));
+    this.closeConnection(connection, `authentication failed for scheme "${scheme}"`);
+  }
+
+  private enqueue(connection: ClientConnection, entry: QueuedRequest): void {
+    connection.queue.push(entry);
+    if (connection.queue.length === 1) this.drain(connection);
+  }
+
+  /** Answers the requests at the head of the connection's queue that are ready, in order. */
+  private drain(connection: ClientConnection): void {
+    const queue = connection.queue;
+    while (queue.length > 0 && queue[0]!.ready) {
+      const entry = queue.shift()!;
+      if (connection.closed) continue;
+      const { header, response } = entry.complete();
+      connection.lastZxid = header.zxid;
+      connection.packetsSent++;
+      this.stats.packetsSent++;
+      connection.transport.send(encodeReply(header, response));
+      if (entry.closeAfter) this.closeConnection(connection, 'session closed by client');
+    }
+  }
+
+  /** Sends a watch event to a connection (a notification frame, xid -1, carrying the zxid). */
+  readonly notify = (connection: ClientConnection, type: number, path: string, zxid: number): void => {
+    if (connection.closed) return;
+    connection.transport.send(
+      encodeFrame((writer) => {
+        writer.int(SpecialXid.notification).long(zxid).int(0);
+        writeWatcherEvent(writer, { type, state: KeeperState.syncConnected, path });
+      }),
+    );
+  };
+
+  // ---- txns: propose, persist, apply ---------------------------------------------------------
+
+  private propose(fields: { sessionId: bigint; cxid: number; type: number }, txn: Txn, onApplied: Proposal['onApplied']): void {
+    const zxid = ++this.lastPreparedZxid;
+    const header: TxnHeader = { sessionId: fields.sessionId, cxid: fields.cxid, zxid, time: this.clock.now(), type: fields.type };
+    this.proposals.push({ header, txn, onApplied });
+  }
+
+  /** Txns prepared since the last call, in zxid order, for the driver to append to the log. */
+  takeUnpersisted(): UnpersistedTxn[] {
+    const batch = this.proposals.slice(this.unpersistedFrom).map(({ header, txn }) => ({ header, txn }));
+    this.unpersistedFrom = this.proposals.length;
+    return batch;
+  }
+
+  /** The driver reports every txn up to `zxid` durable: apply them in order, reply, fire watches. */
+  persisted(zxid: number): void {
+    let applied = 0;
+    while (applied < this.proposals.length && this.proposals[applied]!.header.zxid <= zxid) {
+      const proposal = this.proposals[applied]!;
+      applied++;
+      const result = this.tree.apply(proposal.header, proposal.txn);
+      for (const delivery of result.deliveries) this.notify(delivery.watcher, delivery.type, delivery.path, delivery.zxid);
+      proposal.onApplied?.(result);
+    }
+    this.proposals.splice(0, applied);
+    this.unpersistedFrom = Math.max(0, this.unpersistedFrom - applied);
+    this.pending.applied(zxid);
+    this.stats.txnsApplied += applied;
+  }
+
+  // ---- time ----------------------------------------------------------------------------------
+
+  /** Expires sessions whose time has come; call at least once per tick. */
+  tick(): void {
+    for (const session of this.sessions.expire(this.clock.now())) {
+      this.proposeCloseSession(session.id, 0, () => {
+        const connection = this.connectionBySession.get(session.id);
+        if (connection !== undefined) this.closeConnection(connection, `session 0x${session.id.toString(16)} expired`);
+      });
+    }
+  }
+
+  /** Deletes empty containers and expired TTL nodes, as ZooKeeper's ContainerManager. */
+  reapContainers(): void {
+    const candidates = this.tree.reapCandidates(this.clock.now());
+    for (const path of [...candidates.containers, ...candidates.expiredTtl]) {
+      const txn = prepareDeleteContainer(path, this.pending, this.lastPreparedZxid + 1);
+      if (txn !== null) this.propose({ sessionId: 0n, cxid: 0, type: txn.type }, txn, null);
+    }
+  }
+}
+
+/** The reply body for an applied write, from the tree's result. */
+function writeResponse(type: number, result: ApplyResult): Response | undefined {
+  switch (type) {
+    case OpCode.create:
+      return { type, path: result.path! };
+    case OpCode.create2:
+    case OpCode.createContainer:
+    case OpCode.createTTL:
+      return { type, path: result.path!, stat: result.stat! };
+    case OpCode.setData:
+    case OpCode.setACL:
+      return { type, stat: result.stat! };
+    case OpCode.multi:
+      return { type, results: (result.multiResults ?? []).map(multiResultOf) };
+    default:
+      return undefined;
+  }
+}
+
+function multiResultOf(result: ApplyResult): MultiResult {
+  if (result.err !== 0) return { type: OpCode.error, err: result.err };
+  switch (result.type) {
+    case OpCode.create:
+      return { type: OpCode.create, path: result.path! };
+    case OpCode.create2:
+    case OpCode.createContainer:
+    case OpCode.createTTL:
+      return { type: OpCode.create2, path: result.path!, stat: result.stat! };
+    case OpCode.setData:
+      return { type: OpCode.setData, stat: result.stat! };
+    case OpCode.delete:
+      return { type: OpCode.delete };
+    case OpCode.check:
+      return { type: OpCode.check };
+    default:
+      return { type: OpCode.error, err: ErrorCode.runtimeInconsistency };
+  }
+}
+
