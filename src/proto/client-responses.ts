@@ -104,6 +104,10 @@ export function writeResponse(writer: JuteWriter, response: Response): void {
     case OpCode.whoAmI:
       writer.vector(response.clientInfo, (w, info) => w.ustring(info.authScheme).ustring(info.user));
       return;
+    case OpCode.addWatch:
+      // ZooKeeper answers addWatch with an ErrorResponse{err: 0} body.
+      writer.int(0);
+      return;
     default:
       return;
   }
@@ -151,11 +155,13 @@ export function readResponse(reader: JuteReader, type: number): Response {
         type,
         clientInfo: reader.vector((r) => ({ authScheme: r.string(), user: r.string() })) ?? [],
       };
+    case OpCode.addWatch:
+      reader.int();
+      return { type };
     case OpCode.delete:
     case OpCode.check:
     case OpCode.checkWatches:
     case OpCode.removeWatches:
-    case OpCode.addWatch:
     case OpCode.setWatches:
     case OpCode.setWatches2:
     case OpCode.auth:

@@ -1,0 +1,231 @@
+// The scripted session the differential test runs against Apache ZooKeeper and against Meerkat:
+// two clients (a, b) exercising every operation, error code, watch kind, ACL scheme and node type.
+// Each step is one request; steps are data so the script reads as a specification.
+
+import { type Acl, CreateMode, OpCode, type Request } from '../../src/proto/index.js';
+
+export type ClientName = 'a' | 'b';
+export interface Step {
+  on: ClientName;
+  request: Request;
+  /** Shown when results differ. */
+  label: string;
+}
+
+const open: Acl[] = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
+const readOnly: Acl[] = [{ perms: 1, id: { scheme: 'world', id: 'anyone' } }];
+const bytes = (text: string): Uint8Array => Buffer.from(text);
+
+const steps: Step[] = [];
+function step(on: ClientName, label: string, request: Request): void {
+  steps.push({ on, label, request });
+}
+function create(on: ClientName, path: string, options: { data?: string; flags?: number; acl?: Acl[]; type?: 1 | 15 } = {}): void {
+  step(on, `create ${path} flags=${options.flags ?? 0}`, {
+    type: options.type ?? OpCode.create, path, data: bytes(options.data ?? ''), acl: options.acl ?? open,
+    flags: options.flags ?? CreateMode.persistent,
+  });
+}
+function getData(on: ClientName, path: string, watch = false): void {
+  step(on, `getData ${path} watch=${watch}`, { type: OpCode.getData, path, watch });
+}
+function exists(on: ClientName, path: string, watch = false): void {
+  step(on, `exists ${path} watch=${watch}`, { type: OpCode.exists, path, watch });
+}
+function getChildren2(on: ClientName, path: string, watch = false): void {
+  step(on, `getChildren2 ${path} watch=${watch}`, { type: OpCode.getChildren2, path, watch });
+}
+function setData(on: ClientName, path: string, data: string, version = -1): void {
+  step(on, `setData ${path} v=${version}`, { type: OpCode.setData, path, data: bytes(data), version });
+}
+function remove(on: ClientName, path: string, version = -1): void {
+  step(on, `delete ${path} v=${version}`, { type: OpCode.delete, path, version });
+}
+function auth(on: ClientName, credentials: string): void {
+  step(on, `auth digest ${credentials}`, { type: OpCode.auth, authType: 0, scheme: 'digest', auth: bytes(credentials) });
+}
+
+// Basic CRUD, versions and errors.
+create('a', '/d', { data: 'root' });
+create('a', '/d', { data: 'again' });
+create('a', '/d/c2', { data: 'x', type: OpCode.create2 });
+create('a', '/missing/child');
+getData('a', '/d');
+setData('a', '/d', 'v1', 0);
+setData('a', '/d', 'v2', 0);
+setData('a', '/d', 'v2', 1);
+remove('a', '/d/c2', 5);
+getChildren2('a', '/d');
+remove('a', '/d');
+getData('a', '/');
+
+// Sequential nodes of every kind share the parent's counter.
+create('a', '/d/seq-', { flags: CreateMode.persistentSequential });
+create('a', '/d/seq-', { flags: CreateMode.persistentSequential });
+create('a', '/d/eseq-', { flags: CreateMode.ephemeralSequential });
+remove('a', '/d/seq-0000000002');
+create('a', '/d/seq-', { flags: CreateMode.persistentSequential });
+getChildren2('a', '/d');
+
+// Ephemerals cannot have children.
+create('a', '/e', { flags: CreateMode.ephemeral });
+create('a', '/e/child');
+exists('a', '/e');
+
+// One-shot watches: exists on a missing node, data, children; fired once.
+exists('a', '/w', true);
+create('b', '/w', { data: '0' });
+getData('a', '/w', true);
+setData('b', '/w', '1');
+setData('b', '/w', '2');
+getChildren2('a', '/w', true);
+create('b', '/w/kid');
+remove('b', '/w/kid');
+getData('a', '/w', true);
+remove('b', '/w');
+
+// Invalid paths.
+for (const path of ['rel', '/trailing/', '/a//b', '/a/./b', '/a/../b', '/bad\u0001char', '', '/']) create('a', path);
+getData('a', 'rel');
+getData('a', '/trailing/');
+remove('a', '/trailing/');
+setData('a', '/x/', 'v');
+exists('a', '/a//b');
+
+// Invalid ACLs.
+create('a', '/acl-empty', { acl: [] });
+create('a', '/acl-bogus', { acl: [{ perms: 31, id: { scheme: 'bogus', id: 'x' } }] });
+create('a', '/acl-auth', { acl: [{ perms: 31, id: { scheme: 'auth', id: '' } }] });
+create('a', '/acl-digest', { acl: [{ perms: 31, id: { scheme: 'digest', id: 'nocolon' } }] });
+create('a', '/acl-ip', { acl: [{ perms: 31, id: { scheme: 'ip', id: 'not-an-ip' } }] });
+
+// Digest and ip ACLs, masking in getACL, setACL versions.
+auth('b', 'alice:secret');
+create('b', '/secret', { data: 's', acl: [{ perms: 31, id: { scheme: 'auth', id: '' } }] });
+getData('a', '/secret');
+step('a', 'getACL /secret (no rights)', { type: OpCode.getACL, path: '/secret' });
+step('b', 'getACL /secret (owner)', { type: OpCode.getACL, path: '/secret' });
+setData('a', '/secret', 'x');
+create('a', '/secret/x');
+step('b', 'setACL /secret bad version', { type: OpCode.setACL, path: '/secret', acl: readOnly, version: 7 });
+step('b', 'setACL /secret read-only', { type: OpCode.setACL, path: '/secret', acl: [...readOnly, { perms: 31, id: { scheme: 'auth', id: '' } }], version: 0 });
+getData('a', '/secret');
+setData('a', '/secret', 'x');
+step('a', 'getACL /secret (read)', { type: OpCode.getACL, path: '/secret' });
+create('a', '/ip-ok', { acl: [{ perms: 31, id: { scheme: 'ip', id: '127.0.0.1' } }] });
+getData('a', '/ip-ok');
+create('a', '/ip-net', { acl: [{ perms: 31, id: { scheme: 'ip', id: '127.0.0.0/8' } }] });
+getData('a', '/ip-net');
+create('a', '/ip-other', { acl: [{ perms: 31, id: { scheme: 'ip', id: '10.0.0.0/8' } }] });
+getData('a', '/ip-other');
+remove('a', '/ip-other');
+
+// multi: success, failure at each position, create2 and sequential inside.
+step('a', 'multi ok', {
+  type: OpCode.multi,
+  ops: [
+    { type: OpCode.create, path: '/m', data: bytes('1'), acl: open, flags: 0 },
+    { type: OpCode.create2, path: '/m/q-', data: bytes(''), acl: open, flags: CreateMode.persistentSequential },
+    { type: OpCode.setData, path: '/m', data: bytes('2'), version: 0 },
+    { type: OpCode.check, path: '/m', version: 1 },
+    { type: OpCode.create, path: '/m/tmp', data: bytes(''), acl: open, flags: 0 },
+    { type: OpCode.delete, path: '/m/tmp', version: -1 },
+  ],
+});
+step('a', 'multi fails in the middle', {
+  type: OpCode.multi,
+  ops: [
+    { type: OpCode.create, path: '/m2', data: bytes(''), acl: open, flags: 0 },
+    { type: OpCode.create, path: '/m', data: bytes(''), acl: open, flags: 0 },
+    { type: OpCode.setData, path: '/m', data: bytes('3'), version: -1 },
+  ],
+});
+exists('a', '/m2');
+step('a', 'multi check fails', {
+  type: OpCode.multi,
+  ops: [{ type: OpCode.check, path: '/m', version: 0 }, { type: OpCode.delete, path: '/m', version: -1 }],
+});
+step('a', 'multi empty', { type: OpCode.multi, ops: [] });
+step('a', 'multiRead', {
+  type: OpCode.multiRead,
+  ops: [{ type: OpCode.getData, path: '/m', watch: false }, { type: OpCode.getChildren, path: '/nothing', watch: false },
+    { type: OpCode.getChildren, path: '/m', watch: false }],
+});
+getData('a', '/m');
+
+// Containers and TTL nodes.
+step('a', 'createContainer /cont', { type: OpCode.createContainer, path: '/cont', data: bytes(''), acl: open, flags: CreateMode.container });
+create('a', '/cont/child');
+exists('a', '/cont');
+step('a', 'createContainer with persistent flags', { type: OpCode.createContainer, path: '/cont2', data: bytes(''), acl: open, flags: 0 });
+create('a', '/cont3', { flags: CreateMode.container });
+step('a', 'createTTL', { type: OpCode.createTTL, path: '/ttl', data: bytes(''), acl: open, flags: CreateMode.persistentWithTtl, ttl: 100_000 });
+step('a', 'createTTL sequential', { type: OpCode.createTTL, path: '/ttl-', data: bytes(''), acl: open, flags: CreateMode.persistentSequentialWithTtl, ttl: 5000 });
+step('a', 'createTTL zero ttl', { type: OpCode.createTTL, path: '/ttl0', data: bytes(''), acl: open, flags: CreateMode.persistentWithTtl, ttl: 0 });
+step('a', 'createTTL non-ttl flags', { type: OpCode.createTTL, path: '/ttl1', data: bytes(''), acl: open, flags: 0, ttl: 1000 });
+create('a', '/ttl2', { flags: CreateMode.persistentWithTtl });
+create('a', '/badflags', { flags: 99 });
+exists('a', '/ttl');
+
+// Persistent and persistent-recursive watches.
+step('a', 'addWatch persistent /pw', { type: OpCode.addWatch, path: '/pw', mode: 0 });
+create('b', '/pw', { data: '' });
+setData('b', '/pw', 'x');
+create('b', '/pw/c');
+setData('b', '/pw/c', 'y');
+remove('b', '/pw/c');
+step('a', 'addWatch recursive /rw', { type: OpCode.addWatch, path: '/rw', mode: 1 });
+create('b', '/rw');
+create('b', '/rw/c');
+create('b', '/rw/c/d');
+setData('b', '/rw/c/d', 'z');
+remove('b', '/rw/c/d');
+step('a', 'addWatch bad mode', { type: OpCode.addWatch, path: '/pw', mode: 7 });
+
+// removeWatches / checkWatches.
+getData('a', '/pw', true);
+step('a', 'checkWatches /pw data', { type: OpCode.checkWatches, path: '/pw', watcherType: 2 });
+step('a', 'removeWatches /pw data', { type: OpCode.removeWatches, path: '/pw', watcherType: 2 });
+step('a', 'removeWatches /pw data again', { type: OpCode.removeWatches, path: '/pw', watcherType: 2 });
+step('a', 'checkWatches /nowhere any', { type: OpCode.checkWatches, path: '/nowhere', watcherType: 3 });
+step('a', 'removeWatches /pw persistent', { type: OpCode.removeWatches, path: '/pw', watcherType: 4 });
+setData('b', '/pw', 'after-remove');
+
+// Session views and misc.
+step('a', 'getEphemerals /', { type: OpCode.getEphemerals, prefixPath: '/' });
+step('a', 'getEphemerals /d', { type: OpCode.getEphemerals, prefixPath: '/d' });
+step('a', 'getAllChildrenNumber /', { type: OpCode.getAllChildrenNumber, path: '/' });
+step('a', 'getAllChildrenNumber /d', { type: OpCode.getAllChildrenNumber, path: '/d' });
+step('a', 'getAllChildrenNumber /missing', { type: OpCode.getAllChildrenNumber, path: '/missing' });
+step('a', 'sync /d', { type: OpCode.sync, path: '/d' });
+step('a', 'reconfig', { type: OpCode.reconfig, joiningServers: null, leavingServers: null, newMembers: null, curConfigId: -1 });
+
+// System nodes.
+getChildren2('a', '/zookeeper');
+getData('a', '/zookeeper/config');
+getData('a', '/zookeeper/quota');
+step('a', 'getACL /zookeeper', { type: OpCode.getACL, path: '/zookeeper' });
+remove('a', '/zookeeper');
+remove('a', '/zookeeper/quota');
+create('a', '/zookeeper/mine');
+setData('a', '/zookeeper', 'x');
+
+// setWatches as after a reconnect: with relativeZxid 0, whatever exists has changed since.
+step('a', 'setWatches', {
+  type: OpCode.setWatches, relativeZxid: 0, dataWatches: ['/d', '/gone'], existWatches: ['/m', '/later'], childWatches: ['/d'],
+  persistentWatches: [], persistentRecursiveWatches: [],
+});
+create('b', '/later');
+step('a', 'setWatches2 persistent', {
+  type: OpCode.setWatches2, relativeZxid: 0, dataWatches: [], existWatches: [], childWatches: [],
+  persistentWatches: ['/sw'], persistentRecursiveWatches: ['/sr'],
+});
+create('b', '/sw');
+create('b', '/sr');
+create('b', '/sr/x');
+
+// b's ephemeral disappears when b's session closes (the runner closes b last and reads a's events).
+create('b', '/b-eph', { flags: CreateMode.ephemeral });
+exists('a', '/b-eph', true);
+
+export const differentialScript: readonly Step[] = steps;
