@@ -138,6 +138,11 @@ export class ClientListener {
     try {
       ({ xid, type } = readRequestHeader(reader));
       const request = readRequest(reader, type);
+      if (reader.remaining !== 0) {
+        // As ZooKeeper: bytes after the record mean the peer and we disagree on the format.
+        this.drop(state, `${reader.remaining} unexpected bytes after a request of type ${type}`);
+        return;
+      }
       this.core.request(connection, xid, request);
     } catch (error) {
       if (error instanceof UnknownOpCodeError) {

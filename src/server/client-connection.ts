@@ -22,6 +22,8 @@ export interface QueuedRequest {
   ready: boolean;
   /** Close the connection after replying (closeSession). */
   closeAfter?: boolean;
+  /** Set on arrival, for latency statistics. */
+  receivedAtMs?: number;
 }
 
 let nextConnectionId = 1;

@@ -61,7 +61,8 @@ function nextVersion(current: number, expected: number): number {
 /** The parent of a path about to be created or deleted; rejects paths with no parent. */
 function parentForChange(path: string): string {
   if (path.lastIndexOf('/') < 0 || path.includes('\0')) fail(ErrorCode.badArguments);
-  return parentOf(path);
+  // ZooKeeper takes the root as its own parent here, so creating '/' answers NodeExists.
+  return path === '/' ? '/' : parentOf(path);
 }
 
 function sequenceSuffix(cversion: number): string {
@@ -79,7 +80,6 @@ function createModeOf(op: CreateOp, context: PrepContext): number {
     if (!context.ttlNodesEnabled) fail(ErrorCode.unimplemented);
     if (!ttlOp || !isTtlMode(mode) || op.ttl <= 0 || op.ttl > ttlMax) fail(ErrorCode.badArguments);
   }
-  if ((mode === CreateMode.container) !== (op.type === OpCode.createContainer)) fail(ErrorCode.badArguments);
   return mode;
 }
 
@@ -98,9 +98,11 @@ function prepareCreate(op: CreateOp, changes: PendingChanges, context: PrepConte
 
   let ephemeralOwner = 0n;
   let txn: Txn;
-  if (op.type === OpCode.createContainer) {
+  // As ZooKeeper: the createContainer op always makes a container, whatever its flags, and a plain
+  // create with the container flag makes one too.
+  if (op.type === OpCode.createContainer || mode === CreateMode.container) {
     ephemeralOwner = containerEphemeralOwner;
-    txn = { type: op.type, path, data: op.data, acl: fixed.acl, parentCVersion };
+    txn = { type: OpCode.createContainer, path, data: op.data, acl: fixed.acl, parentCVersion };
   } else if (op.type === OpCode.createTTL) {
     ephemeralOwner = ttlEphemeralOwner(op.ttl);
     txn = { type: op.type, path, data: op.data, acl: fixed.acl, parentCVersion, ttl: op.ttl };

@@ -84,10 +84,7 @@ function readOne(request: Request, context: ReadContext): ReadOutcome {
     case OpCode.sync:
       return { err: 0, response: { type: request.type, path: request.path } };
     case OpCode.whoAmI:
-      return {
-        err: 0,
-        response: { type: request.type, clientInfo: connection.authIds.map((id) => ({ authScheme: id.scheme, user: id.id })) },
-      };
+      return { err: 0, response: { type: request.type, clientInfo: whoAmI(connection) } };
     case OpCode.multiRead:
       return { err: 0, response: { type: request.type, results: request.ops.map((op) => readInMulti(op, context)) } };
     case OpCode.checkWatches:
@@ -100,7 +97,7 @@ function readOne(request: Request, context: ReadContext): ReadOutcome {
     }
     case OpCode.addWatch: {
       if (request.mode !== AddWatchMode.persistent && request.mode !== AddWatchMode.persistentRecursive) {
-        return { err: ErrorCode.badArguments };
+        return { err: ErrorCode.marshallingError };
       }
       tree.watches.addPersistentWatch(request.path, connection, request.mode === AddWatchMode.persistentRecursive);
       return { err: 0, response: { type: request.type } };
@@ -112,6 +109,12 @@ function readOne(request: Request, context: ReadContext): ReadOutcome {
     default:
       return { err: ErrorCode.unimplemented };
   }
+}
+
+/** As ZooKeeper lists them: authenticated ids first, the connection's ip id last; digest users by name. */
+function whoAmI(connection: ClientConnection): Array<{ authScheme: string; user: string }> {
+  const ids = [...connection.authIds.filter((id) => id.scheme !== 'ip'), ...connection.authIds.filter((id) => id.scheme === 'ip')];
+  return ids.map((id) => ({ authScheme: id.scheme, user: id.scheme === 'digest' ? id.id.replace(/:.*/s, '') : id.id }));
 }
 
 function readInMulti(op: MultiReadOp, context: ReadContext): MultiResult {

@@ -12,7 +12,7 @@ import {
   type Response, SpecialXid, type Txn, type TxnHeader, writeConnectResponse, writeWatcherEvent,
 } from '../proto/index.js';
 import { assert, limits } from '../util/index.js';
-import { DataTree, type ApplyResult, digestFor } from '../tree/index.js';
+import { DataTree, type ApplyResult, applyTxn, digestFor } from '../tree/index.js';
 import { ClientConnection, type QueuedRequest, type Transport, encodeFrame, encodeReply } from './client-connection.js';
 import { type ServerConfig, negotiateSessionTimeout } from './config.js';
 import { type NodeRecord, PendingChanges } from './pending-changes.js';
@@ -41,7 +41,7 @@ export interface UnpersistedTxn {
 
 const writeOpCodes: ReadonlySet<number> = new Set([
   OpCode.create, OpCode.create2, OpCode.createContainer, OpCode.createTTL, OpCode.delete, OpCode.setData,
-  OpCode.setACL, OpCode.multi,
+  OpCode.setACL, OpCode.multi, OpCode.check,
 ]);
 
 export class ServerCore {
@@ -55,6 +55,7 @@ export class ServerCore {
   private unpersistedFrom = 0;
   private lastPreparedZxid: number;
   private readonly connectionBySession = new Map<bigint, ClientConnection>();
+  private outstanding = 0;
 
   constructor(
     readonly config: ServerConfig,
@@ -75,10 +76,9 @@ export class ServerCore {
     return this.tree.lastProcessedZxid;
   }
 
+  /** Requests received and not yet answered, over all connections. */
   get outstandingRequests(): number {
-    let count = 0;
-    for (const connection of this.connections) count += connection.queue.length;
-    return count;
+    return this.outstanding;
   }
 
   private committedRecord(path: string): NodeRecord | null {
@@ -104,6 +104,9 @@ export class ServerCore {
     if (connection.closed) return;
     connection.closed = true;
     this.connections.delete(connection);
+    // Its pending writes still apply; only their replies are dropped.
+    this.outstanding -= connection.queue.length;
+    connection.queue.length = 0;
     this.tree.watches.removeWatcher(connection);
     const session = connection.session;
     if (session !== null && this.connectionBySession.get(session.id) === connection) {
@@ -181,7 +184,7 @@ export class ServerCore {
       return;
     }
     if (request.type === OpCode.ping) {
-      this.enqueue(connection, { xid: SpecialXid.ping, type: request.type, ready: true, complete: () => this.replyHeader(SpecialXid.ping, 0) });
+      this.enqueue(connection, { xid: SpecialXid.ping, type: request.type, ready: true, complete: () => ({ header: this.replyHeader(SpecialXid.ping, 0) }) });
       return;
     }
     if (request.type === OpCode.closeSession) {
@@ -241,6 +244,11 @@ export class ServerCore {
       });
       return;
     }
+    if (outcome.txn.type === OpCode.check) {
+      // A standalone check (ZooKeeper 3.9) changes nothing: prep's verdict, in FIFO order, is the answer.
+      this.enqueue(connection, { xid, type: request.type, ready: true, complete: () => ({ header: this.replyHeader(xid, 0) }) });
+      return;
+    }
     const entry: QueuedRequest = { xid, type: request.type, ready: false, complete: () => ({ header: this.replyHeader(xid, ErrorCode.systemError) }) };
     this.enqueue(connection, entry);
     this.propose({ sessionId: session.id, cxid: xid, type: outcome.txn.type }, outcome.txn, (result) => {
@@ -296,6 +304,9 @@ export class ServerCore {
   }
 
   private enqueue(connection: ClientConnection, entry: QueuedRequest): void {
+    if (connection.closed) return;
+    entry.receivedAtMs = this.clock.now();
+    this.outstanding++;
     connection.queue.push(entry);
     if (connection.queue.length === 1) this.drain(connection);
   }
@@ -305,8 +316,10 @@ export class ServerCore {
     const queue = connection.queue;
     while (queue.length > 0 && queue[0]!.ready) {
       const entry = queue.shift()!;
-      if (connection.closed) continue;
+      this.outstanding--;
       const { header, response } = entry.complete();
+      const now = this.clock.now();
+      this.stats.recordLatency(now - (entry.receivedAtMs ?? now));
       connection.lastZxid = header.zxid;
       connection.packetsSent++;
       this.stats.packetsSent++;
@@ -347,7 +360,7 @@ export class ServerCore {
     while (applied < this.proposals.length && this.proposals[applied]!.header.zxid <= zxid) {
       const proposal = this.proposals[applied]!;
       applied++;
-      const result = this.tree.apply(proposal.header, proposal.txn);
+      const result = applyTxn(this.tree, proposal.header, proposal.txn);
       for (const delivery of result.deliveries) this.notify(delivery.watcher, delivery.type, delivery.path, delivery.zxid);
       proposal.onApplied?.(result);
     }
@@ -402,11 +415,11 @@ function multiResultOf(result: ApplyResult): MultiResult {
   if (result.err !== 0) return { type: OpCode.error, err: result.err };
   switch (result.type) {
     case OpCode.create:
-      return { type: OpCode.create, path: result.path! };
     case OpCode.create2:
     case OpCode.createContainer:
     case OpCode.createTTL:
-      return { type: OpCode.create2, path: result.path!, stat: result.stat! };
+      // ZooKeeper 3.8 answers every create inside a multi with a path-only CreateResult.
+      return { type: OpCode.create, path: result.path! };
     case OpCode.setData:
       return { type: OpCode.setData, stat: result.stat! };
     case OpCode.delete:

@@ -188,7 +188,7 @@ step('a', 'checkWatches /pw data', { type: OpCode.checkWatches, path: '/pw', wat
 step('a', 'removeWatches /pw data', { type: OpCode.removeWatches, path: '/pw', watcherType: 2 });
 step('a', 'removeWatches /pw data again', { type: OpCode.removeWatches, path: '/pw', watcherType: 2 });
 step('a', 'checkWatches /nowhere any', { type: OpCode.checkWatches, path: '/nowhere', watcherType: 3 });
-step('a', 'removeWatches /pw persistent', { type: OpCode.removeWatches, path: '/pw', watcherType: 4 });
+step('a', 'removeWatches /pw any', { type: OpCode.removeWatches, path: '/pw', watcherType: 3 });
 setData('b', '/pw', 'after-remove');
 
 // Session views and misc.
@@ -198,6 +198,8 @@ step('a', 'getAllChildrenNumber /', { type: OpCode.getAllChildrenNumber, path: '
 step('a', 'getAllChildrenNumber /d', { type: OpCode.getAllChildrenNumber, path: '/d' });
 step('a', 'getAllChildrenNumber /missing', { type: OpCode.getAllChildrenNumber, path: '/missing' });
 step('a', 'sync /d', { type: OpCode.sync, path: '/d' });
+step('a', 'whoAmI', { type: OpCode.whoAmI });
+step('b', 'whoAmI with digest', { type: OpCode.whoAmI });
 step('a', 'reconfig', { type: OpCode.reconfig, joiningServers: null, leavingServers: null, newMembers: null, curConfigId: -1 });
 
 // System nodes.

@@ -1,0 +1,164 @@
+// The watch table (ZooKeeper's WatchManager, data and child tables, plus 3.6's persistent and
+// persistent-recursive modes). A watcher W is the server's opaque connection object, compared by
+// identity. One-shot data/exist and child watches are removed when they fire; persistent ones stay.
+// A trigger notifies each watcher at most once, however many ways it registered.
+
+import { EventType, WatcherType } from '../proto/index.js';
+
+export interface WatchDelivery<W> {
+  watcher: W;
+  type: number;
+  path: string;
+  zxid: number;
+}
+
+type Table<W> = Map<string, Set<W>>;
+
+function add<W>(table: Table<W>, path: string, watcher: W): void {
+  let watchers = table.get(path);
+  if (watchers === undefined) table.set(path, (watchers = new Set()));
+  watchers.add(watcher);
+}
+
+function remove<W>(table: Table<W>, path: string, watcher: W): boolean {
+  const watchers = table.get(path);
+  if (watchers === undefined || !watchers.delete(watcher)) return false;
+  if (watchers.size === 0) table.delete(path);
+  return true;
+}
+
+function has<W>(table: Table<W>, path: string, watcher: W): boolean {
+  return table.get(path)?.has(watcher) ?? false;
+}
+
+export class WatchManager<W> {
+  /** getData and exists watches (ZooKeeper keeps exist watches in the data table too). */
+  private readonly data: Table<W> = new Map();
+  private readonly child: Table<W> = new Map();
+  private readonly persistent: Table<W> = new Map();
+  private readonly recursive: Table<W> = new Map();
+
+  addDataWatch(path: string, watcher: W): void {
+    add(this.data, path, watcher);
+  }
+
+  /** An exists watch on a missing node: fires NodeCreated. */
+  addExistWatch(path: string, watcher: W): void {
+    add(this.data, path, watcher);
+  }
+
+  addChildWatch(path: string, watcher: W): void {
+    add(this.child, path, watcher);
+  }
+
+  addPersistentWatch(path: string, watcher: W, recursive: boolean): void {
+    add(recursive ? this.recursive : this.persistent, path, watcher);
+  }
+
+  private tablesFor(watcherType: number): Table<W>[] {
+    switch (watcherType) {
+      case WatcherType.children:
+        return [this.child];
+      case WatcherType.data:
+        return [this.data];
+      case WatcherType.any:
+        return [this.child, this.data, this.persistent, this.recursive];
+      case WatcherType.persistent:
+        return [this.persistent];
+      case WatcherType.persistentRecursive:
+        return [this.recursive];
+      default:
+        return [];
+    }
+  }
+
+  /** removeWatches: true if a watch of that type on that path was removed. */
+  removeWatches(path: string, watcherType: number, watcher: W): boolean {
+    let removed = false;
+    for (const table of this.tablesFor(watcherType)) removed = remove(table, path, watcher) || removed;
+    return removed;
+  }
+
+  /** checkWatches: true if the watcher has a watch of that type on that path. */
+  hasWatches(path: string, watcherType: number, watcher: W): boolean {
+    return this.tablesFor(watcherType).some((table) => has(table, path, watcher));
+  }
+
+  /** A connection closed: forget all its watches. */
+  removeWatcher(watcher: W): void {
+    for (const table of [this.data, this.child, this.persistent, this.recursive]) {
+      for (const [path, watchers] of table) {
+        if (watchers.delete(watcher) && watchers.size === 0) table.delete(path);
+      }
+    }
+  }
+
+  /**
+   * The deliveries for an event on `path`: one-shot watches on the path fire and are removed,
+   * persistent watches on the path fire, recursive watches on the path or an ancestor fire (never for
+   * NodeChildrenChanged).
+   */
+  trigger(type: number, path: string, zxid: number, out: WatchDelivery<W>[]): void {
+    const notified = new Set<W>();
+    const deliver = (watchers: Iterable<W> | undefined): void => {
+      if (watchers === undefined) return;
+      for (const watcher of watchers) {
+        if (notified.has(watcher)) continue;
+        notified.add(watcher);
+        out.push({ watcher, type, path, zxid });
+      }
+    };
+    if (type === EventType.nodeChildrenChanged) {
+      deliver(this.child.get(path));
+      this.child.delete(path);
+      deliver(this.persistent.get(path));
+      return;
+    }
+    deliver(this.data.get(path));
+    this.data.delete(path);
+    if (type === EventType.nodeDeleted) {
+      deliver(this.child.get(path));
+      this.child.delete(path);
+    }
+    deliver(this.persistent.get(path));
+    if (this.recursive.size === 0) return;
+    for (let at = path; ; at = at.slice(0, Math.max(1, at.lastIndexOf('/')))) {
+      deliver(this.recursive.get(at));
+      if (at === '/') break;
+    }
+  }
+
+  stats(): { totalWatches: number; watchedPaths: number } {
+    let totalWatches = 0;
+    const paths = new Set<string>();
+    for (const table of [this.data, this.child, this.persistent, this.recursive]) {
+      for (const [path, watchers] of table) {
+        totalWatches += watchers.size;
+        paths.add(path);
+      }
+    }
+    return { totalWatches, watchedPaths: paths.size };
+  }
+
+  /** Paths a watcher watches, sorted (for `wchc`). */
+  pathsWatchedBy(watcher: W): string[] {
+    const paths = new Set<string>();
+    for (const table of [this.data, this.child, this.persistent, this.recursive]) {
+      for (const [path, watchers] of table) if (watchers.has(watcher)) paths.add(path);
+    }
+    return [...paths].sort();
+  }
+
+  /** Watchers by path, sorted by path (for `wchp`). */
+  watchersByPath(): Array<[string, W[]]> {
+    const byPath = new Map<string, Set<W>>();
+    for (const table of [this.data, this.child, this.persistent, this.recursive]) {
+      for (const [path, watchers] of table) {
+        const set = byPath.get(path) ?? new Set<W>();
+        for (const watcher of watchers) set.add(watcher);
+        byPath.set(path, set);
+      }
+    }
+    return [...byPath.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([path, set]) => [path, [...set]]);
+  }
+}

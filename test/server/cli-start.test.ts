@@ -1,0 +1,91 @@
+// `meerkat start` as a real process: serves with flags or a zoo.cfg, logs to stdout, and exits 0 on
+// SIGTERM and SIGINT. Runs the compiled CLI (bin/meerkat.js → dist/), as `npm test` builds it first.
+
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { getFreePort } from '../helpers/ports.js';
+import { sendFourLetterWord } from '../helpers/four-letter.js';
+
+const bin = join(process.cwd(), 'bin/meerkat.js');
+const built = existsSync(join(process.cwd(), 'dist/src/cli/index.js'));
+
+interface Started {
+  child: ChildProcess;
+  output: () => string;
+}
+
+async function startCli(args: string[]): Promise<Started> {
+  const child = spawn(process.execPath, [bin, 'start', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const deadline = Date.now() + 10_000;
+  while (!output.includes('meerkat serving')) {
+    if (Date.now() > deadline || child.exitCode !== null) {
+      child.kill('SIGKILL');
+      throw new Error(`meerkat start did not come up:\n${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return { child, output: () => output };
+}
+
+function exitCode(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) resolve(child.exitCode);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve(code);
+    });
+  });
+}
+
+describe('meerkat start', { skip: built ? false : 'run `npm run build` first (npm test does)' }, () => {
+  const dirs: string[] = [];
+  const tempDir = (): string => {
+    const dir = mkdtempSync(join(tmpdir(), 'meerkat-cli-start-'));
+    dirs.push(dir);
+    return dir;
+  };
+  after(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+  it('serves on the given port and exits 0 on SIGTERM', async () => {
+    const port = await getFreePort();
+    const { child, output } = await startCli(['--port', String(port), '--data-dir', tempDir()]);
+    assert.equal(await sendFourLetterWord({ host: '127.0.0.1', port }, 'ruok'), 'imok');
+    assert.match(output(), /"msg":"meerkat serving"/);
+    child.kill('SIGTERM');
+    assert.equal(await exitCode(child), 0);
+  });
+
+  it('reads a zoo.cfg, lets flags override it, and exits 0 on SIGINT', async () => {
+    const dir = tempDir();
+    const filePort = await getFreePort();
+    const flagPort = await getFreePort();
+    const config = join(dir, 'zoo.cfg');
+    writeFileSync(config, `tickTime=500\nclientPort=${filePort}\ndataDir=${join(dir, 'data')}\n4lw.commands.whitelist=*\n`);
+    const { child } = await startCli(['--config', config, '--port', String(flagPort)]);
+    const conf = await sendFourLetterWord({ host: '127.0.0.1', port: flagPort }, 'conf');
+    assert.match(conf, /tickTime=500/);
+    assert.match(conf, new RegExp(`clientPort=${flagPort}`));
+    assert.match(conf, /maxSessionTimeout=10000/);
+    child.kill('SIGINT');
+    assert.equal(await exitCode(child), 0);
+  });
+
+  it('fails with a clear message on a bad zoo.cfg', async () => {
+    const dir = tempDir();
+    const config = join(dir, 'zoo.cfg');
+    writeFileSync(config, 'tickTime=often\n');
+    const child = spawn(process.execPath, [bin, 'start', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    assert.equal(await exitCode(child), 1);
+    assert.match(stderr, /tickTime: expected an integer/);
+  });
+});
