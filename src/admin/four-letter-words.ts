@@ -131,7 +131,10 @@ const handlers: Record<string, Handler> = {
   wchs,
   wchc: byWatcher,
   wchp: byPath,
-  dirs: (core) => `datadir_size: 0\nlogdir_size: 0\n# data dir ${core.config.dataDir}\n`,
+  dirs: (core) => {
+    const usage = core.diskUsage();
+    return `datadir_size: ${usage.dataDirBytes}\nlogdir_size: ${usage.logDirBytes}\n`;
+  },
   isro: () => 'rw',
   srst: (core) => {
     core.stats.reset();

@@ -10,6 +10,7 @@ import { mkdirSync } from 'node:fs';
 import { pino, type Logger } from 'pino';
 import { type ServerConfig, ServerCore, defaultConfig } from '../server/index.js';
 import { ClientListener } from './client-listener.js';
+import { directoryBytes } from './disk-usage.js';
 
 export interface StartServerOptions {
   host?: string;
@@ -46,6 +47,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   mkdirSync(config.dataDir, { recursive: true });
 
   const core = new ServerCore(config, wallClock);
+  core.diskUsage = () => ({ dataDirBytes: directoryBytes(config.dataDir), logDirBytes: directoryBytes(config.dataLogDir) });
   let flushScheduled = false;
   let closed = false;
 

@@ -56,6 +56,8 @@ export class ServerCore {
   private lastPreparedZxid: number;
   private readonly connectionBySession = new Map<bigint, ClientConnection>();
   private outstanding = 0;
+  /** Bytes in the data and log directories; the runtime, which owns the files, replaces this. */
+  diskUsage: () => { dataDirBytes: number; logDirBytes: number } = () => ({ dataDirBytes: 0, logDirBytes: 0 });
 
   constructor(
     readonly config: ServerConfig,
