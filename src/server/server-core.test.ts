@@ -1,0 +1,168 @@
+// ServerCore against a naive model: random sequences of creates, deletes, setData and multis from
+// one session must give the same error codes, and leave the same paths, data and versions, as a
+// plain map that implements ZooKeeper's rules directly. Also: FIFO order of replies under pipelining.
+
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { ErrorCode, JuteReader, OpCode, type Request, readReplyHeader } from '../proto/index.js';
+import { defaultConfig } from './config.js';
+import { ServerCore } from './server-core.js';
+
+const open = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
+const paths = ['/a', '/b', '/a/x', '/a/y', '/b/z'];
+
+interface Harness {
+  core: ServerCore;
+  send(request: Request): number[];
+}
+
+function harness(): Harness {
+  let now = 1_000;
+  const core = new ServerCore(defaultConfig(), { now: () => now++ });
+  const replies: number[] = [];
+  const transport = {
+    send: (frame: Buffer) => {
+      const header = readReplyHeader(new JuteReader(frame, 4));
+      if (header.xid > 0) replies.push(header.err);
+    },
+    close: () => {},
+  };
+  const connection = core.openConnection(transport, '127.0.0.1', 1);
+  core.connect(connection, { protocolVersion: 0, lastZxidSeen: 0, timeOut: 30_000, sessionId: 0n, passwd: new Uint8Array(16), readOnly: false });
+  let xid = 1;
+  const flush = (): void => {
+    const batch = core.takeUnpersisted();
+    if (batch.length > 0) core.persisted(batch[batch.length - 1]!.header.zxid);
+  };
+  flush();
+  return {
+    core,
+    send(request) {
+      replies.length = 0;
+      core.request(connection, xid++, request);
+      flush();
+      return [...replies];
+    },
+  };
+}
+
+/** ZooKeeper's rules on a plain map: path → { data, version }. */
+class Model {
+  readonly nodes = new Map<string, { data: string; version: number }>([['/', { data: '', version: 0 }]]);
+  private parent(path: string): string {
+    return path.slice(0, path.lastIndexOf('/')) || '/';
+  }
+  private hasChildren(path: string): boolean {
+    return [...this.nodes.keys()].some((other) => other !== path && this.parent(other) === path);
+  }
+  create(path: string, data: string): number {
+    if (!this.nodes.has(this.parent(path))) return ErrorCode.noNode;
+    if (this.nodes.has(path)) return ErrorCode.nodeExists;
+    this.nodes.set(path, { data, version: 0 });
+    return 0;
+  }
+  delete(path: string, version: number): number {
+    const node = this.nodes.get(path);
+    if (node === undefined) return ErrorCode.noNode;
+    if (version !== -1 && version !== node.version) return ErrorCode.badVersion;
+    if (this.hasChildren(path)) return ErrorCode.notEmpty;
+    this.nodes.delete(path);
+    return 0;
+  }
+  setData(path: string, data: string, version: number): number {
+    const node = this.nodes.get(path);
+    if (node === undefined) return ErrorCode.noNode;
+    if (version !== -1 && version !== node.version) return ErrorCode.badVersion;
+    this.nodes.set(path, { data, version: node.version + 1 });
+    return 0;
+  }
+}
+
+const operation = fc.oneof(
+  fc.record({ op: fc.constant('create' as const), path: fc.constantFrom(...paths), data: fc.string({ maxLength: 4 }) }),
+  fc.record({ op: fc.constant('delete' as const), path: fc.constantFrom(...paths), version: fc.integer({ min: -1, max: 2 }) }),
+  fc.record({ op: fc.constant('setData' as const), path: fc.constantFrom(...paths), data: fc.string({ maxLength: 4 }), version: fc.integer({ min: -1, max: 2 }) }),
+);
+
+describe('ServerCore', () => {
+  it('answers and applies random writes exactly as a naive model of ZooKeeper’s rules', () => {
+    fc.assert(
+      fc.property(fc.array(operation, { maxLength: 40 }), (operations) => {
+        const { core, send } = harness();
+        const model = new Model();
+        for (const operation of operations) {
+          let expected: number;
+          let request: Request;
+          if (operation.op === 'create') {
+            expected = model.create(operation.path, operation.data);
+            request = { type: OpCode.create, path: operation.path, data: Buffer.from(operation.data), acl: open, flags: 0 };
+          } else if (operation.op === 'delete') {
+            expected = model.delete(operation.path, operation.version);
+            request = { type: OpCode.delete, path: operation.path, version: operation.version };
+          } else {
+            expected = model.setData(operation.path, operation.data, operation.version);
+            request = { type: OpCode.setData, path: operation.path, data: Buffer.from(operation.data), version: operation.version };
+          }
+          assert.deepEqual(send(request), [expected], JSON.stringify(operation));
+        }
+        for (const path of paths) {
+          const node = core.tree.getNode(path);
+          const modelNode = model.nodes.get(path);
+          assert.equal(node === undefined, modelNode === undefined, path);
+          if (node !== undefined && modelNode !== undefined) {
+            assert.equal(Buffer.from(node.data).toString(), modelNode.data);
+            assert.equal(node.stat.version, modelNode.version);
+          }
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('applies a multi all-or-nothing', () => {
+    const { core, send } = harness();
+    const failed = send({
+      type: OpCode.multi,
+      ops: [
+        { type: OpCode.create, path: '/m', data: new Uint8Array(0), acl: open, flags: 0 },
+        { type: OpCode.delete, path: '/missing', version: -1 },
+      ],
+    });
+    assert.deepEqual(failed, [0], 'a failed multi is answered ok with per-op errors, as ZooKeeper does');
+    assert.equal(core.tree.getNode('/m'), undefined);
+    const replies = send({
+      type: OpCode.multi,
+      ops: [
+        { type: OpCode.create, path: '/m', data: new Uint8Array(0), acl: open, flags: 0 },
+        { type: OpCode.create, path: '/m/n', data: new Uint8Array(0), acl: open, flags: 0 },
+      ],
+    });
+    assert.deepEqual(replies, [0]);
+    assert.ok(core.tree.getNode('/m/n') !== undefined);
+  });
+
+  it('validates pipelined writes against the changes still pending before them', () => {
+    let now = 0;
+    const core = new ServerCore(defaultConfig(), { now: () => now++ });
+    const errors: number[] = [];
+    const connection = core.openConnection({
+      send: (frame) => {
+        const header = readReplyHeader(new JuteReader(frame, 4));
+        if (header.xid > 0) errors.push(header.err);
+      },
+      close: () => {},
+    }, '127.0.0.1', 1);
+    core.connect(connection, { protocolVersion: 0, lastZxidSeen: 0, timeOut: 30_000, sessionId: 0n, passwd: new Uint8Array(16), readOnly: false });
+    core.request(connection, 1, { type: OpCode.create, path: '/p', data: new Uint8Array(0), acl: open, flags: 0 });
+    core.request(connection, 2, { type: OpCode.create, path: '/p/q', data: new Uint8Array(0), acl: open, flags: 0 });
+    core.request(connection, 3, { type: OpCode.create, path: '/p', data: new Uint8Array(0), acl: open, flags: 0 });
+    core.request(connection, 4, { type: OpCode.delete, path: '/p', version: -1 });
+    core.request(connection, 5, { type: OpCode.getData, path: '/p/q', watch: false });
+    assert.deepEqual(errors, [], 'nothing is answered before its txn is durable');
+    const batch = core.takeUnpersisted();
+    assert.equal(batch.length, 3, 'createSession and two creates; the failing writes make no txn');
+    core.persisted(batch[batch.length - 1]!.header.zxid);
+    assert.deepEqual(errors, [0, 0, ErrorCode.nodeExists, ErrorCode.notEmpty, 0]);
+  });
+});
