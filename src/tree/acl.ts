@@ -3,7 +3,6 @@
 // super user. Deterministic: hashing uses node:crypto, which has no I/O.
 
 import { createHash } from 'node:crypto';
-import { isIP } from 'node:net';
 import type { Acl, Id } from '../proto/index.js';
 
 export const openAclUnsafe: readonly Acl[] = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
@@ -15,19 +14,31 @@ export function digestFor(user: string, password: string): string {
   return `${user}:${createHash('sha1').update(`${user}:${password}`).digest('base64')}`;
 }
 
-function parseIp(address: string): number[] | null {
-  const version = isIP(address);
-  if (version === 4) return address.split('.').map(Number);
-  if (version !== 6) return null;
-  const [head = '', tail = ''] = address.includes('::') ? address.split('::') : [address, ''];
-  const headParts = head === '' ? [] : head.split(':');
-  const tailParts = tail === '' ? [] : tail.split(':');
-  const missing = 8 - headParts.length - tailParts.length;
-  const groups = [...headParts, ...Array<string>(Math.max(0, missing)).fill('0'), ...tailParts];
+function parseIpv4(address: string): number[] | null {
+  const parts = address.split('.');
+  if (parts.length !== 4 || !parts.every((part) => /^\d{1,3}$/.test(part) && Number(part) <= 255)) return null;
+  return parts.map(Number);
+}
+
+function parseIpv6(address: string): number[] | null {
+  const halves = address.split('::');
+  if (halves.length > 2) return null;
+  const groupsOf = (text: string): string[] => (text === '' ? [] : text.split(':'));
+  const head = groupsOf(halves[0]!);
+  const tail = halves.length === 2 ? groupsOf(halves[1]!) : [];
+  const missing = 8 - head.length - tail.length;
+  if ((halves.length === 1 && missing !== 0) || (halves.length === 2 && missing < 1)) return null;
+  const groups = [...head, ...Array<string>(Math.max(0, missing)).fill('0'), ...tail];
+  if (!groups.every((group) => /^[0-9a-fA-F]{1,4}$/.test(group))) return null;
   return groups.flatMap((group) => {
     const value = parseInt(group, 16);
     return [value >> 8, value & 0xff];
   });
+}
+
+/** An IPv4 or IPv6 address as bytes, or null if it is neither. */
+function parseIp(address: string): number[] | null {
+  return address.includes(':') ? parseIpv6(address) : parseIpv4(address);
 }
 
 /** Whether `address` falls in the ACL id `pattern` (an address, or address/bits). */
