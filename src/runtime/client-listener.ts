@@ -84,6 +84,7 @@ export class ClientListener {
     this.sockets.add(state);
     socket.on('data', (chunk: Buffer) => this.receive(state, chunk));
     socket.on('error', (error) => this.logger.debug({ ip, err: error.message }, 'client socket error'));
+    socket.on('drain', () => this.resumeDrained());
     socket.on('close', () => this.closed(state));
   }
 

@@ -2,7 +2,7 @@
 // of requests in flight. The transport (a socket in runtime/, a simulated link in sim/) sits behind the
 // small Transport interface, so this layer stays free of I/O.
 
-import { type Id, JuteWriter, type ReplyHeader, type Response, writeReplyHeader, writeResponse } from '../proto/index.js';
+import { type Id, JuteWriter, type ReplyHeader, type Request, type Response, writeReplyHeader, writeResponse } from '../proto/index.js';
 import type { Session } from './session-tracker.js';
 
 export interface Transport {
@@ -12,18 +12,22 @@ export interface Transport {
   close(reason: string): void;
 }
 
-/** A request waiting in its connection's FIFO queue. */
+/** A request waiting in its connection's FIFO queue (plain data: no closures on the hot path). */
 export interface QueuedRequest {
   xid: number;
   type: number;
-  /** Run when the request reaches the head of the queue and is ready; returns the reply. */
-  complete: () => { header: ReplyHeader; response?: Response };
+  /** A read to perform when it reaches the head of the queue, or null. */
+  read: Request | null;
   /** False while its txn is not yet applied. */
   ready: boolean;
+  err: number;
+  /** The reply's zxid; -1 means the tree's last processed zxid when the reply is sent. */
+  zxid: number;
+  response: Response | undefined;
   /** Close the connection after replying (closeSession). */
-  closeAfter?: boolean;
+  closeAfter: boolean;
   /** Set on arrival, for latency statistics. */
-  receivedAtMs?: number;
+  receivedAtMs: number;
 }
 
 let nextConnectionId = 1;

@@ -8,7 +8,7 @@
 // disk; the driver must not call `persisted` before the log fsync completes.
 
 import {
-  type ConnectRequest, ErrorCode, KeeperState, type MultiResult, OpCode, type ReplyHeader, type Request,
+  type ConnectRequest, ErrorCode, KeeperState, type MultiResult, OpCode, type Request,
   type Response, SpecialXid, type Txn, type TxnHeader, writeConnectResponse, writeWatcherEvent,
 } from '../proto/index.js';
 import { assert, limits } from '../util/index.js';
@@ -17,7 +17,7 @@ import { ClientConnection, type QueuedRequest, type Transport, encodeFrame, enco
 import { type ServerConfig, negotiateSessionTimeout } from './config.js';
 import { type NodeRecord, PendingChanges } from './pending-changes.js';
 import { type WriteRequest, prepareCloseSession, prepareDeleteContainer, prepareWrite } from './prep.js';
-import { performRead, readOpCodes } from './reads.js';
+import { type ReadContext, performRead, readOpCodes } from './reads.js';
 import { passwordMatches, sessionPassword, sessionPasswordBytes } from './session-password.js';
 import { SessionTracker } from './session-tracker.js';
 import { ServerStats } from './server-stats.js';
@@ -26,12 +26,31 @@ export interface Clock {
   now(): number;
 }
 
+/** Who is waiting for a txn, and what happens once it is applied. */
+type ProposalOrigin =
+  | { kind: 'client'; connection: ClientConnection; entry: QueuedRequest }
+  | { kind: 'createSession'; connection: ClientConnection; timeoutMs: number; readOnly: boolean }
+  | { kind: 'closeSession'; connection: ClientConnection; entry: QueuedRequest }
+  | { kind: 'expire' }
+  | { kind: 'reaper' };
+
 /** A txn prepared and waiting to be logged and applied. */
 interface Proposal {
   header: TxnHeader;
   txn: Txn;
-  /** Called once the txn is applied, with its result. */
-  onApplied: ((result: ApplyResult) => void) | null;
+  origin: ProposalOrigin;
+}
+
+/** A queue entry; `ready` false while its txn is not yet applied. */
+function queued(
+  xid: number,
+  type: number,
+  fields: { read?: Request; err?: number; response?: Response; ready?: boolean; closeAfter?: boolean },
+): QueuedRequest {
+  return {
+    xid, type, read: fields.read ?? null, ready: fields.ready ?? true, err: fields.err ?? 0, zxid: -1,
+    response: fields.response, closeAfter: fields.closeAfter ?? false, receivedAtMs: 0,
+  };
 }
 
 export interface UnpersistedTxn {
@@ -150,8 +169,8 @@ export class ServerCore {
     const sessionId = this.sessions.allocateId();
     const session = this.sessions.add(sessionId, timeoutMs, now);
     this.attach(connection, session, now);
-    this.propose({ sessionId, cxid: 0, type: OpCode.createSession }, { type: OpCode.createSession, timeOut: timeoutMs }, () => {
-      if (!connection.closed) this.sendConnectResponse(connection, { timeOut: timeoutMs, sessionId, readOnly });
+    this.propose({ sessionId, cxid: 0, type: OpCode.createSession }, { type: OpCode.createSession, timeOut: timeoutMs }, {
+      kind: 'createSession', connection, timeoutMs, readOnly,
     });
   }
 
@@ -181,108 +200,92 @@ export class ServerCore {
     this.stats.packetsReceived++;
     this.sessions.touch(session, this.clock.now());
 
-    if (request.type === OpCode.auth) {
-      this.authenticate(connection, request.scheme, request.auth);
-      return;
-    }
-    if (request.type === OpCode.ping) {
-      this.enqueue(connection, { xid: SpecialXid.ping, type: request.type, ready: true, complete: () => ({ header: this.replyHeader(SpecialXid.ping, 0) }) });
-      return;
-    }
-    if (request.type === OpCode.closeSession) {
-      this.closeSession(connection, xid);
-      return;
+    switch (request.type) {
+      case OpCode.auth:
+        this.authenticate(connection, request.scheme, request.auth);
+        return;
+      case OpCode.ping:
+        this.answer(connection, SpecialXid.ping, 0);
+        return;
+      case OpCode.closeSession:
+        this.closeSession(connection, xid);
+        return;
+      case OpCode.reconfig:
+        this.answer(connection, xid, ErrorCode.reconfigDisabled);
+        return;
     }
     if (writeOpCodes.has(request.type)) {
       this.write(connection, xid, request as WriteRequest);
-      return;
-    }
-    if (readOpCodes.has(request.type)) {
+    } else if (readOpCodes.has(request.type)) {
       const replyXid = request.type === OpCode.setWatches || request.type === OpCode.setWatches2 ? SpecialXid.setWatches : xid;
-      this.enqueue(connection, {
-        xid: replyXid, type: request.type, ready: true,
-        complete: () => {
-          const outcome = performRead(request, {
-            tree: this.tree, connection, superDigest: this.config.superDigest, notify: this.notify,
-          });
-          return { header: this.replyHeader(replyXid, outcome.err), response: outcome.response };
-        },
-      });
-      return;
+      if (connection.queue.length === 0) this.performAndSend(connection, replyXid, request);
+      else this.enqueue(connection, queued(replyXid, request.type, { read: request }));
+    } else {
+      this.answer(connection, xid, ErrorCode.unimplemented);
     }
-    const err = request.type === OpCode.reconfig ? ErrorCode.reconfigDisabled : ErrorCode.unimplemented;
-    this.enqueue(connection, { xid, type: request.type, ready: true, complete: () => ({ header: this.replyHeader(xid, err) }) });
-  }
-
-  private replyHeader(xid: number, err: number): ReplyHeader {
-    return { xid, zxid: this.tree.lastProcessedZxid, err };
   }
 
   /** Answers a request whose type the decoder did not know, in order, with UNIMPLEMENTED. */
   unknownRequest(connection: ClientConnection, xid: number, type: number): void {
     connection.packetsReceived++;
-    this.enqueue(connection, { xid, type, ready: true, complete: () => ({ header: this.replyHeader(xid, ErrorCode.unimplemented) }) });
+    this.enqueue(connection, queued(xid, type, { err: ErrorCode.unimplemented }));
+  }
+
+  /** Answers now if nothing is queued ahead on the connection, else in turn. */
+  private answer(connection: ClientConnection, xid: number, err: number, response?: Response): void {
+    if (connection.queue.length === 0) this.send(connection, xid, this.tree.lastProcessedZxid, err, response);
+    else this.enqueue(connection, queued(xid, 0, { err, response }));
+  }
+
+  private performAndSend(connection: ClientConnection, xid: number, request: Request): void {
+    const outcome = performRead(request, this.readContext(connection));
+    this.send(connection, xid, this.tree.lastProcessedZxid, outcome.err, outcome.response);
+  }
+
+  private readContext(connection: ClientConnection): ReadContext {
+    return { tree: this.tree, connection, superDigest: this.config.superDigest, notify: this.notify };
   }
 
   private write(connection: ClientConnection, xid: number, request: WriteRequest): void {
     const session = connection.session!;
     if (session.closing) {
-      this.enqueue(connection, { xid, type: request.type, ready: true, complete: () => ({ header: this.replyHeader(xid, ErrorCode.sessionExpired) }) });
+      this.answer(connection, xid, ErrorCode.sessionExpired);
       return;
     }
-    const zxid = this.lastPreparedZxid + 1;
     const outcome = prepareWrite(request, this.pending, {
       sessionId: session.id, authIds: connection.authIds, superDigest: this.config.superDigest,
-      ttlNodesEnabled: this.config.ttlNodesEnabled, zxid,
+      ttlNodesEnabled: this.config.ttlNodesEnabled, zxid: this.lastPreparedZxid + 1,
     });
     if (!outcome.ok) {
-      const multiResults = 'multiResults' in outcome ? outcome.multiResults : undefined;
-      this.enqueue(connection, {
-        xid, type: request.type, ready: true,
-        complete: () => ({
-          header: this.replyHeader(xid, outcome.err),
-          response: multiResults === undefined ? undefined : { type: OpCode.multi, results: multiResults },
-        }),
-      });
-      return;
-    }
-    if (outcome.txn.type === OpCode.check) {
+      const response: Response | undefined = 'multiResults' in outcome ? { type: OpCode.multi, results: outcome.multiResults } : undefined;
+      this.answer(connection, xid, outcome.err, response);
+    } else if (outcome.txn.type === OpCode.check) {
       // A standalone check (ZooKeeper 3.9) changes nothing: prep's verdict, in FIFO order, is the answer.
-      this.enqueue(connection, { xid, type: request.type, ready: true, complete: () => ({ header: this.replyHeader(xid, 0) }) });
-      return;
+      this.answer(connection, xid, 0);
+    } else {
+      const entry = queued(xid, request.type, { ready: false });
+      this.enqueue(connection, entry);
+      this.propose({ sessionId: session.id, cxid: xid, type: outcome.txn.type }, outcome.txn, { kind: 'client', connection, entry });
     }
-    const entry: QueuedRequest = { xid, type: request.type, ready: false, complete: () => ({ header: this.replyHeader(xid, ErrorCode.systemError) }) };
-    this.enqueue(connection, entry);
-    this.propose({ sessionId: session.id, cxid: xid, type: outcome.txn.type }, outcome.txn, (result) => {
-      entry.complete = () => ({ header: { xid, zxid: result.zxid, err: result.err }, response: writeResponse(request.type, result) });
-      entry.ready = true;
-      this.drain(connection);
-    });
   }
 
   private closeSession(connection: ClientConnection, xid: number): void {
     const session = connection.session!;
     if (session.closing) {
-      this.enqueue(connection, { xid, type: OpCode.closeSession, ready: true, closeAfter: true, complete: () => ({ header: this.replyHeader(xid, 0) }) });
+      this.enqueue(connection, queued(xid, OpCode.closeSession, { closeAfter: true }));
       return;
     }
     this.sessions.markClosing(session);
-    const entry: QueuedRequest = { xid, type: OpCode.closeSession, ready: false, closeAfter: true, complete: () => ({ header: this.replyHeader(xid, 0) }) };
+    const entry = queued(xid, OpCode.closeSession, { ready: false, closeAfter: true });
     this.enqueue(connection, entry);
-    this.proposeCloseSession(session.id, xid, () => {
-      entry.ready = true;
-      this.drain(connection);
-    });
+    this.proposeCloseSession(session.id, xid, { kind: 'closeSession', connection, entry });
   }
 
-  private proposeCloseSession(sessionId: bigint, cxid: number, onApplied: () => void): void {
+  private proposeCloseSession(sessionId: bigint, cxid: number, origin: ProposalOrigin): void {
     const zxid = this.lastPreparedZxid + 1;
     const ephemerals = new Set([...this.tree.getEphemerals(sessionId), ...this.pending.ephemeralsOf(sessionId)]);
     const txn = prepareCloseSession(ephemerals, this.pending, zxid);
-    this.propose({ sessionId, cxid, type: OpCode.closeSession }, txn, () => {
-      this.sessions.remove(sessionId);
-      onApplied();
-    });
+    this.propose({ sessionId, cxid, type: OpCode.closeSession }, txn, origin);
   }
 
   private authenticate(connection: ClientConnection, scheme: string, auth: Uint8Array): void {
@@ -319,15 +322,18 @@ export class ServerCore {
     while (queue.length > 0 && queue[0]!.ready) {
       const entry = queue.shift()!;
       this.outstanding--;
-      const { header, response } = entry.complete();
-      const now = this.clock.now();
-      this.stats.recordLatency(now - (entry.receivedAtMs ?? now));
-      connection.lastZxid = header.zxid;
-      connection.packetsSent++;
-      this.stats.packetsSent++;
-      connection.transport.send(encodeReply(header, response));
+      this.stats.recordLatency(this.clock.now() - entry.receivedAtMs);
+      if (entry.read !== null) this.performAndSend(connection, entry.xid, entry.read);
+      else this.send(connection, entry.xid, entry.zxid < 0 ? this.tree.lastProcessedZxid : entry.zxid, entry.err, entry.response);
       if (entry.closeAfter) this.closeConnection(connection, 'session closed by client');
     }
+  }
+
+  private send(connection: ClientConnection, xid: number, zxid: number, err: number, response: Response | undefined): void {
+    connection.lastZxid = zxid;
+    connection.packetsSent++;
+    this.stats.packetsSent++;
+    connection.transport.send(encodeReply({ xid, zxid, err }, response));
   }
 
   /** Sends a watch event to a connection (a notification frame, xid -1, carrying the zxid). */
@@ -343,10 +349,10 @@ export class ServerCore {
 
   // ---- txns: propose, persist, apply ---------------------------------------------------------
 
-  private propose(fields: { sessionId: bigint; cxid: number; type: number }, txn: Txn, onApplied: Proposal['onApplied']): void {
+  private propose(fields: { sessionId: bigint; cxid: number; type: number }, txn: Txn, origin: ProposalOrigin): void {
     const zxid = ++this.lastPreparedZxid;
     const header: TxnHeader = { sessionId: fields.sessionId, cxid: fields.cxid, zxid, time: this.clock.now(), type: fields.type };
-    this.proposals.push({ header, txn, onApplied });
+    this.proposals.push({ header, txn, origin });
   }
 
   /** Txns prepared since the last call, in zxid order, for the driver to append to the log. */
@@ -364,7 +370,7 @@ export class ServerCore {
       applied++;
       const result = applyTxn(this.tree, proposal.header, proposal.txn);
       for (const delivery of result.deliveries) this.notify(delivery.watcher, delivery.type, delivery.path, delivery.zxid);
-      proposal.onApplied?.(result);
+      this.applied(proposal, result);
     }
     this.proposals.splice(0, applied);
     this.unpersistedFrom = Math.max(0, this.unpersistedFrom - applied);
@@ -372,16 +378,43 @@ export class ServerCore {
     this.stats.txnsApplied += applied;
   }
 
+  /** The effects of an applied txn beyond the tree: the reply, session bookkeeping. */
+  private applied(proposal: Proposal, result: ApplyResult<ClientConnection>): void {
+    const origin = proposal.origin;
+    switch (origin.kind) {
+      case 'client':
+        origin.entry.zxid = result.zxid;
+        origin.entry.err = result.err;
+        origin.entry.response = writeResponse(origin.entry.type, result);
+        origin.entry.ready = true;
+        this.drain(origin.connection);
+        return;
+      case 'createSession':
+        if (!origin.connection.closed) {
+          this.sendConnectResponse(origin.connection, { timeOut: origin.timeoutMs, sessionId: proposal.header.sessionId, readOnly: origin.readOnly });
+        }
+        return;
+      case 'closeSession':
+        this.sessions.remove(proposal.header.sessionId);
+        origin.entry.ready = true;
+        this.drain(origin.connection);
+        return;
+      case 'expire': {
+        this.sessions.remove(proposal.header.sessionId);
+        const connection = this.connectionBySession.get(proposal.header.sessionId);
+        if (connection !== undefined) this.closeConnection(connection, `session 0x${proposal.header.sessionId.toString(16)} expired`);
+        return;
+      }
+      case 'reaper':
+        return;
+    }
+  }
+
   // ---- time ----------------------------------------------------------------------------------
 
   /** Expires sessions whose time has come; call at least once per tick. */
   tick(): void {
-    for (const session of this.sessions.expire(this.clock.now())) {
-      this.proposeCloseSession(session.id, 0, () => {
-        const connection = this.connectionBySession.get(session.id);
-        if (connection !== undefined) this.closeConnection(connection, `session 0x${session.id.toString(16)} expired`);
-      });
-    }
+    for (const session of this.sessions.expire(this.clock.now())) this.proposeCloseSession(session.id, 0, { kind: 'expire' });
   }
 
   /** Deletes empty containers and expired TTL nodes, as ZooKeeper's ContainerManager. */
@@ -389,7 +422,7 @@ export class ServerCore {
     const candidates = this.tree.reapCandidates(this.clock.now());
     for (const path of [...candidates.containers, ...candidates.expiredTtl]) {
       const txn = prepareDeleteContainer(path, this.pending, this.lastPreparedZxid + 1);
-      if (txn !== null) this.propose({ sessionId: 0n, cxid: 0, type: txn.type }, txn, null);
+      if (txn !== null) this.propose({ sessionId: 0n, cxid: 0, type: txn.type }, txn, { kind: 'reaper' });
     }
   }
 }
