@@ -4,13 +4,16 @@
 //
 // Group commit: requests handled in one turn of the event loop are prepared synchronously; one
 // setImmediate later the whole batch goes to the log with a single fsync; txns arriving meanwhile
-// wait for the next batch, which starts as soon as the previous sync completes.
+// wait for the next batch, which starts as soon as the previous sync completes. Nothing is applied
+// or answered before its batch is durable.
 
 import { mkdirSync } from 'node:fs';
 import { pino, type Logger } from 'pino';
 import { type ServerConfig, ServerCore, defaultConfig } from '../server/index.js';
 import { ClientListener } from './client-listener.js';
 import { directoryBytes } from './disk-usage.js';
+import { NodeFileSystem } from './node-file-system.js';
+import { Persistence } from './persistence.js';
 
 export interface StartServerOptions {
   host?: string;
@@ -48,22 +51,38 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
 
   const core = new ServerCore(config, wallClock);
   core.diskUsage = () => ({ dataDirBytes: directoryBytes(config.dataDir), logDirBytes: directoryBytes(config.dataLogDir) });
+  const persistence = await Persistence.open(core, { fs: new NodeFileSystem(), config, logger });
   let flushScheduled = false;
+  let flushing: Promise<void> | null = null;
   let closed = false;
 
-  const flush = (): void => {
-    flushScheduled = false;
-    if (closed) return;
+  const flush = async (): Promise<void> => {
     const batch = core.takeUnpersisted();
     if (batch.length === 0) return;
-    // In-memory mode until the durable log is wired in: a txn is "persisted" as soon as it is prepared.
+    try {
+      await persistence.persist(batch);
+    } catch (error) {
+      logger.error({ err: error }, 'cannot write the txn log: refusing writes from now on');
+      core.storageFailed();
+      return;
+    }
     core.persisted(batch[batch.length - 1]!.header.zxid);
     listener.resumeDrained();
+    persistence.maybeSnapshot(core);
+  };
+  const runFlushes = (): void => {
+    flushScheduled = false;
+    if (flushing !== null || closed) return;
+    flushing = flush().finally(() => {
+      flushing = null;
+      // Txns prepared during that sync form the next batch, started at once.
+      if (core.hasUnpersisted) runFlushes();
+    });
   };
   const scheduleFlush = (): void => {
     if (flushScheduled) return;
     flushScheduled = true;
-    setImmediate(flush);
+    setImmediate(runFlushes);
   };
 
   const listener = new ClientListener({ core, logger, onRequests: scheduleFlush });
@@ -78,6 +97,11 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     scheduleFlush();
   }, config.containerCheckIntervalMs);
 
+  const purgeTimer = config.autopurgePurgeIntervalHours > 0
+    ? setInterval(() => void persistence.purge().catch((error: unknown) => logger.error({ err: error }, 'purge failed')),
+      config.autopurgePurgeIntervalHours * 3_600_000)
+    : null;
+
   logger.info({ host: address.host, port: address.port, dataDir: config.dataDir }, 'meerkat serving');
 
   return {
@@ -90,7 +114,10 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       closed = true;
       clearInterval(tickTimer);
       clearInterval(reaperTimer);
+      if (purgeTimer !== null) clearInterval(purgeTimer);
       await listener.close();
+      await flushing;
+      await persistence.close();
       logger.info('meerkat stopped');
     },
   };

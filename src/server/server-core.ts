@@ -64,7 +64,7 @@ const writeOpCodes: ReadonlySet<number> = new Set([
 ]);
 
 export class ServerCore {
-  readonly tree = new DataTree<ClientConnection>();
+  tree = new DataTree<ClientConnection>();
   readonly sessions: SessionTracker;
   readonly stats = new ServerStats();
   readonly connections = new Set<ClientConnection>();
@@ -75,6 +75,8 @@ export class ServerCore {
   private lastPreparedZxid: number;
   private readonly connectionBySession = new Map<bigint, ClientConnection>();
   private outstanding = 0;
+  /** Set once the log failed: the server answers writes with SYSTEMERROR from then on. */
+  writesRefused = false;
   /** Bytes in the data and log directories; the runtime, which owns the files, replaces this. */
   diskUsage: () => { dataDirBytes: number; logDirBytes: number } = () => ({ dataDirBytes: 0, logDirBytes: 0 });
 
@@ -87,9 +89,35 @@ export class ServerCore {
     this.lastPreparedZxid = this.tree.lastProcessedZxid;
   }
 
-  /** After recovery replaced the tree's contents: restart zxid allocation after it. */
-  resetZxid(): void {
-    assert(this.proposals.length === 0, 'reset only while idle');
+  /** Installs the state recovered from disk, before serving: the tree and the live sessions. */
+  restore(tree: DataTree<ClientConnection>, sessions: ReadonlyMap<bigint, number>): void {
+    assert(this.proposals.length === 0 && this.connections.size === 0, 'restore only before serving');
+    this.tree = tree;
+    this.pending.clear();
+    this.lastPreparedZxid = tree.lastProcessedZxid;
+    const now = this.clock.now();
+    for (const [id, timeoutMs] of sessions) this.sessions.add(id, timeoutMs, now);
+  }
+
+  /**
+   * The log could not be written: nothing prepared since the last durable batch may be acknowledged.
+   * Every waiting write is answered with SYSTEMERROR, new writes are refused, reads go on.
+   */
+  storageFailed(): void {
+    this.writesRefused = true;
+    for (const proposal of this.proposals) {
+      const origin = proposal.origin;
+      if (origin.kind === 'client' || origin.kind === 'closeSession') {
+        origin.entry.err = ErrorCode.systemError;
+        origin.entry.ready = true;
+        this.drain(origin.connection);
+      } else if (origin.kind === 'createSession') {
+        this.closeConnection(origin.connection, 'session could not be logged');
+      }
+    }
+    this.proposals.length = 0;
+    this.unpersistedFrom = 0;
+    this.pending.clear();
     this.lastPreparedZxid = this.tree.lastProcessedZxid;
   }
 
@@ -163,6 +191,10 @@ export class ServerCore {
       if (previous !== undefined && previous !== connection) this.closeConnection(previous, 'session moved to a new connection');
       this.attach(connection, session, now);
       this.sendConnectResponse(connection, { timeOut: session.timeoutMs, sessionId: session.id, readOnly });
+      return;
+    }
+    if (this.writesRefused) {
+      this.closeConnection(connection, 'new sessions are refused: the txn log cannot be written');
       return;
     }
     const timeoutMs = negotiateSessionTimeout(this.config, request.timeOut);
@@ -248,8 +280,8 @@ export class ServerCore {
 
   private write(connection: ClientConnection, xid: number, request: WriteRequest): void {
     const session = connection.session!;
-    if (session.closing) {
-      this.answer(connection, xid, ErrorCode.sessionExpired);
+    if (session.closing || this.writesRefused) {
+      this.answer(connection, xid, this.writesRefused ? ErrorCode.systemError : ErrorCode.sessionExpired);
       return;
     }
     const outcome = prepareWrite(request, this.pending, {
@@ -353,6 +385,10 @@ export class ServerCore {
     const zxid = ++this.lastPreparedZxid;
     const header: TxnHeader = { sessionId: fields.sessionId, cxid: fields.cxid, zxid, time: this.clock.now(), type: fields.type };
     this.proposals.push({ header, txn, origin });
+  }
+
+  get hasUnpersisted(): boolean {
+    return this.unpersistedFrom < this.proposals.length;
   }
 
   /** Txns prepared since the last call, in zxid order, for the driver to append to the log. */

@@ -58,6 +58,16 @@ export class AclCache {
     }
   }
 
+  /** Drops lists no node references (after loading a snapshot whose map had spare entries). */
+  purgeUnused(): void {
+    for (const [index, entry] of this.byIndex) {
+      if (entry.references === 0) {
+        this.byIndex.delete(index);
+        this.byKey.delete(keyOf(entry.acl));
+      }
+    }
+  }
+
   /** Every interned list, by index, for snapshots. */
   entries(): Array<[number, Acl[]]> {
     return [...this.byIndex.values()].sort((a, b) => a.index - b.index).map((entry) => [entry.index, entry.acl]);

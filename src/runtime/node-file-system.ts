@@ -1,0 +1,84 @@
+// storage/'s FileSystem on the real disk, with fsync. Log appends use fdatasync (data and the size
+// needed to read it back), directory entries are synced after files are created or renamed, and small
+// files are replaced atomically (temp file, fsync, rename, directory fsync).
+
+import { promises as fs } from 'node:fs';
+import { dirname } from 'node:path';
+import type { AppendFile, FileSystem } from '../storage/index.js';
+
+async function syncPath(path: string): Promise<void> {
+  const handle = await fs.open(path, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+export class NodeFileSystem implements FileSystem {
+  async mkdir(dir: string): Promise<void> {
+    await fs.mkdir(dir, { recursive: true });
+  }
+
+  async list(dir: string): Promise<string[]> {
+    try {
+      return await fs.readdir(dir);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    }
+  }
+
+  async readFile(path: string): Promise<Uint8Array> {
+    return fs.readFile(path);
+  }
+
+  async open(path: string): Promise<AppendFile> {
+    const handle = await fs.open(path, 'a+').then(async (probe) => {
+      await probe.close();
+      return fs.open(path, 'r+');
+    });
+    return {
+      write: async (bytes, position) => {
+        let written = 0;
+        while (written < bytes.length) {
+          const { bytesWritten } = await handle.write(bytes, written, bytes.length - written, position + written);
+          written += bytesWritten;
+        }
+      },
+      sync: () => handle.datasync(),
+      truncate: (length) => handle.truncate(length),
+      close: () => handle.close(),
+    };
+  }
+
+  async truncate(path: string, length: number): Promise<void> {
+    await fs.truncate(path, length);
+    await syncPath(path);
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    await fs.rename(from, to);
+    await this.syncDirectory(dirname(to));
+  }
+
+  async remove(path: string): Promise<void> {
+    await fs.rm(path, { force: true });
+  }
+
+  async syncDirectory(dir: string): Promise<void> {
+    await syncPath(dir);
+  }
+
+  async writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
+    const temp = `${path}.tmp`;
+    const handle = await fs.open(temp, 'w');
+    try {
+      await handle.writeFile(bytes);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await this.rename(temp, path);
+  }
+}

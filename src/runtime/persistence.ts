@@ -1,0 +1,109 @@
+// Durability for a standalone server: recovery at start, the group-committed txn log, fuzzy snapshots
+// every ~snapCount txns (written in chunks while the server keeps serving), and retention.
+
+import type { Logger } from 'pino';
+import type { ClientConnection, ServerConfig, ServerCore, UnpersistedTxn } from '../server/index.js';
+import {
+  type FileSystem, TxnLog, joinPath, purge, recover, serializeSnapshot, snapshotFileName, versionDirName,
+} from '../storage/index.js';
+import { DataTree } from '../tree/index.js';
+
+export interface PersistenceOptions {
+  fs: FileSystem;
+  config: ServerConfig;
+  logger: Logger;
+}
+
+export class Persistence {
+  private readonly log: TxnLog;
+  private snapshotRunning: Promise<void> | null = null;
+  private snapshotThreshold: number;
+
+  private constructor(private readonly options: PersistenceOptions) {
+    const { fs, config } = options;
+    this.log = new TxnLog({
+      fs, dir: joinPath(config.dataLogDir, versionDirName), preAllocBytes: config.preAllocBytes, forceSync: config.forceSync,
+    });
+    this.snapshotThreshold = Persistence.nextThreshold(config.snapCount);
+  }
+
+  /** ZooKeeper randomises the snapshot point in [snapCount/2, snapCount) so replicas do not snapshot together. */
+  private static nextThreshold(snapCount: number): number {
+    const half = Math.max(1, Math.floor(snapCount / 2));
+    return half + Math.floor(Math.random() * half);
+  }
+
+  /** Recovers the data directory into `core` and returns the persistence ready for new txns. */
+  static async open(core: ServerCore, options: PersistenceOptions): Promise<Persistence> {
+    const { config, logger, fs } = options;
+    const started = Date.now();
+    const recovered = await recover<ClientConnection>({
+      fs, dataDir: config.dataDir, dataLogDir: config.dataLogDir,
+      createTree: () => new DataTree<ClientConnection>(),
+      warn: (message) => logger.warn(message),
+    });
+    core.restore(recovered.tree, recovered.sessions);
+    logger.info({
+      snapshot: recovered.snapshotFile, txnsReplayed: recovered.txnsReplayed, sessions: recovered.sessions.size,
+      lastZxid: `0x${recovered.lastZxid.toString(16)}`, nodes: recovered.tree.nodeCount, ms: Date.now() - started,
+    }, 'recovered data directory');
+    return new Persistence(options);
+  }
+
+  /** Logs a batch durably (one write, one fsync). Resolves only once it is on disk. */
+  async persist(batch: readonly UnpersistedTxn[]): Promise<void> {
+    for (const { header, txn } of batch) this.log.append(header, txn);
+    await this.log.flush();
+  }
+
+  /** Starts a fuzzy snapshot when enough txns went to the current log file; the log rolls over. */
+  maybeSnapshot(core: ServerCore): void {
+    if (this.snapshotRunning !== null || this.log.txnsInFile < this.snapshotThreshold) return;
+    this.log.roll();
+    this.snapshotThreshold = Persistence.nextThreshold(this.options.config.snapCount);
+    const sessions = new Map<bigint, number>();
+    for (const session of core.sessions.all()) sessions.set(session.id, session.timeoutMs);
+    this.snapshotRunning = this.writeSnapshot(core.tree, sessions)
+      .catch((error: unknown) => this.options.logger.error({ err: error }, 'snapshot failed; the log still holds every txn'))
+      .finally(() => {
+        this.snapshotRunning = null;
+      });
+  }
+
+  private async writeSnapshot(tree: DataTree<ClientConnection>, sessions: Map<bigint, number>): Promise<void> {
+    const { fs, config, logger } = this.options;
+    const started = Date.now();
+    const zxid = tree.lastProcessedZxid;
+    const dir = joinPath(config.dataDir, versionDirName);
+    const finalPath = joinPath(dir, snapshotFileName(zxid));
+    const tempPath = `${finalPath}.tmp`;
+    const file = await fs.open(tempPath);
+    let position = 0;
+    try {
+      await file.truncate(0);
+      // Each chunk is written before the next is made, so the event loop runs between chunks.
+      for (const chunk of serializeSnapshot(tree as DataTree<unknown>, { sessions, zxid })) {
+        await file.write(chunk, position);
+        position += chunk.length;
+      }
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    await fs.rename(tempPath, finalPath);
+    logger.info({ file: finalPath, bytes: position, ms: Date.now() - started }, 'snapshot written');
+    if (config.autopurgePurgeIntervalHours > 0) await this.purge();
+  }
+
+  async purge(): Promise<string[]> {
+    const { fs, config } = this.options;
+    const result = await purge(fs, { dataDir: config.dataDir, dataLogDir: config.dataLogDir, retainSnapshots: config.autopurgeSnapRetainCount });
+    if (result.removed.length > 0) this.options.logger.info({ removed: result.removed }, 'purged old snapshots and logs');
+    return result.removed;
+  }
+
+  async close(): Promise<void> {
+    await this.snapshotRunning;
+    await this.log.close();
+  }
+}
