@@ -39,7 +39,7 @@ export class Persistence {
     const started = Date.now();
     const recovered = await recover<ClientConnection>({
       fs, dataDir: config.dataDir, dataLogDir: config.dataLogDir,
-      createTree: () => new DataTree<ClientConnection>(),
+      createTree: (withSystemNodes) => new DataTree<ClientConnection>({ withSystemNodes }),
       warn: (message) => logger.warn(message),
     });
     core.restore(recovered.tree, recovered.sessions);

@@ -17,8 +17,8 @@ export interface RecoveryOptions<W> {
   fs: FileSystem;
   dataDir: string;
   dataLogDir: string;
-  /** Makes an empty tree (one per snapshot attempt). */
-  createTree: () => DataTree<W>;
+  /** Makes a tree: with ZooKeeper's system nodes for a fresh start, empty to load a snapshot into. */
+  createTree: (withSystemNodes: boolean) => DataTree<W>;
   /** Told about things an operator should know (a truncated tail, a skipped snapshot). */
   warn: (message: string) => void;
 }
@@ -39,7 +39,7 @@ async function loadNewestSnapshot<W>(options: RecoveryOptions<W>, snapDir: strin
   const failures: string[] = [];
   for (const snapshot of snapshots) {
     const path = joinPath(snapDir, snapshot.name);
-    const tree = options.createTree();
+    const tree = options.createTree(false);
     try {
       const loaded = loadSnapshot(path, await options.fs.readFile(path), tree as DataTree<unknown>);
       if (failures.length > 0) options.warn(`skipped damaged snapshots: ${failures.join('; ')}`);
@@ -50,7 +50,7 @@ async function loadNewestSnapshot<W>(options: RecoveryOptions<W>, snapDir: strin
     }
   }
   if (failures.length > 0) throw new BadFileError(snapDir, `no snapshot verifies: ${failures.join('; ')}`);
-  return { tree: options.createTree(), sessions: new Map(), zxid: 0, file: null };
+  return { tree: options.createTree(true), sessions: new Map(), zxid: 0, file: null };
 }
 
 export async function recover<W>(options: RecoveryOptions<W>): Promise<RecoveredState<W>> {

@@ -71,7 +71,7 @@ export interface LoadedSnapshot {
   nodeCount: number;
 }
 
-/** Loads a snapshot file's contents into `tree` (which should be fresh). Checksums are verified. */
+/** Loads a snapshot file's contents into an empty `tree` (no system nodes). Checksums are verified. */
 export function loadSnapshot(file: string, bytes: Uint8Array, tree: DataTree<unknown>): LoadedSnapshot {
   checkFileHeader(file, bytes, snapshotMagic);
   const reader = new JuteReader(bytes, fileHeaderBytes);

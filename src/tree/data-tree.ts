@@ -61,7 +61,9 @@ export class DataTree<W = unknown> {
   approximateDataBytes = 0;
   private digestSum = 0n;
 
-  constructor() {
+  /** A tree as a fresh server has it; `withSystemNodes: false` gives an empty one to load a snapshot into. */
+  constructor(options: { withSystemNodes?: boolean } = {}) {
+    if (options.withSystemNodes === false) return;
     this.insert('/', { data: emptyData, acl: openAclUnsafe, stat: DataTree.zeroStat() });
     this.insert('/zookeeper', { data: emptyData, acl: openAclUnsafe, stat: DataTree.zeroStat() });
     this.insert('/zookeeper/quota', { data: emptyData, acl: openAclUnsafe, stat: DataTree.zeroStat() });
