@@ -64,6 +64,7 @@ function mntr(core: ServerCore): string {
     ['zk_approximate_data_size', core.tree.approximateDataBytes],
     ['zk_global_sessions', core.sessions.size],
     ['zk_last_zxid', hex(core.lastZxid)],
+    ['zk_tree_digest', core.tree.digest().toString(16)],
     ['zk_txns_applied', stats.txnsApplied],
     ['zk_resident_set_bytes', memory.rss],
     ['zk_heap_used_bytes', memory.heapUsed],

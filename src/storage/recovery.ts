@@ -11,7 +11,7 @@ import { sortedFiles, versionDirName } from './data-dir.js';
 import { type FileSystem, joinPath } from './file-system.js';
 import { loadSnapshot } from './snapshot-format.js';
 import { BadFileError, CorruptLogError, ZxidGapError } from './storage-errors.js';
-import { parseLogFile } from './txn-log-format.js';
+import { fileHeaderBytes, parseLogFile } from './txn-log-format.js';
 
 export interface RecoveryOptions<W> {
   fs: FileSystem;
@@ -53,6 +53,10 @@ async function loadNewestSnapshot<W>(options: RecoveryOptions<W>, snapDir: strin
   return { tree: options.createTree(true), sessions: new Map(), zxid: 0, file: null };
 }
 
+function headerNeverWritten(bytes: Uint8Array): boolean {
+  return bytes.subarray(0, fileHeaderBytes).every((byte) => byte === 0);
+}
+
 export async function recover<W>(options: RecoveryOptions<W>): Promise<RecoveredState<W>> {
   const { fs } = options;
   const snapDir = joinPath(options.dataDir, versionDirName);
@@ -70,8 +74,15 @@ export async function recover<W>(options: RecoveryOptions<W>): Promise<Recovered
   let replayed = 0;
   for (let index = first; index < logs.length; index++) {
     const path = joinPath(logDir, logs[index]!.name);
-    const contents = parseLogFile(path, await fs.readFile(path));
+    const bytes = await fs.readFile(path);
     const isLast = index === logs.length - 1;
+    if (isLast && headerNeverWritten(bytes)) {
+      // A crash between creating the newest log file and syncing its header: it holds nothing.
+      options.warn(`${path}: removing a log file whose header was never written`);
+      await fs.remove(path);
+      break;
+    }
+    const contents = parseLogFile(path, bytes);
     const damage = contents.corruption ?? (isLast ? null : contents.tornTail);
     if (damage !== null) throw new CorruptLogError(path, damage.offset, damage.reason);
     for (const { header, txn, offset } of contents.entries) {

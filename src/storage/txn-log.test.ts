@@ -115,6 +115,14 @@ describe('txn log', () => {
     assert.equal((await recoverFrom(fs)).lastZxid, 3);
   });
 
+  it('removes a newest log file whose header never reached the disk', async () => {
+    const fs = new MemoryFileSystem();
+    await writeLog(fs, 2);
+    await fs.writeFileAtomic(`${dir}/log.3`, new Uint8Array(0));
+    assert.equal((await recoverFrom(fs)).lastZxid, 2);
+    assert.deepEqual(await fs.list(dir), ['log.1']);
+  });
+
   it('rejects a file that is not a txn log', async () => {
     const fs = new MemoryFileSystem();
     await fs.writeFileAtomic(`${dir}/log.1`, Buffer.from('definitely not a zookeeper log file'));
