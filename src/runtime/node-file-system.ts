@@ -2,7 +2,7 @@
 // needed to read it back), directory entries are synced after files are created or renamed, and small
 // files are replaced atomically (temp file, fsync, rename, directory fsync).
 
-import { promises as fs } from 'node:fs';
+import { constants, promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
 import type { AppendFile, FileSystem } from '../storage/index.js';
 
@@ -33,12 +33,13 @@ export class NodeFileSystem implements FileSystem {
     return fs.readFile(path);
   }
 
-  async open(path: string): Promise<AppendFile> {
-    const handle = await fs.open(path, 'a+').then(async (probe) => {
-      await probe.close();
-      return fs.open(path, 'r+');
-    });
+  async open(path: string, options: { durableWrites?: boolean } = {}): Promise<AppendFile> {
+    const durable = options.durableWrites === true;
+    // O_DSYNC makes each write durable on return: one trip to the thread pool instead of two per batch.
+    const flags = constants.O_RDWR | constants.O_CREAT | (durable ? constants.O_DSYNC : 0);
+    const handle = await fs.open(path, flags, 0o644);
     return {
+      writesAreDurable: durable,
       write: async (bytes, position) => {
         let written = 0;
         while (written < bytes.length) {

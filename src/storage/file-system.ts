@@ -3,6 +3,8 @@
 // crash (unsynced bytes lost). Paths are plain strings joined with '/'.
 
 export interface AppendFile {
+  /** True when each write is durable on return (O_DSYNC), so `sync` after it can be skipped. */
+  readonly writesAreDurable: boolean;
   /** Writes bytes at a byte offset (files are preallocated, so appends are positional). */
   write(bytes: Uint8Array, position: number): Promise<void>;
   /** Makes everything written so far durable (fdatasync). */
@@ -17,8 +19,8 @@ export interface FileSystem {
   /** File names in a directory; [] if it does not exist. */
   list(dir: string): Promise<string[]>;
   readFile(path: string): Promise<Uint8Array>;
-  /** Opens (creating if needed) a file for positional writes. */
-  open(path: string): Promise<AppendFile>;
+  /** Opens (creating if needed) a file for positional writes; `durableWrites` asks for O_DSYNC. */
+  open(path: string, options?: { durableWrites?: boolean }): Promise<AppendFile>;
   truncate(path: string, length: number): Promise<void>;
   rename(from: string, to: string): Promise<void>;
   remove(path: string): Promise<void>;

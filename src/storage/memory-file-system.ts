@@ -40,6 +40,7 @@ export class MemoryFileSystem implements FileSystem {
     if (file === undefined) this.files.set(path, (file = { data: new Uint8Array(0), durable: new Uint8Array(0) }));
     const entry = file;
     return {
+      writesAreDurable: false,
       write: async (bytes, position) => {
         if (position + bytes.length > entry.data.length) entry.data = resized(entry.data, position + bytes.length);
         entry.data.set(bytes, position);

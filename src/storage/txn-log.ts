@@ -72,7 +72,7 @@ export class TxnLog {
       await this.ensureAllocated(this.position + bytes.length);
       await this.file!.write(bytes, this.position);
       this.position += bytes.length;
-      if (this.options.forceSync) await this.file!.sync();
+      if (this.options.forceSync && !this.file!.writesAreDurable) await this.file!.sync();
     } finally {
       this.flushing = false;
     }
@@ -83,7 +83,7 @@ export class TxnLog {
     this.rollRequested = false;
     this.fileName = logFileName(firstZxid);
     const path = joinPath(this.options.dir, this.fileName);
-    const file = await this.options.fs.open(path);
+    const file = await this.options.fs.open(path, { durableWrites: this.options.forceSync });
     await file.truncate(0);
     this.file = file;
     this.allocated = 0;
@@ -99,6 +99,8 @@ export class TxnLog {
     const step = Math.max(1, this.options.preAllocBytes);
     this.allocated = Math.ceil(end / step) * step;
     await this.file!.truncate(this.allocated);
+    // The new size is file metadata: make it durable once here rather than on every write.
+    if (this.options.forceSync) await this.file!.sync();
   }
 
   async close(): Promise<void> {
