@@ -10,6 +10,7 @@
 import { mkdirSync } from 'node:fs';
 import { pino, type Logger } from 'pino';
 import { type ServerConfig, ServerCore, defaultConfig } from '../server/index.js';
+import type { FileSystem } from '../storage/index.js';
 import { ClientListener } from './client-listener.js';
 import { directoryBytes } from './disk-usage.js';
 import { NodeFileSystem } from './node-file-system.js';
@@ -25,6 +26,8 @@ export interface StartServerOptions {
   /** pino level; 'silent' for tests. Default 'info'. */
   logLevel?: string;
   logger?: Logger;
+  /** Where data goes; default the real disk. Tests pass a wrapper to inject disk failures. */
+  fileSystem?: FileSystem;
 }
 
 export interface RunningServer {
@@ -51,7 +54,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
 
   const core = new ServerCore(config, wallClock);
   core.diskUsage = () => ({ dataDirBytes: directoryBytes(config.dataDir), logDirBytes: directoryBytes(config.dataLogDir) });
-  const persistence = await Persistence.open(core, { fs: new NodeFileSystem(), config, logger });
+  const persistence = await Persistence.open(core, { fs: options.fileSystem ?? new NodeFileSystem(), config, logger });
   let flushScheduled = false;
   let flushing: Promise<void> | null = null;
   let closed = false;
