@@ -1,12 +1,14 @@
 // The `meerkat` command line. Each subcommand lives in its own file and registers itself here.
 
 import { Command } from 'commander';
+import { registerDataToolsCommands } from './data-tools-command.js';
 import { registerStartCommand } from './start-command.js';
 
 export function buildProgram(): Command {
   const program = new Command();
   program.name('meerkat').description('A ZooKeeper-compatible coordination service for Node.js').version('0.1.0');
   registerStartCommand(program);
+  registerDataToolsCommands(program);
   return program;
 }
 
