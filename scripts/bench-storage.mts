@@ -1,0 +1,119 @@
+// Storage benchmark (not a test): with N znodes of 100 bytes (default 10^6),
+//  1. the longest event-loop stall while a fuzzy snapshot is written (target: none above 50 ms),
+//  2. restart-to-serving time and RSS for Meerkat and Apache ZooKeeper 3.8 on the same data directory
+//     (Meerkat writes it; ZooKeeper reads Meerkat's format), as ratios.
+//   node --import tsx scripts/bench-storage.mts [--nodes 1000000] [--json]
+
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { OpCode } from '../src/proto/index.js';
+import { NodeFileSystem } from '../src/runtime/node-file-system.js';
+import { joinPath, serializeSnapshot, snapshotFileName, versionDirName } from '../src/storage/index.js';
+import { DataTree, applyTxn } from '../src/tree/index.js';
+import { sendFourLetterWord } from '../test/helpers/four-letter.js';
+import { getFreePort } from '../test/helpers/ports.js';
+import { startReferenceZooKeeper } from '../test/helpers/reference-zookeeper.js';
+
+const args = process.argv.slice(2);
+const nodes = Number(args[args.indexOf('--nodes') + 1] ?? 0) || 1_000_000;
+const asJson = args.includes('--json');
+const open = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
+
+function buildTree(count: number): DataTree {
+  const tree = new DataTree();
+  const data = Buffer.alloc(100, 7);
+  const fanout = 1000;
+  let zxid = 0;
+  const create = (path: string, parentCVersion: number): void => {
+    zxid++;
+    applyTxn(tree, { sessionId: 0n, cxid: 0, zxid, time: 1_700_000_000_000 + zxid, type: OpCode.create },
+      { type: OpCode.create, path, data, acl: open, ephemeral: false, parentCVersion });
+  };
+  for (let group = 0; group * fanout < count; group++) {
+    create(`/g${group}`, group + 1);
+    for (let i = 0; i < fanout && group * fanout + i < count; i++) create(`/g${group}/n${i}`, i + 1);
+  }
+  return tree;
+}
+
+async function writeSnapshotMeasuringStalls(tree: DataTree, dir: string): Promise<{ maxStallMs: number; p99StallMs: number; ms: number; bytes: number }> {
+  const fs = new NodeFileSystem();
+  await fs.mkdir(dir);
+  const path = joinPath(dir, snapshotFileName(tree.lastProcessedZxid));
+  const histogram = monitorEventLoopDelay({ resolution: 1 });
+  histogram.enable();
+  const started = Date.now();
+  const file = await fs.open(path);
+  let position = 0;
+  for (const chunk of serializeSnapshot(tree as DataTree<unknown>, { sessions: new Map(), zxid: tree.lastProcessedZxid })) {
+    await file.write(chunk, position);
+    position += chunk.length;
+  }
+  await file.sync();
+  await file.close();
+  histogram.disable();
+  return { maxStallMs: histogram.max / 1e6, p99StallMs: histogram.percentile(99) / 1e6, ms: Date.now() - started, bytes: position };
+}
+
+function rssOf(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match === null ? 0 : Number(match[1]) * 1024;
+}
+
+async function meerkatRestart(dataDir: string): Promise<{ ms: number; rss: number }> {
+  const port = await getFreePort();
+  const started = Date.now();
+  const child = spawn(process.execPath, ['bin/meerkat.js', 'start', '--port', String(port), '--data-dir', dataDir, '--log-level', 'warn'], { stdio: 'ignore' });
+  try {
+    for (;;) {
+      try {
+        if ((await sendFourLetterWord({ host: '127.0.0.1', port }, 'ruok')) === 'imok') break;
+      } catch {
+        // not yet listening
+      }
+      if (Date.now() - started > 300_000) throw new Error('meerkat did not come up');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    return { ms: Date.now() - started, rss: rssOf(child.pid!) };
+  } finally {
+    child.kill('SIGTERM');
+  }
+}
+
+async function zookeeperRestart(dataDir: string): Promise<{ ms: number; rss: number }> {
+  const zk = await startReferenceZooKeeper({ dataDir, jvmOptions: ['-Xmx6g'], startTimeoutMs: 300_000 });
+  try {
+    // The reference server is the only ZooKeeperServerMain on this machine during the benchmark.
+    const pid = Number(execFileSync('pgrep', ['-f', 'ZooKeeperServerMain'], { encoding: 'utf8' }).trim().split('\n')[0]);
+    return { ms: zk.startupMs, rss: rssOf(pid) };
+  } finally {
+    await zk.stop();
+  }
+}
+
+const dataDir = mkdtempSync(join(tmpdir(), 'meerkat-bench-storage-'));
+try {
+  const buildStarted = Date.now();
+  const tree = buildTree(nodes);
+  const buildMs = Date.now() - buildStarted;
+  const snapshot = await writeSnapshotMeasuringStalls(tree, join(dataDir, versionDirName));
+  const meerkat = await meerkatRestart(dataDir);
+  const zookeeper = await zookeeperRestart(dataDir);
+  const result = {
+    nodes, buildMs, snapshot,
+    snapshotFileBytes: statSync(join(dataDir, versionDirName, snapshotFileName(tree.lastProcessedZxid))).size,
+    restart: { meerkat, zookeeper, speedup: zookeeper.ms / meerkat.ms, rssRatio: meerkat.rss / zookeeper.rss },
+  };
+  if (asJson) console.log(JSON.stringify(result));
+  else {
+    console.log(`${nodes} znodes of 100 bytes`);
+    console.log(`snapshot: ${snapshot.ms} ms, ${(snapshot.bytes / 1e6).toFixed(1)} MB, longest event-loop stall ${snapshot.maxStallMs.toFixed(1)} ms (p99 ${snapshot.p99StallMs.toFixed(1)} ms)`);
+    console.log(`restart to serving: meerkat ${meerkat.ms} ms, zookeeper ${zookeeper.ms} ms (meerkat ${result.restart.speedup.toFixed(2)}x faster)`);
+    console.log(`RSS after restart: meerkat ${(meerkat.rss / 1e6).toFixed(0)} MB, zookeeper ${(zookeeper.rss / 1e6).toFixed(0)} MB (ratio ${result.restart.rssRatio.toFixed(2)})`);
+  }
+} finally {
+  rmSync(dataDir, { recursive: true, force: true });
+}
