@@ -51,7 +51,7 @@ export function* serializeSnapshot(tree: DataTree<unknown>, options: SnapshotOpt
     writtenAcls.add(index);
   }
   const fallbackAcl = aclEntries[0]?.[0] ?? 0;
-  const perChunk = options.nodesPerChunk ?? 2000;
+  const perChunk = options.nodesPerChunk ?? 500;
   let count = 0;
   for (const [path, node] of tree.entries()) {
     if (node.stat.czxid > options.zxid) continue;

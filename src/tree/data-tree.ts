@@ -21,31 +21,57 @@ export interface ZNode {
   aclIndex: number;
   /** Stored stat: cversion counts child creations (see the file header). */
   stat: StatPersisted;
-  children: Set<string>;
+  /** Child names; read-only outside this file (leaves share one empty set). */
+  children: ReadonlySet<string>;
   /** This node's contribution to the tree digest. */
   digest: number;
+}
+
+/**
+ * Most znodes are leaves: they share this empty set until their first child, saving a Set per leaf.
+ * Only this file mutates `children`, through addChild/removeChild.
+ */
+const noChildren: Set<string> = new Set();
+
+function addChild(parent: ZNode, name: string): void {
+  const children = parent.children === noChildren ? new Set<string>() : (parent.children as Set<string>);
+  children.add(name);
+  parent.children = children;
+}
+
+function removeChild(parent: ZNode, name: string): void {
+  const children = parent.children as Set<string>;
+  children.delete(name);
+  if (children.size === 0) parent.children = noChildren;
 }
 
 export type NodeOutcome = { err: 0; node: ZNode } | { err: number; node?: undefined };
 
 const emptyData = new Uint8Array(0);
 const statBytes = Buffer.alloc(60);
-const digestMod = 2n ** 64n;
+const twoTo32 = 0x1_0000_0000;
+
+/** Writes a non-negative long that fits a double, big-endian, without BigInt (hot at recovery). */
+function writeLong(buffer: Buffer, value: number, at: number): void {
+  const high = Math.floor(value / twoTo32);
+  buffer.writeInt32BE(high, at);
+  buffer.writeUInt32BE(value - high * twoTo32, at + 4);
+}
 
 /** ZooKeeper's per-node digest: CRC32 of path, data and the stat fields (DigestCalculator). */
 function nodeDigest(path: string, node: ZNode): number {
   if (path.startsWith('/zookeeper')) return 0;
   const stat = node.stat;
-  statBytes.writeBigInt64BE(BigInt(stat.czxid), 0);
-  statBytes.writeBigInt64BE(BigInt(stat.mzxid), 8);
-  statBytes.writeBigInt64BE(BigInt(stat.pzxid), 16);
-  statBytes.writeBigInt64BE(BigInt(stat.ctime), 24);
-  statBytes.writeBigInt64BE(BigInt(stat.mtime), 32);
+  writeLong(statBytes, stat.czxid, 0);
+  writeLong(statBytes, stat.mzxid, 8);
+  writeLong(statBytes, stat.pzxid, 16);
+  writeLong(statBytes, stat.ctime, 24);
+  writeLong(statBytes, stat.mtime, 32);
   statBytes.writeInt32BE(stat.version, 40);
   statBytes.writeInt32BE(stat.cversion, 44);
   statBytes.writeInt32BE(stat.aversion, 48);
   statBytes.writeBigInt64BE(stat.ephemeralOwner, 52);
-  let crc = crc32(Buffer.from(path === '/' ? '' : path, 'utf8'));
+  let crc = crc32(path === '/' ? '' : path);
   crc = crc32(node.data, crc);
   return crc32(statBytes, crc);
 }
@@ -59,7 +85,9 @@ export class DataTree<W = unknown> {
   readonly watches = new WatchManager<W>();
   lastProcessedZxid = 0;
   approximateDataBytes = 0;
-  private digestSum = 0n;
+  /** The tree digest mod 2^64, as two 32-bit halves so updates need no BigInt. */
+  private digestLow = 0;
+  private digestHigh = 0;
 
   /** A tree as a fresh server has it; `withSystemNodes: false` gives an empty one to load a snapshot into. */
   constructor(options: { withSystemNodes?: boolean } = {}) {
@@ -127,7 +155,18 @@ export class DataTree<W = unknown> {
 
   /** The tree digest: the sum of node digests modulo 2^64, maintained incrementally. */
   digest(): bigint {
-    return this.digestSum;
+    return (BigInt(this.digestHigh) << 32n) | BigInt(this.digestLow);
+  }
+
+  private addToDigest(value: number): void {
+    this.digestLow += value;
+    if (this.digestLow >= twoTo32) {
+      this.digestLow -= twoTo32;
+      this.digestHigh = (this.digestHigh + 1) % twoTo32;
+    } else if (this.digestLow < 0) {
+      this.digestLow += twoTo32;
+      this.digestHigh = (this.digestHigh + twoTo32 - 1) % twoTo32;
+    }
   }
 
   /** Every node, for snapshots. Iteration order is insertion order; parents precede children. */
@@ -140,9 +179,10 @@ export class DataTree<W = unknown> {
     const existing = this.nodes.get(path);
     if (existing !== undefined) this.forget(path, existing);
     const acl = typeof fields.acl === 'number' ? this.aclCache.acquireIndex(fields.acl) : this.aclCache.acquire(fields.acl);
-    const node: ZNode = { data: fields.data, acl: acl.acl, aclIndex: acl.index, stat: fields.stat, children: new Set(), digest: 0 };
+    const node: ZNode = { data: fields.data, acl: acl.acl, aclIndex: acl.index, stat: fields.stat, children: noChildren, digest: 0 };
     this.nodes.set(path, node);
-    if (path !== '/') this.nodes.get(parentOf(path))?.children.add(baseName(path));
+    const parent = path === '/' ? undefined : this.nodes.get(parentOf(path));
+    if (parent !== undefined) addChild(parent, baseName(path));
     this.remember(path, node);
     return node;
   }
@@ -167,15 +207,15 @@ export class DataTree<W = unknown> {
     this.ttls.delete(path);
     const paths = this.ephemerals.get(owner);
     if (paths !== undefined && paths.delete(path) && paths.size === 0) this.ephemerals.delete(owner);
-    this.digestSum = (this.digestSum - BigInt(node.digest) + digestMod) % digestMod;
+    this.addToDigest(-node.digest);
     node.digest = 0;
     this.aclCache.release(node.aclIndex);
   }
 
   private redigest(path: string, node: ZNode): void {
-    this.digestSum -= BigInt(node.digest);
+    this.addToDigest(-node.digest);
     node.digest = nodeDigest(path, node);
-    this.digestSum = (this.digestSum + BigInt(node.digest) + digestMod) % digestMod;
+    this.addToDigest(node.digest);
   }
 
   createNode(
@@ -211,7 +251,7 @@ export class DataTree<W = unknown> {
     assert(node.children.size === 0, `deleting ${path} with children: prep must prevent this`);
     const parentPath = parentOf(path);
     const parent = this.nodes.get(parentPath)!;
-    parent.children.delete(baseName(path));
+    removeChild(parent, baseName(path));
     if (zxid > parent.stat.pzxid) parent.stat.pzxid = zxid;
     this.redigest(parentPath, parent);
     this.nodes.delete(path);
