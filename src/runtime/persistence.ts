@@ -7,6 +7,7 @@ import {
   type FileSystem, TxnLog, joinPath, purge, recover, serializeSnapshot, snapshotFileName, versionDirName,
 } from '../storage/index.js';
 import { DataTree } from '../tree/index.js';
+import { limits } from '../util/index.js';
 
 export interface PersistenceOptions {
   fs: FileSystem;
@@ -52,8 +53,10 @@ export class Persistence {
 
   /** Logs a batch durably (one write, one fsync). Resolves only once it is on disk. */
   async persist(batch: readonly UnpersistedTxn[]): Promise<void> {
-    for (const { header, txn } of batch) this.log.append(header, txn);
-    await this.log.flush();
+    for (let start = 0; start < batch.length; start += limits.logBatchTxnsMax) {
+      for (const { header, txn } of batch.slice(start, start + limits.logBatchTxnsMax)) this.log.append(header, txn);
+      await this.log.flush();
+    }
   }
 
   /** Starts a fuzzy snapshot when enough txns went to the current log file; the log rolls over. */

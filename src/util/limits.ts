@@ -42,3 +42,10 @@ export const containerCheckIntervalMsDefault = 60_000;
 
 /** Four-letter word commands are this long and the connection is closed after answering. */
 export const fourLetterWordBytes = 4;
+
+/**
+ * Txns written to the log in one write (group commit). Batches are naturally bounded by the
+ * outstanding-request limits; this caps the rest (e.g. a burst of session expiries) so one write
+ * stays small enough to finish quickly.
+ */
+export const logBatchTxnsMax = 2000;

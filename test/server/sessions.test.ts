@@ -156,3 +156,53 @@ describe('sessions', () => {
     await client.closed;
   });
 });
+
+describe('sessions across a restart', () => {
+  it('restores sessions from disk and expires those that do not come back, removing their ephemerals', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'meerkat-restart-'));
+    const config = { tickTimeMs: 100, minSessionTimeoutMs: 200, maxSessionTimeoutMs: 2000 };
+    try {
+      const first = await startServer({ port: 0, dataDir, logLevel: 'silent', config });
+      const owner = await RawClient.connect({ host: first.host, port: first.port, sessionTimeoutMs: 400 });
+      await owner.request({ type: OpCode.create, path: '/left-behind', data: empty, acl: open, flags: CreateMode.ephemeral });
+      owner.destroy();
+      await first.close();
+
+      const second = await startServer({ port: 0, dataDir, logLevel: 'silent', config });
+      try {
+        const watcher = await RawClient.connect({ host: second.host, port: second.port, sessionTimeoutMs: 2000, pingIntervalMs: 100 });
+        const exists = await watcher.request({ type: OpCode.exists, path: '/left-behind', watch: true });
+        assert.equal(exists.header.err, 0, 'the ephemeral survives the restart while its session may still return');
+        const event = await watcher.nextNotification({ timeoutMs: 5000 });
+        assert.deepEqual([event.event.type, event.event.path], [EventType.nodeDeleted, '/left-behind']);
+        await watcher.close();
+      } finally {
+        await second.close();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('lets a client resume its session on the restarted server with the same password', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'meerkat-resume-'));
+    try {
+      const first = await startServer({ port: 0, dataDir, logLevel: 'silent' });
+      const client = await RawClient.connect({ host: first.host, port: first.port, sessionTimeoutMs: 10_000 });
+      await client.request({ type: OpCode.create, path: '/mine', data: empty, acl: open, flags: CreateMode.ephemeral });
+      client.destroy();
+      await first.close();
+      const second = await startServer({ port: 0, dataDir, logLevel: 'silent' });
+      try {
+        const resumed = await RawClient.connect({ host: second.host, port: second.port, sessionId: client.sessionId, password: client.password });
+        assert.equal(resumed.sessionId, client.sessionId);
+        assert.equal((await resumed.request({ type: OpCode.exists, path: '/mine', watch: false })).header.err, 0);
+        await resumed.close();
+      } finally {
+        await second.close();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
