@@ -1,6 +1,7 @@
 // The `meerkat` command line. Each subcommand lives in its own file and registers itself here.
 
 import { Command } from 'commander';
+import { registerBenchCommand } from './bench-command.js';
 import { registerDataToolsCommands } from './data-tools-command.js';
 import { registerStartCommand } from './start-command.js';
 
@@ -9,6 +10,7 @@ export function buildProgram(): Command {
   program.name('meerkat').description('A ZooKeeper-compatible coordination service for Node.js').version('0.1.0');
   registerStartCommand(program);
   registerDataToolsCommands(program);
+  registerBenchCommand(program);
   return program;
 }
 

@@ -1,0 +1,155 @@
+// One benchmark session: a TCP connection speaking the ZooKeeper protocol directly (src/proto), that
+// keeps up to `outstanding` requests in flight (closed loop) or sends at a fixed rate (open loop),
+// recording each reply's latency in the histogram of its operation. Bounded: it stops at the
+// deadline or after `ops` requests, and every wait has a timeout.
+
+import { connect, type Socket } from 'node:net';
+import {
+  FrameDecoder, JuteReader, JuteWriter, OpCode, type Request, readReplyHeader, readResponse, writeConnectRequest,
+  writeRequest, writeRequestHeader,
+} from '../src/proto/index.js';
+import { type Histogram, newHistogram } from './histograms.js';
+import { type OpLabel, WorkloadGenerator, type WorkloadOptions, intendedSendTimeMs, setupRequests } from './workload.js';
+
+export interface SessionOptions extends WorkloadOptions {
+  host: string;
+  port: number;
+  session: number;
+  outstanding: number;
+  /** Wall-clock (Date.now) deadline: worker threads each have their own performance.now() origin. */
+  deadlineMs: number;
+  /** Stop after this many measured requests (0: no limit). */
+  ops: number;
+  /** Open loop: requests per second for this session (0: closed loop). */
+  ratePerSecond: number;
+}
+
+export interface SessionResult {
+  histograms: Map<OpLabel, Histogram>;
+  errors: number;
+  ops: number;
+}
+
+interface InFlight {
+  label: OpLabel;
+  type: number;
+  /** Intended (open loop) or actual (closed loop) send time, in ms from performance.now(). */
+  startedMs: number;
+}
+
+function frame(write: (writer: JuteWriter) => void): Buffer {
+  const writer = new JuteWriter(256);
+  writer.int(0);
+  write(writer);
+  writer.patchInt(0, writer.position - 4);
+  return writer.toBuffer();
+}
+
+export function runSession(options: SessionOptions): Promise<SessionResult> {
+  return new Promise((resolve, reject) => {
+    const socket: Socket = connect({ host: options.host, port: options.port, noDelay: true });
+    const decoder = new FrameDecoder();
+    const generator = new WorkloadGenerator(options.session, options);
+    const histograms = new Map<OpLabel, Histogram>();
+    const inFlight = new Map<number, InFlight>();
+    const setup = setupRequests(options.session, options);
+    let setupLeft = setup.length;
+    let xid = 1;
+    let sent = 0;
+    let done = 0;
+    let errors = 0;
+    let phase: 'handshake' | 'setup' | 'measure' | 'done' = 'handshake';
+    let startMs = 0;
+    let timer: NodeJS.Timeout | undefined;
+
+    const finish = (): void => {
+      if (phase === 'done') return;
+      phase = 'done';
+      if (timer !== undefined) clearTimeout(timer);
+      socket.destroy();
+      resolve({ histograms, errors, ops: done });
+    };
+    const send = (request: Request, entry: InFlight): void => {
+      const id = xid++;
+      inFlight.set(id, entry);
+      socket.write(frame((writer) => {
+        writeRequestHeader(writer, { xid: id, type: request.type });
+        writeRequest(writer, request);
+      }));
+    };
+    const measuring = (): boolean => Date.now() < options.deadlineMs && (options.ops === 0 || sent < options.ops);
+    const sendMeasured = (startedMs: number): void => {
+      const { request, label } = generator.next();
+      sent++;
+      send(request, { label, type: request.type, startedMs });
+    };
+    const pump = (): void => {
+      if (phase !== 'measure') return;
+      if (options.ratePerSecond === 0) {
+        while (inFlight.size < options.outstanding && measuring()) sendMeasured(performance.now());
+      } else {
+        const now = performance.now();
+        let due = intendedSendTimeMs(startMs, options.ratePerSecond, sent);
+        while (due <= now && inFlight.size < options.outstanding && measuring()) {
+          sendMeasured(due);
+          due = intendedSendTimeMs(startMs, options.ratePerSecond, sent);
+        }
+        if (timer === undefined && measuring()) {
+          timer = setTimeout(() => {
+            timer = undefined;
+            pump();
+          }, Math.max(0, due - now));
+        }
+      }
+      if (inFlight.size === 0 && !measuring()) finish();
+    };
+    const startMeasuring = (): void => {
+      phase = 'measure';
+      startMs = performance.now();
+      pump();
+    };
+    const onReply = (payload: Buffer): void => {
+      const reader = new JuteReader(payload);
+      const header = readReplyHeader(reader);
+      const entry = inFlight.get(header.xid);
+      if (entry === undefined) return;
+      inFlight.delete(header.xid);
+      if (phase === 'setup') {
+        if (--setupLeft === 0) startMeasuring();
+        return;
+      }
+      let histogram = histograms.get(entry.label);
+      if (histogram === undefined) histograms.set(entry.label, (histogram = newHistogram()));
+      histogram.recordValue(Math.max(1, Math.round((performance.now() - entry.startedMs) * 1000)));
+      done++;
+      if (header.err !== 0) errors++;
+      else if (entry.type === OpCode.create) {
+        const response = readResponse(reader, OpCode.create);
+        if (response.type === OpCode.create) generator.remember(response.path);
+      }
+      pump();
+    };
+
+    socket.on('error', (error) => (phase === 'done' ? undefined : reject(error)));
+    socket.on('close', () => finish());
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        decoder.push(chunk, (payload) => {
+          if (phase === 'handshake') {
+            phase = 'setup';
+            if (setup.length === 0) startMeasuring();
+            for (const request of setup) send(request, { label: 'write', type: request.type, startedMs: 0 });
+            return;
+          }
+          onReply(payload);
+        });
+      } catch (error) {
+        reject(error as Error);
+        socket.destroy();
+      }
+    });
+    socket.write(frame((writer) => writeConnectRequest(writer, {
+      protocolVersion: 0, lastZxidSeen: 0, timeOut: 30_000, sessionId: 0n, passwd: new Uint8Array(16), readOnly: false,
+    })));
+  });
+}

@@ -1,0 +1,99 @@
+// What `meerkat bench` sends: for each workload, the request a session makes next. Pure: the choice
+// between read and write in `mixed` comes from a seeded generator, so a run is reproducible.
+
+import { CreateMode, OpCode, type Request } from '../src/proto/index.js';
+
+export type WorkloadName = 'read' | 'write' | 'mixed' | 'create-delete';
+export const workloadNames: readonly WorkloadName[] = ['read', 'write', 'mixed', 'create-delete'];
+
+export interface WorkloadOptions {
+  workload: WorkloadName;
+  /** Percentage of reads in `mixed`. */
+  readPct: number;
+  valueSize: number;
+  /** Keys per session (each session reads and writes its own keys). */
+  keys: number;
+}
+
+/** Operation label used in results: one histogram per label. */
+export type OpLabel = 'read' | 'write' | 'create' | 'delete';
+
+const open = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
+
+/** A small seeded PRNG (mulberry32), so workloads are reproducible. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+export function keyPath(session: number, key: number): string {
+  return `/meerkat-bench/s${session}-k${key}`;
+}
+
+/** Requests a session makes before measuring: the parent and its keys. */
+export function setupRequests(session: number, options: WorkloadOptions): Request[] {
+  const value = Buffer.alloc(options.valueSize, 0x61);
+  const requests: Request[] = [];
+  if (session === 0) requests.push({ type: OpCode.create, path: '/meerkat-bench', data: Buffer.alloc(0), acl: open, flags: 0 });
+  for (let key = 0; key < options.keys; key++) {
+    requests.push({ type: OpCode.create, path: keyPath(session, key), data: value, acl: open, flags: 0 });
+  }
+  return requests;
+}
+
+/** Generates one session's measured requests. `next()` returns the request and its label. */
+export class WorkloadGenerator {
+  private counter = 0;
+  private readonly value: Buffer;
+  private readonly random: () => number;
+  /** create-delete: paths created and not yet deleted. */
+  private readonly created: string[] = [];
+
+  constructor(private readonly session: number, private readonly options: WorkloadOptions, seed = session + 1) {
+    this.value = Buffer.alloc(options.valueSize, 0x62);
+    this.random = seededRandom(seed);
+  }
+
+  next(): { request: Request; label: OpLabel } {
+    const key = this.counter++ % this.options.keys;
+    const path = keyPath(this.session, key);
+    switch (this.options.workload) {
+      case 'read':
+        return { request: { type: OpCode.getData, path, watch: false }, label: 'read' };
+      case 'write':
+        return { request: { type: OpCode.setData, path, data: this.value, version: -1 }, label: 'write' };
+      case 'mixed':
+        return this.random() * 100 < this.options.readPct
+          ? { request: { type: OpCode.getData, path, watch: false }, label: 'read' }
+          : { request: { type: OpCode.setData, path, data: this.value, version: -1 }, label: 'write' };
+      case 'create-delete': {
+        const victim = this.created.shift();
+        if (victim !== undefined) return { request: { type: OpCode.delete, path: victim, version: -1 }, label: 'delete' };
+        return {
+          request: { type: OpCode.create, path: `${keyPath(this.session, 0)}-e`, data: this.value, acl: open, flags: CreateMode.ephemeralSequential },
+          label: 'create',
+        };
+      }
+    }
+  }
+
+  /** create-delete learns the names the server gave its sequential nodes. */
+  remember(path: string): void {
+    this.created.push(path);
+  }
+}
+
+/**
+ * Open loop: the time each request is meant to be sent, evenly spaced at `ratePerSecond` from
+ * `startMs`. Latency is measured from this intended time, so a stalled server cannot hide its stall
+ * by slowing the load down (coordinated omission).
+ */
+export function intendedSendTimeMs(startMs: number, ratePerSecond: number, index: number): number {
+  return startMs + (index * 1000) / ratePerSecond;
+}

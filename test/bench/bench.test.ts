@@ -1,0 +1,104 @@
+// `meerkat bench`'s own logic: workload generation, histogram maths, open-loop scheduling, option
+// parsing, and a short real run against an in-process Meerkat. (Its timings are benchmarks, not tests.)
+
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { OpCode } from '../../src/proto/index.js';
+import { type RunningServer, startServer } from '../../src/runtime/index.js';
+import { WorkloadGenerator, intendedSendTimeMs, newHistogram, runBench, summarize } from '../../bench/index.js';
+import { benchOptionsFromFlags } from '../../src/cli/bench-command.js';
+
+const base = { readPct: 90, valueSize: 100, keys: 4 };
+
+describe('workloads', () => {
+  it('mixed sends the requested share of reads, reproducibly from its seed', () => {
+    const labels = (seed: number) => {
+      const generator = new WorkloadGenerator(0, { ...base, workload: 'mixed' }, seed);
+      return Array.from({ length: 10_000 }, () => generator.next().label);
+    };
+    const reads = labels(7).filter((label) => label === 'read').length;
+    assert.ok(reads > 8800 && reads < 9200, `${reads} reads of 10000`);
+    assert.deepEqual(labels(7), labels(7));
+  });
+
+  it('cycles over the session’s own keys and sends setData with the value size', () => {
+    const generator = new WorkloadGenerator(3, { ...base, workload: 'write' });
+    const requests = Array.from({ length: 5 }, () => generator.next().request);
+    assert.deepEqual(requests.map((request) => 'path' in request && request.path),
+      ['/meerkat-bench/s3-k0', '/meerkat-bench/s3-k1', '/meerkat-bench/s3-k2', '/meerkat-bench/s3-k3', '/meerkat-bench/s3-k0']);
+    assert.ok(requests[0]!.type === OpCode.setData && requests[0]!.data.length === 100);
+  });
+
+  it('create-delete deletes each ephemeral-sequential node it created', () => {
+    const generator = new WorkloadGenerator(0, { ...base, workload: 'create-delete' });
+    assert.equal(generator.next().label, 'create');
+    generator.remember('/meerkat-bench/s0-k0-e0000000001');
+    const next = generator.next();
+    assert.equal(next.label, 'delete');
+    assert.ok(next.request.type === OpCode.delete && next.request.path === '/meerkat-bench/s0-k0-e0000000001');
+  });
+});
+
+describe('histograms', () => {
+  it('report percentiles within HdrHistogram’s precision', () => {
+    const histogram = newHistogram();
+    for (let value = 1; value <= 1000; value++) histogram.recordValue(value);
+    const summary = summarize(histogram);
+    assert.equal(summary.count, 1000);
+    assert.ok(Math.abs(summary.p50Us - 500) <= 1);
+    assert.ok(Math.abs(summary.p99Us - 990) <= 1);
+    assert.equal(summary.maxUs, 1000);
+  });
+});
+
+describe('open loop', () => {
+  it('spaces intended send times evenly at the rate, independent of replies', () => {
+    assert.deepEqual([0, 1, 2, 10].map((index) => intendedSendTimeMs(1000, 500, index)), [1000, 1002, 1004, 1020]);
+  });
+});
+
+describe('options', () => {
+  const flags = {
+    servers: '127.0.0.1:2181', workload: 'read', readPct: '90', sessions: '12', outstanding: '8', duration: '10', ops: '0',
+    valueSize: '100', keys: '10', rate: '0', workers: '1',
+  };
+  it('reject an unknown workload and a bad number with a clear message', () => {
+    assert.throws(() => benchOptionsFromFlags({ ...flags, workload: 'everything' }), /--workload must be one of/);
+    assert.throws(() => benchOptionsFromFlags({ ...flags, sessions: '0' }), /--sessions expects a positive integer/);
+    assert.throws(() => benchOptionsFromFlags({ ...flags, readPct: '101' }), /--read-pct/);
+  });
+});
+
+describe('a short run against Meerkat', () => {
+  let server: RunningServer;
+  let dataDir: string;
+  before(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'meerkat-bench-test-'));
+    server = await startServer({ port: 0, dataDir, logLevel: 'silent' });
+  });
+  after(async () => {
+    await server?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('counts every request of a fixed-size mixed run and sees no errors', async () => {
+    const result = await runBench({
+      ...base, workload: 'mixed', servers: [{ host: server.host, port: server.port }], sessions: 4, outstanding: 4,
+      durationSeconds: 30, ops: 2000, rate: 0, workers: 1,
+    });
+    assert.equal(result.ops, 2000);
+    assert.equal(result.errors, 0);
+    assert.equal((result.latencyUs.read?.count ?? 0) + (result.latencyUs.write?.count ?? 0), 2000);
+  });
+
+  it('runs open loop at a fixed rate', async () => {
+    const result = await runBench({
+      ...base, workload: 'read', servers: [{ host: server.host, port: server.port }], sessions: 2, outstanding: 4,
+      durationSeconds: 1, ops: 0, rate: 400, workers: 1,
+    });
+    assert.ok(result.ops >= 300 && result.ops <= 420, `${result.ops} requests at 400/s for 1 s`);
+  });
+});
