@@ -1,0 +1,132 @@
+// `npm run bench:compare` (a benchmark, not a test): Apache ZooKeeper 3.8 (fsync on, its default
+// settings) and Meerkat (fsync on, a separate `meerkat start` process) on this machine, the same
+// workloads from `meerkat bench`'s generator alternated A/B over rounds; medians and
+// Meerkat/ZooKeeper ratios for throughput, p50, p99, server CPU per op and RSS. Also the latency floor:
+// one request outstanding against each server and against a bare Node echo server.
+//   npm run bench:compare -- [--rounds 3] [--seconds 5] [--workers 2] [--json]
+
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FrameDecoder, JuteWriter } from '../src/proto/index.js';
+// The compiled generator: its worker threads load dist/bench/worker.js.
+import { type BenchResult, type WorkloadName, runBench } from '../dist/bench/index.js';
+import { sendFourLetterWord } from '../test/helpers/four-letter.js';
+import { getFreePort } from '../test/helpers/ports.js';
+import { startReferenceZooKeeper } from '../test/helpers/reference-zookeeper.js';
+
+const args = process.argv.slice(2);
+const flag = (name: string, fallback: number): number => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : fallback);
+const rounds = flag('--rounds', 3);
+const seconds = flag('--seconds', 5);
+const workers = flag('--workers', 2);
+
+interface Result { opsPerSecond: number; p50Us: number; p99Us: number; serverCpuUsPerOp: number; rssMb: number; generatorCpuPct: number }
+
+function cpuTicks(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+function rssMb(pid: number): number {
+  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+}
+
+async function measure(port: number, pid: number, workload: WorkloadName, shape: { sessions: number; outstanding: number }): Promise<Result> {
+  const ticksBefore = cpuTicks(pid);
+  const result: BenchResult = await runBench({
+    servers: [{ host: '127.0.0.1', port }], workload, readPct: 90, valueSize: 100, keys: 10, ...shape,
+    durationSeconds: seconds, ops: 0, rate: 0, workers: shape.sessions > 1 ? workers : 1,
+  });
+  const summary = Object.values(result.latencyUs)[0]!;
+  return {
+    opsPerSecond: result.opsPerSecond, p50Us: summary.p50Us, p99Us: summary.p99Us,
+    serverCpuUsPerOp: ((cpuTicks(pid) - ticksBefore) * 10_000) / result.ops, rssMb: rssMb(pid), generatorCpuPct: result.generatorCpuPct,
+  };
+}
+
+/** Round-trip floor: a bare Node server echoing 4-byte-framed messages, one outstanding. */
+async function echoFloorUs(): Promise<number> {
+  const server = createServer((socket) => socket.on('data', (chunk) => socket.write(chunk)));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  const { connect } = await import('node:net');
+  const socket = connect({ host: '127.0.0.1', port, noDelay: true });
+  const decoder = new FrameDecoder();
+  const message = new JuteWriter().int(20).raw(Buffer.alloc(20, 1)).toBuffer();
+  const samples: number[] = [];
+  await new Promise<void>((resolve) => {
+    let sentAt = process.hrtime.bigint();
+    socket.on('data', (chunk: Buffer) => decoder.push(chunk, () => {
+      samples.push(Number(process.hrtime.bigint() - sentAt) / 1000);
+      if (samples.length >= 20_000) return resolve();
+      sentAt = process.hrtime.bigint();
+      socket.write(message);
+    }));
+    socket.on('connect', () => socket.write(message));
+  });
+  socket.destroy();
+  server.close();
+  samples.sort((a, b) => a - b);
+  return samples[Math.floor(samples.length / 2)]!;
+}
+
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+const dir = mkdtempSync(join(tmpdir(), 'meerkat-bench-compare-'));
+const zk = await startReferenceZooKeeper({ dataDir: join(dir, 'zk') });
+const zkPid = Number(execFileSync('pgrep', ['-f', 'ZooKeeperServerMain'], { encoding: 'utf8' }).trim().split('\n')[0]);
+const meerkatPort = await getFreePort();
+const meerkat = spawn(process.execPath, ['bin/meerkat.js', 'start', '--port', String(meerkatPort), '--data-dir', join(dir, 'meerkat'), '--log-level', 'warn'], { stdio: 'ignore' });
+for (let i = 0; i < 200; i++) {
+  try {
+    if ((await sendFourLetterWord({ host: '127.0.0.1', port: meerkatPort }, 'ruok')) === 'imok') break;
+  } catch {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+const cases = [
+  { name: 'read', workload: 'read' as const, shape: { sessions: 12, outstanding: 8 } },
+  { name: 'write', workload: 'write' as const, shape: { sessions: 12, outstanding: 8 } },
+  { name: 'read-1', workload: 'read' as const, shape: { sessions: 1, outstanding: 1 } },
+  { name: 'write-1', workload: 'write' as const, shape: { sessions: 1, outstanding: 1 } },
+];
+const results: Record<string, Record<string, Result[]>> = { zookeeper: {}, meerkat: {} };
+let floorUs = 0;
+try {
+  floorUs = await echoFloorUs();
+  for (let round = 0; round < rounds; round++) {
+    for (const entry of cases) {
+      (results.zookeeper![entry.name] ??= []).push(await measure(zk.port, zkPid, entry.workload, entry.shape));
+      (results.meerkat![entry.name] ??= []).push(await measure(meerkatPort, meerkat.pid!, entry.workload, entry.shape));
+    }
+  }
+} finally {
+  meerkat.kill('SIGTERM');
+  await zk.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+const keys = ['opsPerSecond', 'p50Us', 'p99Us', 'serverCpuUsPerOp', 'rssMb', 'generatorCpuPct'] as const;
+const summary = cases.map((entry) => ({
+  case: entry.name,
+  ...Object.fromEntries(keys.map((key) => {
+    const zookeeper = median(results.zookeeper![entry.name]!.map((r) => r[key]));
+    const meerkatValue = median(results.meerkat![entry.name]!.map((r) => r[key]));
+    return [key, { zookeeper, meerkat: meerkatValue, ratio: meerkatValue / zookeeper }];
+  })),
+}));
+if (args.includes('--json')) console.log(JSON.stringify({ floorUs, summary }));
+else {
+  console.log(`${rounds} rounds x ${seconds}s; read/write: 12 sessions x 8 outstanding; -1: one request outstanding; 100-byte values`);
+  console.log(`bare Node echo round trip (floor), p50: ${floorUs.toFixed(1)} us`);
+  for (const row of summary) {
+    for (const key of keys) {
+      const cell = (row as unknown as Record<string, { zookeeper: number; meerkat: number; ratio: number }>)[key]!;
+      console.log(`${row.case.padEnd(8)} ${key.padEnd(17)} zookeeper ${cell.zookeeper.toFixed(1).padStart(10)}  meerkat ${cell.meerkat.toFixed(1).padStart(10)}  ratio ${cell.ratio.toFixed(2)}`);
+    }
+  }
+}
+process.exit(0);
