@@ -1,0 +1,624 @@
+// The client's connection core, sans-I/O: it owns the session (id, password, negotiated timeout,
+// last zxid seen), the xid counter, the FIFO of requests awaiting replies, pings, the read timeout,
+// reconnection to the next host, authentication replay, and the watch table with re-registration
+// after a reconnect. It never touches a socket or a clock: the driver passes `now` (milliseconds) to
+// every input, performs the actions it takes out with `takeActions()`, and calls `tick(now)` no later
+// than `nextDeadline()`.
+//
+// Invariants:
+// - Replies arrive in the order requests were sent (ZooKeeper's per-session FIFO). A reply whose xid
+//   is not the head of the in-flight FIFO is a protocol violation: the connection is dropped.
+// - A request that was sent and not answered when the connection drops fails with ConnectionLoss and
+//   is never re-sent (it may or may not have been applied). Requests not yet sent wait for the next
+//   connection of the same session.
+// - After a reconnect, auth entries are replayed first, then every watch is re-registered with
+//   setWatches (setWatches2 when persistent watches exist) relative to the last zxid seen, then the
+//   waiting requests go out: the server fires at once any watch whose node changed meanwhile.
+// - Disconnected for longer than the negotiated session timeout, the session is taken as expired
+//   (the server has certainly expired it by then); `expired`, `authFailed` and `closed` are final.
+
+import {
+  ErrorCode,
+  FrameDecoder,
+  FrameTooLargeError,
+  JuteDecodeError,
+  JuteReader,
+  JuteWriter,
+  KeeperState,
+  OpCode,
+  SpecialXid,
+  readConnectResponse,
+  readReplyHeader,
+  readResponse,
+  readWatcherEvent,
+  writeConnectRequest,
+  writeRequest,
+  writeRequestHeader,
+  type Request,
+  type Response,
+} from '../proto/index.js';
+import { assert, limits } from '../util/index.js';
+import { requestToServer, responseToClient } from './chroot-records.js';
+import { prependChroot, stripChroot, type HostAddress } from './connect-string.js';
+import { WatchRegistry, type WatchKind } from './watch-registry.js';
+import { buildSetWatches } from './set-watches.js';
+
+export type SessionState =
+  | 'connecting'
+  | 'connected'
+  | 'connectedReadOnly'
+  | 'disconnected'
+  | 'expired'
+  | 'authFailed'
+  | 'closed';
+
+/** A watch event as the application sees it: path relative to the chroot. */
+export interface WatchEvent {
+  /** EventType: nodeCreated, nodeDeleted, nodeDataChanged, nodeChildrenChanged, or a *WatchRemoved. */
+  type: number;
+  path: string;
+}
+
+export type ReplyOutcome =
+  | { ok: true; response: Response; zxid: number }
+  /** `closed`: the client was closed before the request got an answer (err is SessionExpired). */
+  | { ok: false; err: number; closed?: boolean };
+
+/**
+ * What the driver must do, in order. `send` frames go to the current transport; `open` asks for a
+ * new transport to `host` (answer with transportOpened or transportClosed); `closeTransport` asks to
+ * drop the current one (the core has already treated it as gone: do not report its close).
+ */
+export type CoreAction<T, W> =
+  | { type: 'open'; host: HostAddress }
+  | { type: 'send'; frame: Buffer }
+  | { type: 'closeTransport'; reason: string }
+  | { type: 'state'; state: SessionState; reason?: string }
+  | { type: 'reply'; token: T; outcome: ReplyOutcome }
+  | { type: 'watch'; event: WatchEvent; watchers: W[] }
+  | { type: 'watchesRemoved'; path: string; removed: Array<{ kind: WatchKind; watcher: W }> };
+
+/** When the reply to a request arrives, how to register its watch (ZooKeeper's WatchRegistration). */
+export interface WatchRegistration<W> {
+  /** getData → data; exists → data, or exist on NoNode; getChildren → child; addWatch → persistent*. */
+  on: 'data' | 'exists' | 'child' | 'persistent' | 'persistentRecursive';
+  path: string;
+  watcher: W;
+}
+
+export interface SubmitOptions<T, W> {
+  token: T;
+  watch?: WatchRegistration<W>;
+  /** removeWatches: on success, drop these watches locally too. */
+  removal?: { path: string; watcherType: number };
+}
+
+export interface ConnectionCoreOptions {
+  /** Hosts in the order to try them (the caller shuffles). */
+  hosts: readonly HostAddress[];
+  /** '' for none. */
+  chroot: string;
+  /** Requested session timeout; the server's answer is what counts. */
+  sessionTimeoutMs: number;
+  /** In [0, 1): jitter of the pause between rounds over all hosts. */
+  random: () => number;
+  canBeReadOnly?: boolean;
+  /** Reattach to an existing session. */
+  session?: { id: bigint; password: Uint8Array };
+  /** Requests queued or in flight; submit beyond it is a programmer error (the caller waits for room). */
+  outstandingRequestsMax?: number;
+  maxFrameBytes?: number;
+  /** Upper bound of the random pause before starting another round over all hosts. Default 1000. */
+  reconnectPauseMsMax?: number;
+}
+
+type Phase = 'idle' | 'opening' | 'handshaking' | 'connected' | 'closing' | 'final';
+
+interface Outgoing<T, W> {
+  request: Request;
+  token: T | undefined;
+  watch: WatchRegistration<W> | undefined;
+  removal: { path: string; watcherType: number } | undefined;
+}
+
+interface InFlight<T, W> extends Outgoing<T, W> {
+  xid: number;
+}
+
+interface AuthEntry<T> {
+  scheme: string;
+  auth: Uint8Array;
+  /** Callers waiting for the server's answer to this entry (kept across reconnects). */
+  waiters: T[];
+}
+
+const xidMax = 0x7fff_ffff;
+const emptyPassword = new Uint8Array(16);
+
+export class ConnectionCore<T, W> {
+  private readonly actions: CoreAction<T, W>[] = [];
+  private readonly watches = new WatchRegistry<W>();
+  private readonly unsent: Outgoing<T, W>[] = [];
+  private inFlight: InFlight<T, W>[] = [];
+  private readonly auths: AuthEntry<T>[] = [];
+  /** Auth entries sent on this connection and not yet answered, in order. */
+  private authsInFlight: AuthEntry<T>[] = [];
+  private decoder: FrameDecoder;
+  private phase: Phase = 'idle';
+  private publicState: SessionState = 'connecting';
+  private nextXid = 1;
+  private hostIndex = -1;
+  private attemptsThisRound = 0;
+  private sessionId: bigint;
+  private password: Uint8Array;
+  private negotiatedTimeoutMs = 0;
+  private lastZxidSeen = 0;
+  private readOnly = false;
+  private sessionEstablished: boolean;
+  private lastReceiveAt = 0;
+  private lastSendAt = 0;
+  /** When the server was last heard from in this session; drives local expiry. */
+  private lastHeardAt = 0;
+  private attemptDeadline = 0;
+  private reconnectAt = 0;
+  private closeToken: T | undefined;
+  private closeDeadline = 0;
+
+  constructor(private readonly options: ConnectionCoreOptions) {
+    assert(options.hosts.length > 0, 'at least one host');
+    this.decoder = new FrameDecoder(options.maxFrameBytes ?? limits.frameBytesMax);
+    this.sessionId = options.session?.id ?? 0n;
+    this.password = options.session?.password ?? emptyPassword;
+    this.sessionEstablished = false;
+  }
+
+  get state(): SessionState {
+    return this.publicState;
+  }
+
+  get session(): { id: bigint; password: Uint8Array; timeoutMs: number } {
+    return { id: this.sessionId, password: this.password, timeoutMs: this.negotiatedTimeoutMs };
+  }
+
+  get lastZxid(): number {
+    return this.lastZxidSeen;
+  }
+
+  /** Requests accepted and not yet answered (queued or in flight), internal ones excluded. */
+  get outstanding(): number {
+    return this.unsent.length + this.inFlight.filter((entry) => entry.token !== undefined).length;
+  }
+
+  get isFinal(): boolean {
+    return this.phase === 'final';
+  }
+
+  /** The host of the current or last connection attempt. */
+  get currentHost(): HostAddress | undefined {
+    return this.hostIndex < 0 ? undefined : this.options.hosts[this.hostIndex % this.options.hosts.length];
+  }
+
+  takeActions(): CoreAction<T, W>[] {
+    return this.actions.splice(0);
+  }
+
+  /** Starts the first connection attempt. */
+  start(now: number): void {
+    assert(this.phase === 'idle' && this.hostIndex === -1, 'start once');
+    this.openNext(now);
+  }
+
+  /** The transport asked for by the last `open` is up: send the connect request. */
+  transportOpened(now: number): void {
+    if (this.phase !== 'opening') return;
+    this.phase = 'handshaking';
+    this.decoder = new FrameDecoder(this.options.maxFrameBytes ?? limits.frameBytesMax);
+    this.lastReceiveAt = now;
+    this.sendFrame(now, (writer) =>
+      writeConnectRequest(writer, {
+        protocolVersion: 0,
+        lastZxidSeen: this.lastZxidSeen,
+        timeOut: this.options.sessionTimeoutMs,
+        sessionId: this.sessionId,
+        passwd: this.password,
+        readOnly: this.options.canBeReadOnly ?? false,
+      }),
+    );
+  }
+
+  /** The current transport closed or failed (or could not be opened). */
+  transportClosed(now: number, reason: string): void {
+    if (this.phase === 'idle' || this.phase === 'final') return;
+    this.dropConnection(now, reason);
+  }
+
+  /** Bytes from the current transport. */
+  receive(chunk: Buffer, now: number): void {
+    if (this.phase !== 'handshaking' && this.phase !== 'connected' && this.phase !== 'closing') return;
+    this.lastReceiveAt = now;
+    try {
+      this.decoder.push(chunk, (frame) => {
+        if (this.phase === 'handshaking') this.handshake(frame, now);
+        else if (this.phase === 'connected' || this.phase === 'closing') this.reply(frame, now);
+      });
+    } catch (error) {
+      const isBadInput = error instanceof JuteDecodeError || error instanceof ProtocolViolation || error instanceof FrameTooLargeError;
+      if (!isBadInput) throw error;
+      this.abandonTransport(now, `bad reply from the server: ${error.message}`);
+    }
+  }
+
+  /** Time passes: read timeout, ping, connect timeout, reconnect, local expiry, close timeout. */
+  tick(now: number): void {
+    if (this.phase === 'final') return;
+    if (this.phase === 'closing') {
+      if (now >= this.closeDeadline) {
+        this.actions.push({ type: 'closeTransport', reason: 'closeSession was not answered in time' });
+        this.finish('closed', 'closeSession was not answered in time', this.closeToken);
+      }
+      return;
+    }
+    if (this.phase !== 'connected' && this.sessionEstablished && now - this.lastHeardAt >= this.negotiatedTimeoutMs) {
+      this.expire('disconnected for longer than the session timeout');
+      return;
+    }
+    switch (this.phase) {
+      case 'idle':
+        if (now >= this.reconnectAt) this.openNext(now);
+        return;
+      case 'opening':
+      case 'handshaking':
+        if (now >= this.attemptDeadline) this.abandonTransport(now, 'connect timeout');
+        return;
+      case 'connected':
+        if (now - this.lastReceiveAt >= this.readTimeoutMs()) {
+          this.abandonTransport(now, `nothing heard from the server for ${now - this.lastReceiveAt} ms`);
+        } else if (now - this.lastSendAt >= this.pingIntervalMs()) {
+          this.sendRequestFrame(now, SpecialXid.ping, { type: OpCode.ping });
+        }
+        return;
+    }
+  }
+
+  /** The latest time by which the driver must call `tick`, or undefined when nothing is timed. */
+  nextDeadline(): number | undefined {
+    const expiry = this.sessionEstablished ? this.lastHeardAt + this.negotiatedTimeoutMs : Infinity;
+    let deadline: number;
+    switch (this.phase) {
+      case 'final':
+        return undefined;
+      case 'closing':
+        return this.closeDeadline;
+      case 'idle':
+        deadline = Math.min(this.reconnectAt, expiry);
+        break;
+      case 'opening':
+      case 'handshaking':
+        deadline = Math.min(this.attemptDeadline, expiry);
+        break;
+      case 'connected':
+        deadline = Math.min(this.lastReceiveAt + this.readTimeoutMs(), this.lastSendAt + this.pingIntervalMs());
+        break;
+    }
+    return deadline;
+  }
+
+  /**
+   * Accepts a request (paths relative to the chroot). It goes out now when connected, else after
+   * the next handshake. Its outcome comes back as a `reply` action carrying `token`.
+   */
+  submit(request: Request, options: SubmitOptions<T, W>, now: number): void {
+    const outgoing: Outgoing<T, W> = {
+      request: requestToServer(this.options.chroot, request),
+      token: options.token,
+      watch: options.watch,
+      removal: options.removal,
+    };
+    if (this.phase === 'final' || this.phase === 'closing') {
+      this.actions.push({ type: 'reply', token: options.token, outcome: this.finalOutcome() });
+      return;
+    }
+    const bound = this.options.outstandingRequestsMax ?? limits.connectionOutstandingRequestsMax;
+    assert(this.outstanding < bound, `more than ${bound} outstanding requests`);
+    if (this.phase === 'connected') this.sendOutgoing(now, outgoing);
+    else this.unsent.push(outgoing);
+  }
+
+  /**
+   * The caller gave up on a request (abort or timeout). A request not yet sent is dropped; one in
+   * flight stays in the FIFO (its reply must still be matched) but its outcome is discarded.
+   */
+  cancel(token: T): void {
+    const index = this.unsent.findIndex((entry) => entry.token === token);
+    if (index !== -1) {
+      this.unsent.splice(index, 1);
+      return;
+    }
+    const inFlight = this.inFlight.find((entry) => entry.token === token);
+    if (inFlight !== undefined) {
+      inFlight.token = undefined;
+      inFlight.watch = undefined;
+    }
+  }
+
+  /**
+   * Adds authentication to the session: sent now if connected, and replayed after every reconnect.
+   * `token` is answered when the server accepts it; a refusal ends the session (authFailed).
+   */
+  addAuth(scheme: string, auth: Uint8Array, token: T, now: number): void {
+    if (this.phase === 'final' || this.phase === 'closing') {
+      this.actions.push({ type: 'reply', token, outcome: this.finalOutcome() });
+      return;
+    }
+    const existing = this.auths.find((entry) => entry.scheme === scheme && Buffer.from(entry.auth).equals(auth));
+    const entry = existing ?? { scheme, auth, waiters: [] };
+    if (existing === undefined) {
+      assert(this.auths.length < limits.sessionAuthEntriesMax, `more than ${limits.sessionAuthEntriesMax} auth entries`);
+      this.auths.push(entry);
+    }
+    entry.waiters.push(token);
+    if (this.phase === 'connected') this.sendAuth(now, entry);
+  }
+
+  /** Forgets one watcher locally; true if watchers of that kind remain on the path (server keeps it). */
+  removeWatcherLocally(kind: WatchKind, path: string, watcher: W): boolean {
+    this.watches.remove(kind, path, watcher);
+    return this.watches.has(kind, path);
+  }
+
+  /** removeWatches with `local`: drop the watches without asking the server. */
+  removeWatchesLocally(path: string, watcherType: number): Array<{ kind: WatchKind; watcher: W }> {
+    return this.watches.removeAll(path, watcherType);
+  }
+
+  /** Ends the session: closeSession when connected (answered by `token`), else close at once. */
+  close(now: number, token: T, timeoutMs: number): void {
+    if (this.phase === 'final' || this.phase === 'closing') {
+      this.actions.push({ type: 'reply', token, outcome: { ok: true, response: { type: OpCode.closeSession }, zxid: 0 } });
+      return;
+    }
+    this.failUnsent({ ok: false, err: ErrorCode.sessionExpired, closed: true });
+    if (this.phase !== 'connected') {
+      if (this.phase !== 'idle') this.actions.push({ type: 'closeTransport', reason: 'client closed' });
+      this.finish('closed', 'client closed', token);
+      return;
+    }
+    this.phase = 'closing';
+    this.closeToken = token;
+    this.closeDeadline = now + timeoutMs;
+    this.sendOutgoing(now, { request: { type: OpCode.closeSession }, token: undefined, watch: undefined, removal: undefined });
+  }
+
+  // ---- connection life cycle -----------------------------------------------------------------
+
+  private readTimeoutMs(): number {
+    return Math.floor((this.negotiatedTimeoutMs * 2) / 3);
+  }
+
+  private pingIntervalMs(): number {
+    return Math.floor(this.readTimeoutMs() / 2);
+  }
+
+  private connectTimeoutMs(): number {
+    const timeout = this.negotiatedTimeoutMs > 0 ? this.negotiatedTimeoutMs : this.options.sessionTimeoutMs;
+    return Math.max(1, Math.floor(timeout / this.options.hosts.length));
+  }
+
+  private openNext(now: number): void {
+    this.hostIndex = (this.hostIndex + 1) % this.options.hosts.length;
+    this.attemptsThisRound++;
+    this.phase = 'opening';
+    this.attemptDeadline = now + this.connectTimeoutMs();
+    this.actions.push({ type: 'open', host: this.options.hosts[this.hostIndex]! });
+  }
+
+  /** The core decided to drop the transport (timeout, bad bytes). */
+  private abandonTransport(now: number, reason: string): void {
+    this.actions.push({ type: 'closeTransport', reason });
+    this.dropConnection(now, reason);
+  }
+
+  private dropConnection(now: number, reason: string): void {
+    const wasConnected = this.phase === 'connected';
+    if (this.phase === 'closing') {
+      this.finish('closed', reason, this.closeToken);
+      return;
+    }
+    for (const entry of this.inFlight.splice(0)) {
+      if (entry.token !== undefined) this.actions.push({ type: 'reply', token: entry.token, outcome: { ok: false, err: ErrorCode.connectionLoss } });
+    }
+    this.authsInFlight = [];
+    this.phase = 'idle';
+    if (wasConnected) {
+      this.attemptsThisRound = 0;
+      this.setState('disconnected', reason);
+    }
+    // Another round over all hosts starts after a random pause, so a down ensemble is not hammered.
+    const roundDone = this.attemptsThisRound >= this.options.hosts.length;
+    if (roundDone) this.attemptsThisRound = 0;
+    const pauseMax = this.options.reconnectPauseMsMax ?? 1000;
+    this.reconnectAt = roundDone && !wasConnected ? now + Math.floor(this.options.random() * pauseMax) : now;
+  }
+
+  private handshake(frame: Buffer, now: number): void {
+    const response = readConnectResponse(new JuteReader(frame));
+    if (response.timeOut <= 0) {
+      this.actions.push({ type: 'closeTransport', reason: 'session expired' });
+      this.expire('the server reports the session expired');
+      return;
+    }
+    this.sessionId = response.sessionId;
+    this.password = response.passwd;
+    this.negotiatedTimeoutMs = response.timeOut;
+    this.readOnly = response.readOnly;
+    this.sessionEstablished = true;
+    this.lastHeardAt = now;
+    this.phase = 'connected';
+    this.attemptsThisRound = 0;
+    this.setState(this.readOnly ? 'connectedReadOnly' : 'connected');
+    for (const entry of this.auths) this.sendAuth(now, entry);
+    for (const setWatches of buildSetWatches(this.watches.paths(), this.lastZxidSeen, (path) => prependChroot(this.options.chroot, path))) {
+      this.sendOutgoing(now, { request: setWatches, token: undefined, watch: undefined, removal: undefined });
+    }
+    for (const outgoing of this.unsent.splice(0)) this.sendOutgoing(now, outgoing);
+  }
+
+  private reply(frame: Buffer, now: number): void {
+    const reader = new JuteReader(frame);
+    const header = readReplyHeader(reader);
+    this.lastHeardAt = now;
+    switch (header.xid) {
+      case SpecialXid.ping:
+        return;
+      case SpecialXid.notification:
+        this.notification(readWatcherEvent(reader));
+        return;
+      case SpecialXid.auth:
+        this.authReply(header.err);
+        return;
+    }
+    const head = this.inFlight.shift();
+    if (head === undefined || head.xid !== header.xid) {
+      throw new ProtocolViolation(`reply xid ${header.xid} while expecting ${head?.xid ?? 'none'}`);
+    }
+    if (header.zxid > 0) this.lastZxidSeen = Math.max(this.lastZxidSeen, header.zxid);
+    if (head.request.type === OpCode.closeSession) {
+      this.actions.push({ type: 'closeTransport', reason: 'session closed' });
+      this.finish('closed', 'client closed', this.closeToken);
+      return;
+    }
+    // A failed multi carries its per-op results in the body; other errors have none.
+    const hasBody = header.err === 0 || (reader.remaining > 0 && head.request.type === OpCode.multi);
+    const response = hasBody ? responseToClient(this.options.chroot, readResponse(reader, head.request.type)) : undefined;
+    this.registerWatch(head, header.err);
+    if (head.token === undefined) return;
+    const outcome: ReplyOutcome = header.err === 0 && response !== undefined
+      ? { ok: true, response, zxid: header.zxid }
+      : { ok: false, err: header.err };
+    this.actions.push({ type: 'reply', token: head.token, outcome });
+  }
+
+  private registerWatch(head: InFlight<T, W>, err: number): void {
+    if (head.removal !== undefined && err === ErrorCode.ok) {
+      const removed = this.watches.removeAll(head.removal.path, head.removal.watcherType);
+      this.actions.push({ type: 'watchesRemoved', path: head.removal.path, removed });
+    }
+    const watch = head.watch;
+    if (watch === undefined) return;
+    if (err === ErrorCode.ok) {
+      const kind: WatchKind = watch.on === 'exists' ? 'data' : watch.on;
+      this.watches.add(kind, watch.path, watch.watcher);
+    } else if (err === ErrorCode.noNode && watch.on === 'exists') {
+      this.watches.add('exist', watch.path, watch.watcher);
+    }
+  }
+
+  private notification(event: { type: number; state: number; path: string }): void {
+    if (event.type === -1 || event.state !== KeeperState.syncConnected) return;
+    const path = stripChroot(this.options.chroot, event.path);
+    const watchers = this.watches.trigger(event.type, path);
+    if (watchers.length > 0) this.actions.push({ type: 'watch', event: { type: event.type, path }, watchers });
+  }
+
+  private authReply(err: number): void {
+    const entry = this.authsInFlight.shift();
+    if (err === ErrorCode.authFailed) {
+      this.actions.push({ type: 'closeTransport', reason: 'authentication failed' });
+      this.finish('authFailed', 'authentication failed');
+      return;
+    }
+    if (entry === undefined) return;
+    for (const token of entry.waiters.splice(0)) {
+      this.actions.push({
+        type: 'reply',
+        token,
+        outcome: err === ErrorCode.ok ? { ok: true, response: { type: OpCode.auth }, zxid: 0 } : { ok: false, err },
+      });
+    }
+  }
+
+  private expire(reason: string): void {
+    this.finish('expired', reason);
+  }
+
+  /** Enters a final state: everything outstanding fails, watches are forgotten. */
+  private finish(state: 'expired' | 'authFailed' | 'closed', reason: string, closeToken?: T): void {
+    const outcome: ReplyOutcome = state === 'closed'
+      ? { ok: false, err: ErrorCode.sessionExpired, closed: true }
+      : { ok: false, err: state === 'expired' ? ErrorCode.sessionExpired : ErrorCode.authFailed };
+    for (const entry of this.inFlight.splice(0)) {
+      if (entry.token !== undefined) this.actions.push({ type: 'reply', token: entry.token, outcome });
+    }
+    this.failUnsent(outcome);
+    for (const entry of this.auths.splice(0)) {
+      for (const token of entry.waiters) this.actions.push({ type: 'reply', token, outcome });
+    }
+    this.authsInFlight = [];
+    this.watches.clear();
+    this.phase = 'final';
+    this.setState(state, reason);
+    if (closeToken !== undefined) {
+      this.actions.push({ type: 'reply', token: closeToken, outcome: { ok: true, response: { type: OpCode.closeSession }, zxid: 0 } });
+    }
+  }
+
+  private failUnsent(outcome: ReplyOutcome): void {
+    for (const entry of this.unsent.splice(0)) {
+      if (entry.token !== undefined) this.actions.push({ type: 'reply', token: entry.token, outcome });
+    }
+  }
+
+  private finalOutcome(): ReplyOutcome {
+    if (this.publicState === 'authFailed') return { ok: false, err: ErrorCode.authFailed };
+    if (this.publicState === 'expired') return { ok: false, err: ErrorCode.sessionExpired };
+    return { ok: false, err: ErrorCode.sessionExpired, closed: true };
+  }
+
+  private setState(state: SessionState, reason?: string): void {
+    if (state === this.publicState) return;
+    this.publicState = state;
+    this.actions.push(reason === undefined ? { type: 'state', state } : { type: 'state', state, reason });
+  }
+
+  // ---- framing -------------------------------------------------------------------------------
+
+  private sendOutgoing(now: number, outgoing: Outgoing<T, W>): void {
+    const xid = outgoing.request.type === OpCode.setWatches || outgoing.request.type === OpCode.setWatches2
+      ? SpecialXid.setWatches
+      : this.allocateXid();
+    this.inFlight.push({ ...outgoing, xid });
+    this.sendRequestFrame(now, xid, outgoing.request);
+  }
+
+  private sendAuth(now: number, entry: AuthEntry<T>): void {
+    this.authsInFlight.push(entry);
+    this.sendRequestFrame(now, SpecialXid.auth, { type: OpCode.auth, authType: 0, scheme: entry.scheme, auth: entry.auth });
+  }
+
+  private allocateXid(): number {
+    const xid = this.nextXid;
+    this.nextXid = xid === xidMax ? 1 : xid + 1;
+    return xid;
+  }
+
+  private sendRequestFrame(now: number, xid: number, request: Request): void {
+    this.sendFrame(now, (writer) => {
+      writeRequestHeader(writer, { xid, type: request.type });
+      writeRequest(writer, request);
+    });
+  }
+
+  private sendFrame(now: number, writeBody: (writer: JuteWriter) => void): void {
+    const writer = new JuteWriter(128);
+    writer.int(0);
+    writeBody(writer);
+    writer.patchInt(0, writer.position - 4);
+    this.lastSendAt = now;
+    this.actions.push({ type: 'send', frame: writer.toBuffer() });
+  }
+}
+
+/** The server broke the protocol (e.g. replies out of order); the connection is dropped. */
+class ProtocolViolation extends Error {
+  override name = 'ProtocolViolation';
+}
