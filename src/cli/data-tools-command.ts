@@ -53,7 +53,7 @@ function printSnapshot(file: string, json: boolean): void {
     const stat = tree.statOf(node);
     console.log(`${path}\n  czxid ${hex(stat.czxid)} mzxid ${hex(stat.mzxid)} pzxid ${hex(stat.pzxid)} ` +
       `version ${stat.version} cversion ${stat.cversion} aversion ${stat.aversion} ` +
-      `ephemeralOwner ${hex(node.stat.ephemeralOwner)} dataLength ${stat.dataLength}`);
+      `ephemeralOwner ${hex(node.ephemeralOwner)} dataLength ${stat.dataLength}`);
   }
   const sessions = [...loaded.sessions].map(([id, timeout]) => ({ id: hex(id), timeout }));
   if (json) console.log(toJson({ summary: { file, nodes: loaded.nodeCount, sessions } }));

@@ -138,7 +138,7 @@ function setWatches(request: SetWatchesRequest, context: ReadContext): void {
   for (const path of request.dataWatches) {
     const node = tree.getNode(path);
     if (node === undefined) notify(connection, EventType.nodeDeleted, path, zxid);
-    else if (node.stat.mzxid > relativeZxid) notify(connection, EventType.nodeDataChanged, path, zxid);
+    else if (node.mzxid > relativeZxid) notify(connection, EventType.nodeDataChanged, path, zxid);
     else tree.watches.addDataWatch(path, connection);
   }
   for (const path of request.existWatches) {
@@ -148,7 +148,7 @@ function setWatches(request: SetWatchesRequest, context: ReadContext): void {
   for (const path of request.childWatches) {
     const node = tree.getNode(path);
     if (node === undefined) notify(connection, EventType.nodeDeleted, path, zxid);
-    else if (node.stat.pzxid > relativeZxid) notify(connection, EventType.nodeChildrenChanged, path, zxid);
+    else if (node.pzxid > relativeZxid) notify(connection, EventType.nodeChildrenChanged, path, zxid);
     else tree.watches.addChildWatch(path, connection);
   }
   for (const path of request.persistentWatches) tree.watches.addPersistentWatch(path, connection, false);

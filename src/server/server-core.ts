@@ -133,7 +133,7 @@ export class ServerCore {
   private committedRecord(path: string): NodeRecord | null {
     const node = this.tree.getNode(path);
     if (node === undefined) return null;
-    const stat = node.stat;
+    const stat = node;
     return {
       version: stat.version, cversion: stat.cversion, aversion: stat.aversion, childCount: node.children.size,
       ephemeralOwner: stat.ephemeralOwner, acl: node.acl,

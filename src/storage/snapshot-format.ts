@@ -54,10 +54,10 @@ export function* serializeSnapshot(tree: DataTree<unknown>, options: SnapshotOpt
   const perChunk = options.nodesPerChunk ?? 500;
   let count = 0;
   for (const [path, node] of tree.entries()) {
-    if (node.stat.czxid > options.zxid) continue;
+    if (node.czxid > options.zxid) continue;
     out.ustring(path === '/' ? '' : path).buffer(node.data);
     out.long(writtenAcls.has(node.aclIndex) ? node.aclIndex : fallbackAcl);
-    writeStatPersisted(out, node.stat);
+    writeStatPersisted(out, node);
     if (++count % perChunk === 0) yield emit();
   }
   out.ustring('/');

@@ -15,12 +15,14 @@ import { isContainerOwner, isSessionOwner, isTtlOwner, ttlOfOwner } from './ephe
 import { baseName, parentOf } from './path.js';
 import { type WatchDelivery, WatchManager } from './watch-manager.js';
 
-export interface ZNode {
+/**
+ * A znode. The stored stat fields live on the node itself (one object per znode, not two); cversion
+ * counts child creations (see the file header).
+ */
+export interface ZNode extends StatPersisted {
   data: Uint8Array;
   acl: Acl[];
   aclIndex: number;
-  /** Stored stat: cversion counts child creations (see the file header). */
-  stat: StatPersisted;
   /** Child names; read-only outside this file (leaves share one empty set). */
   children: ReadonlySet<string>;
   /** This node's contribution to the tree digest. */
@@ -61,7 +63,7 @@ function writeLong(buffer: Buffer, value: number, at: number): void {
 /** ZooKeeper's per-node digest: CRC32 of path, data and the stat fields (DigestCalculator). */
 function nodeDigest(path: string, node: ZNode): number {
   if (path.startsWith('/zookeeper')) return 0;
-  const stat = node.stat;
+  const stat = node;
   writeLong(statBytes, stat.czxid, 0);
   writeLong(statBytes, stat.mzxid, 8);
   writeLong(statBytes, stat.pzxid, 16);
@@ -118,7 +120,7 @@ export class DataTree<W = unknown> {
 
   /** The Stat a client sees for a node. */
   statOf(node: ZNode): Stat {
-    const stat = node.stat;
+    const stat = node;
     const numChildren = node.children.size;
     return {
       czxid: stat.czxid, mzxid: stat.mzxid, ctime: stat.ctime, mtime: stat.mtime, version: stat.version,
@@ -179,7 +181,12 @@ export class DataTree<W = unknown> {
     const existing = this.nodes.get(path);
     if (existing !== undefined) this.forget(path, existing);
     const acl = typeof fields.acl === 'number' ? this.aclCache.acquireIndex(fields.acl) : this.aclCache.acquire(fields.acl);
-    const node: ZNode = { data: fields.data, acl: acl.acl, aclIndex: acl.index, stat: fields.stat, children: noChildren, digest: 0 };
+    const stat = fields.stat;
+    const node: ZNode = {
+      czxid: stat.czxid, mzxid: stat.mzxid, ctime: stat.ctime, mtime: stat.mtime, version: stat.version, cversion: stat.cversion,
+      aversion: stat.aversion, ephemeralOwner: stat.ephemeralOwner, pzxid: stat.pzxid,
+      data: fields.data, acl: acl.acl, aclIndex: acl.index, children: noChildren, digest: 0,
+    };
     this.nodes.set(path, node);
     const parent = path === '/' ? undefined : this.nodes.get(parentOf(path));
     if (parent !== undefined) addChild(parent, baseName(path));
@@ -189,7 +196,7 @@ export class DataTree<W = unknown> {
 
   private remember(path: string, node: ZNode): void {
     this.approximateDataBytes += path.length + node.data.length;
-    const owner = node.stat.ephemeralOwner;
+    const owner = node.ephemeralOwner;
     if (isContainerOwner(owner)) this.containers.add(path);
     else if (isTtlOwner(owner)) this.ttls.add(path);
     else if (owner !== 0n) {
@@ -202,7 +209,7 @@ export class DataTree<W = unknown> {
 
   private forget(path: string, node: ZNode): void {
     this.approximateDataBytes -= path.length + node.data.length;
-    const owner = node.stat.ephemeralOwner;
+    const owner = node.ephemeralOwner;
     this.containers.delete(path);
     this.ttls.delete(path);
     const paths = this.ephemerals.get(owner);
@@ -230,9 +237,9 @@ export class DataTree<W = unknown> {
     if (parent.children.has(name)) return { err: -110 };
     const { zxid, time } = fields;
     // A replayed create (after a fuzzy snapshot) must not move the parent's cversion backwards.
-    if (fields.parentCVersion > parent.stat.cversion) {
-      parent.stat.cversion = fields.parentCVersion;
-      parent.stat.pzxid = zxid;
+    if (fields.parentCVersion > parent.cversion) {
+      parent.cversion = fields.parentCVersion;
+      parent.pzxid = zxid;
     }
     this.redigest(parentPath, parent);
     const stat: StatPersisted = {
@@ -252,7 +259,7 @@ export class DataTree<W = unknown> {
     const parentPath = parentOf(path);
     const parent = this.nodes.get(parentPath)!;
     removeChild(parent, baseName(path));
-    if (zxid > parent.stat.pzxid) parent.stat.pzxid = zxid;
+    if (zxid > parent.pzxid) parent.pzxid = zxid;
     this.redigest(parentPath, parent);
     this.nodes.delete(path);
     this.forget(path, node);
@@ -266,9 +273,9 @@ export class DataTree<W = unknown> {
     if (node === undefined) return { err: -101 };
     this.approximateDataBytes += fields.data.length - node.data.length;
     node.data = fields.data;
-    node.stat.version = fields.version;
-    node.stat.mzxid = fields.zxid;
-    node.stat.mtime = fields.time;
+    node.version = fields.version;
+    node.mzxid = fields.zxid;
+    node.mtime = fields.time;
     this.redigest(path, node);
     this.watches.trigger(EventType.nodeDataChanged, path, fields.zxid, events);
     return { err: 0, node };
@@ -281,7 +288,7 @@ export class DataTree<W = unknown> {
     this.aclCache.release(node.aclIndex);
     node.acl = interned.acl;
     node.aclIndex = interned.index;
-    node.stat.aversion = aversion;
+    node.aversion = aversion;
     this.redigest(path, node);
     return { err: 0, node };
   }
@@ -295,11 +302,11 @@ export class DataTree<W = unknown> {
     const expiredTtl: string[] = [];
     for (const path of this.containers) {
       const node = this.nodes.get(path)!;
-      if (node.children.size === 0 && node.stat.cversion > 0) containers.push(path);
+      if (node.children.size === 0 && node.cversion > 0) containers.push(path);
     }
     for (const path of this.ttls) {
       const node = this.nodes.get(path)!;
-      if (node.children.size === 0 && nowMs - node.stat.mtime > ttlOfOwner(node.stat.ephemeralOwner)) expiredTtl.push(path);
+      if (node.children.size === 0 && nowMs - node.mtime > ttlOfOwner(node.ephemeralOwner)) expiredTtl.push(path);
     }
     return { containers, expiredTtl };
   }
