@@ -75,7 +75,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   };
   const runFlushes = (): void => {
     flushScheduled = false;
-    if (flushing !== null || closed) return;
+    // Reads prepare no txn: leave without allocating anything.
+    if (flushing !== null || closed || !core.hasUnpersisted) return;
     flushing = flush().finally(() => {
       flushing = null;
       // Txns prepared during that sync form the next batch, started at once.
@@ -83,7 +84,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     });
   };
   const scheduleFlush = (): void => {
-    if (flushScheduled) return;
+    if (flushScheduled || !core.hasUnpersisted) return;
     flushScheduled = true;
     queueMicrotask(runFlushes);
   };
