@@ -123,7 +123,8 @@ export function isRegularEphemeralOwner(owner: bigint): boolean {
   return owner !== 0n && owner !== containerEphemeralOwner && (owner >> 56n) !== -1n;
 }
 
-function prepareDelete(path: string, version: number, changes: PendingChanges, context: PrepContext): Txn {
+function prepareDelete(request: { path: string; version: number }, changes: PendingChanges, context: PrepContext): Txn {
+  const { path, version } = request;
   const parentPath = parentForChange(path);
   if (isSpecialPath(path)) fail(ErrorCode.badArguments);
   const parent = requireNode(changes, parentPath);
@@ -157,7 +158,7 @@ function prepareOp(op: MultiWriteOp, changes: PendingChanges, context: PrepConte
     case OpCode.createTTL:
       return prepareCreate(op, changes, context);
     case OpCode.delete:
-      return prepareDelete(op.path, op.version, changes, context);
+      return prepareDelete(op, changes, context);
     case OpCode.deleteContainer:
       return fail(ErrorCode.unimplemented);
     case OpCode.setData: {
@@ -178,7 +179,8 @@ function prepareOp(op: MultiWriteOp, changes: PendingChanges, context: PrepConte
   }
 }
 
-function prepareSetAcl(path: string, acl: Acl[], version: number, changes: PendingChanges, context: PrepContext): Txn {
+function prepareSetAcl(request: { path: string; acl: Acl[]; version: number }, changes: PendingChanges, context: PrepContext): Txn {
+  const { path, acl, version } = request;
   requireValidPath(path);
   const node = requireNode(changes, path);
   requirePermission(context, node.acl, Perms.admin);
@@ -228,7 +230,7 @@ export function prepareWrite(request: WriteRequest, changes: PendingChanges, con
       case OpCode.multi:
         return prepareMulti(request.ops, changes, context);
       case OpCode.setACL:
-        return { ok: true, txn: prepareSetAcl(request.path, request.acl, request.version, changes, context) };
+        return { ok: true, txn: prepareSetAcl(request, changes, context) };
       default:
         return { ok: true, txn: prepareOp(request, changes, context) };
     }

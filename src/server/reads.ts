@@ -7,7 +7,7 @@ import {
   type Acl, AddWatchMode, ErrorCode, EventType, type MultiReadOp, type MultiResult, OpCode, Perms, type Request,
   type Response, type SetWatchesRequest,
 } from '../proto/index.js';
-import { type DataTree, checkPermission } from '../tree/index.js';
+import { type DataTree, type WatchEvent, checkPermission } from '../tree/index.js';
 import type { ClientConnection } from './client-connection.js';
 
 export type ReadOutcome = { err: number; response?: Response };
@@ -17,7 +17,7 @@ export interface ReadContext {
   connection: ClientConnection;
   superDigest: string | null;
   /** Sends a watch notification to the connection now (used by setWatches). */
-  notify: (connection: ClientConnection, type: number, path: string, zxid: number) => void;
+  notify: (connection: ClientConnection, event: WatchEvent) => void;
 }
 
 const noNode: ReadOutcome = { err: ErrorCode.noNode };
@@ -137,18 +137,18 @@ function setWatches(request: SetWatchesRequest, context: ReadContext): void {
   const zxid = tree.lastProcessedZxid;
   for (const path of request.dataWatches) {
     const node = tree.getNode(path);
-    if (node === undefined) notify(connection, EventType.nodeDeleted, path, zxid);
-    else if (node.mzxid > relativeZxid) notify(connection, EventType.nodeDataChanged, path, zxid);
+    if (node === undefined) notify(connection, { type: EventType.nodeDeleted, path, zxid });
+    else if (node.mzxid > relativeZxid) notify(connection, { type: EventType.nodeDataChanged, path, zxid });
     else tree.watches.addDataWatch(path, connection);
   }
   for (const path of request.existWatches) {
-    if (tree.getNode(path) !== undefined) notify(connection, EventType.nodeCreated, path, zxid);
+    if (tree.getNode(path) !== undefined) notify(connection, { type: EventType.nodeCreated, path, zxid });
     else tree.watches.addExistWatch(path, connection);
   }
   for (const path of request.childWatches) {
     const node = tree.getNode(path);
-    if (node === undefined) notify(connection, EventType.nodeDeleted, path, zxid);
-    else if (node.pzxid > relativeZxid) notify(connection, EventType.nodeChildrenChanged, path, zxid);
+    if (node === undefined) notify(connection, { type: EventType.nodeDeleted, path, zxid });
+    else if (node.pzxid > relativeZxid) notify(connection, { type: EventType.nodeChildrenChanged, path, zxid });
     else tree.watches.addChildWatch(path, connection);
   }
   for (const path of request.persistentWatches) tree.watches.addPersistentWatch(path, connection, false);

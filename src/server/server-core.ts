@@ -12,7 +12,7 @@ import {
   type Response, SpecialXid, type Txn, type TxnHeader, writeConnectResponse, writeWatcherEvent,
 } from '../proto/index.js';
 import { assert, limits } from '../util/index.js';
-import { DataTree, type ApplyResult, applyTxn, digestFor } from '../tree/index.js';
+import { DataTree, type ApplyResult, type WatchEvent, applyTxn, digestFor } from '../tree/index.js';
 import { ClientConnection, type QueuedRequest, type Transport, encodeFrame, encodeReply } from './client-connection.js';
 import { type ServerConfig, negotiateSessionTimeout } from './config.js';
 import { type NodeRecord, PendingChanges } from './pending-changes.js';
@@ -369,12 +369,12 @@ export class ServerCore {
   }
 
   /** Sends a watch event to a connection (a notification frame, xid -1, carrying the zxid). */
-  readonly notify = (connection: ClientConnection, type: number, path: string, zxid: number): void => {
+  readonly notify = (connection: ClientConnection, event: WatchEvent): void => {
     if (connection.closed) return;
     connection.transport.send(
       encodeFrame((writer) => {
-        writer.int(SpecialXid.notification).long(zxid).int(0);
-        writeWatcherEvent(writer, { type, state: KeeperState.syncConnected, path });
+        writer.int(SpecialXid.notification).long(event.zxid).int(0);
+        writeWatcherEvent(writer, { type: event.type, state: KeeperState.syncConnected, path: event.path });
       }),
     );
   };
@@ -405,7 +405,7 @@ export class ServerCore {
       const proposal = this.proposals[applied]!;
       applied++;
       const result = applyTxn(this.tree, proposal.header, proposal.txn);
-      for (const delivery of result.deliveries) this.notify(delivery.watcher, delivery.type, delivery.path, delivery.zxid);
+      for (const delivery of result.deliveries) this.notify(delivery.watcher, delivery);
       this.applied(proposal, result);
     }
     this.proposals.splice(0, applied);

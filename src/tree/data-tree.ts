@@ -247,8 +247,8 @@ export class DataTree<W = unknown> {
       ephemeralOwner: fields.ephemeralOwner, pzxid: zxid,
     };
     const node = this.insert(path, { data: fields.data, acl: fields.acl, stat });
-    this.watches.trigger(EventType.nodeCreated, path, zxid, events);
-    this.watches.trigger(EventType.nodeChildrenChanged, parentPath, zxid, events);
+    this.watches.trigger({ type: EventType.nodeCreated, path: path, zxid: zxid }, events);
+    this.watches.trigger({ type: EventType.nodeChildrenChanged, path: parentPath, zxid: zxid }, events);
     return { err: 0, node };
   }
 
@@ -263,8 +263,8 @@ export class DataTree<W = unknown> {
     this.redigest(parentPath, parent);
     this.nodes.delete(path);
     this.forget(path, node);
-    this.watches.trigger(EventType.nodeDeleted, path, zxid, events);
-    this.watches.trigger(EventType.nodeChildrenChanged, parentPath, zxid, events);
+    this.watches.trigger({ type: EventType.nodeDeleted, path: path, zxid: zxid }, events);
+    this.watches.trigger({ type: EventType.nodeChildrenChanged, path: parentPath, zxid: zxid }, events);
     return 0;
   }
 
@@ -277,7 +277,7 @@ export class DataTree<W = unknown> {
     node.mzxid = fields.zxid;
     node.mtime = fields.time;
     this.redigest(path, node);
-    this.watches.trigger(EventType.nodeDataChanged, path, fields.zxid, events);
+    this.watches.trigger({ type: EventType.nodeDataChanged, path: path, zxid: fields.zxid }, events);
     return { err: 0, node };
   }
 

@@ -5,8 +5,12 @@
 
 import { EventType, WatcherType } from '../proto/index.js';
 
-export interface WatchDelivery<W> {
+export interface WatchDelivery<W> extends WatchEvent {
   watcher: W;
+}
+
+/** A change that may fire watches: its type (EventType), the path, and the zxid that made it. */
+export interface WatchEvent {
   type: number;
   path: string;
   zxid: number;
@@ -98,7 +102,8 @@ export class WatchManager<W> {
    * persistent watches on the path fire, recursive watches on the path or an ancestor fire (never for
    * NodeChildrenChanged).
    */
-  trigger(type: number, path: string, zxid: number, out: WatchDelivery<W>[]): void {
+  trigger(event: WatchEvent, out: WatchDelivery<W>[]): void {
+    const { type, path, zxid } = event;
     const notified = new Set<W>();
     const deliver = (watchers: Iterable<W> | undefined): void => {
       if (watchers === undefined) return;
