@@ -9,7 +9,7 @@ import {
   isEphemeralMode, isSequentialMode, isTtlMode,
 } from '../proto/index.js';
 import {
-  checkPermission, containerEphemeralOwner, fixupAcl, isSpecialPath, parentOf, ttlEphemeralOwner, ttlMax,
+  checkPermission, containerEphemeralOwner, fixupAcl, isSessionOwner, isSpecialPath, parentOf, ttlEphemeralOwner, ttlMax,
   validatePath,
 } from '../tree/index.js';
 import type { NodeRecord, PendingChanges } from './pending-changes.js';
@@ -93,7 +93,7 @@ function prepareCreate(op: CreateOp, changes: PendingChanges, context: PrepConte
   const path = isSequentialMode(mode) ? op.path + sequenceSuffix(parent.cversion) : op.path;
   requireValidPath(path);
   if (changes.lookup(path) !== null) fail(ErrorCode.nodeExists);
-  if (isRegularEphemeralOwner(parent.ephemeralOwner)) fail(ErrorCode.noChildrenForEphemerals);
+  if (isSessionOwner(parent.ephemeralOwner)) fail(ErrorCode.noChildrenForEphemerals);
   const parentCVersion = (parent.cversion + 1) | 0;
 
   let ephemeralOwner = 0n;
@@ -118,11 +118,6 @@ function prepareCreate(op: CreateOp, changes: PendingChanges, context: PrepConte
   return txn;
 }
 
-/** True for an ephemeral owned by a session (not a container or TTL marker, not 0). */
-export function isRegularEphemeralOwner(owner: bigint): boolean {
-  return owner !== 0n && owner !== containerEphemeralOwner && (owner >> 56n) !== -1n;
-}
-
 function prepareDelete(request: { path: string; version: number }, changes: PendingChanges, context: PrepContext): Txn {
   const { path, version } = request;
   const parentPath = parentForChange(path);
@@ -140,7 +135,7 @@ function prepareDelete(request: { path: string; version: number }, changes: Pend
 /** Deletes a container or TTL node found empty by the reaper; anything else is left alone. */
 export function prepareDeleteContainer(path: string, changes: PendingChanges, zxid: number): Txn | null {
   const node = changes.lookup(path);
-  if (node === null || node.childCount > 0 || isRegularEphemeralOwner(node.ephemeralOwner)) return null;
+  if (node === null || node.childCount > 0 || isSessionOwner(node.ephemeralOwner)) return null;
   if (node.ephemeralOwner === 0n) return null;
   const parentPath = parentOf(path);
   const parent = changes.lookup(parentPath);
