@@ -133,10 +133,9 @@ export class ServerCore {
   private committedRecord(path: string): NodeRecord | null {
     const node = this.tree.getNode(path);
     if (node === undefined) return null;
-    const stat = node;
     return {
-      version: stat.version, cversion: stat.cversion, aversion: stat.aversion, childCount: node.children.size,
-      ephemeralOwner: stat.ephemeralOwner, acl: node.acl,
+      version: node.version, cversion: node.cversion, aversion: node.aversion, childCount: node.children.size,
+      ephemeralOwner: node.ephemeralOwner, acl: node.acl,
     };
   }
 

@@ -61,9 +61,8 @@ function writeLong(buffer: Buffer, value: number, at: number): void {
 }
 
 /** ZooKeeper's per-node digest: CRC32 of path, data and the stat fields (DigestCalculator). */
-function nodeDigest(path: string, node: ZNode): number {
+function nodeDigest(path: string, stat: ZNode): number {
   if (path.startsWith('/zookeeper')) return 0;
-  const stat = node;
   writeLong(statBytes, stat.czxid, 0);
   writeLong(statBytes, stat.mzxid, 8);
   writeLong(statBytes, stat.pzxid, 16);
@@ -74,7 +73,7 @@ function nodeDigest(path: string, node: ZNode): number {
   statBytes.writeInt32BE(stat.aversion, 48);
   statBytes.writeBigInt64BE(stat.ephemeralOwner, 52);
   let crc = crc32(path === '/' ? '' : path);
-  crc = crc32(node.data, crc);
+  crc = crc32(stat.data, crc);
   return crc32(statBytes, crc);
 }
 
@@ -120,13 +119,12 @@ export class DataTree<W = unknown> {
 
   /** The Stat a client sees for a node. */
   statOf(node: ZNode): Stat {
-    const stat = node;
     const numChildren = node.children.size;
     return {
-      czxid: stat.czxid, mzxid: stat.mzxid, ctime: stat.ctime, mtime: stat.mtime, version: stat.version,
-      cversion: stat.cversion * 2 - numChildren, aversion: stat.aversion,
-      ephemeralOwner: isSessionOwner(stat.ephemeralOwner) ? stat.ephemeralOwner : 0n,
-      dataLength: node.data.length, numChildren, pzxid: stat.pzxid,
+      czxid: node.czxid, mzxid: node.mzxid, ctime: node.ctime, mtime: node.mtime, version: node.version,
+      cversion: node.cversion * 2 - numChildren, aversion: node.aversion,
+      ephemeralOwner: isSessionOwner(node.ephemeralOwner) ? node.ephemeralOwner : 0n,
+      dataLength: node.data.length, numChildren, pzxid: node.pzxid,
     };
   }
 
