@@ -35,84 +35,18 @@ import {
   writeRequest,
   writeRequestHeader,
   type Request,
-  type Response,
 } from '../proto/index.js';
 import { assert, limits } from '../util/index.js';
 import { requestToServer, responseToClient } from './chroot-records.js';
 import { prependChroot, stripChroot, type HostAddress } from './connect-string.js';
+import type { ConnectionCoreOptions, CoreAction, ReplyOutcome, SessionState, SubmitOptions, WatchRegistration } from './core-types.js';
 import { WatchRegistry, type WatchKind } from './watch-registry.js';
 import { buildSetWatches } from './set-watches.js';
+import { AuthReplay, type AuthEntry } from './auth-replay.js';
 
-export type SessionState =
-  | 'connecting'
-  | 'connected'
-  | 'connectedReadOnly'
-  | 'disconnected'
-  | 'expired'
-  | 'authFailed'
-  | 'closed';
+export type * from './core-types.js';
 
-/** A watch event as the application sees it: path relative to the chroot. */
-export interface WatchEvent {
-  /** EventType: nodeCreated, nodeDeleted, nodeDataChanged, nodeChildrenChanged, or a *WatchRemoved. */
-  type: number;
-  path: string;
-}
-
-export type ReplyOutcome =
-  | { ok: true; response: Response; zxid: number }
-  /** `closed`: the client was closed before the request got an answer (err is SessionExpired). */
-  | { ok: false; err: number; closed?: boolean };
-
-/**
- * What the driver must do, in order. `send` frames go to the current transport; `open` asks for a
- * new transport to `host` (answer with transportOpened or transportClosed); `closeTransport` asks to
- * drop the current one (the core has already treated it as gone: do not report its close).
- */
-export type CoreAction<T, W> =
-  | { type: 'open'; host: HostAddress }
-  | { type: 'send'; frame: Buffer }
-  | { type: 'closeTransport'; reason: string }
-  | { type: 'state'; state: SessionState; reason?: string }
-  | { type: 'reply'; token: T; outcome: ReplyOutcome }
-  | { type: 'watch'; event: WatchEvent; watchers: W[] }
-  | { type: 'watchesRemoved'; path: string; removed: Array<{ kind: WatchKind; watcher: W }> };
-
-/** When the reply to a request arrives, how to register its watch (ZooKeeper's WatchRegistration). */
-export interface WatchRegistration<W> {
-  /** getData → data; exists → data, or exist on NoNode; getChildren → child; addWatch → persistent*. */
-  on: 'data' | 'exists' | 'child' | 'persistent' | 'persistentRecursive';
-  path: string;
-  watcher: W;
-}
-
-export interface SubmitOptions<T, W> {
-  token: T;
-  watch?: WatchRegistration<W>;
-  /** removeWatches: on success, drop these watches locally too. */
-  removal?: { path: string; watcherType: number };
-}
-
-export interface ConnectionCoreOptions {
-  /** Hosts in the order to try them (the caller shuffles). */
-  hosts: readonly HostAddress[];
-  /** '' for none. */
-  chroot: string;
-  /** Requested session timeout; the server's answer is what counts. */
-  sessionTimeoutMs: number;
-  /** In [0, 1): jitter of the pause between rounds over all hosts. */
-  random: () => number;
-  canBeReadOnly?: boolean;
-  /** Reattach to an existing session. */
-  session?: { id: bigint; password: Uint8Array };
-  /** Requests queued or in flight; submit beyond it is a programmer error (the caller waits for room). */
-  outstandingRequestsMax?: number;
-  maxFrameBytes?: number;
-  /** Upper bound of the random pause before starting another round over all hosts. Default 1000. */
-  reconnectPauseMsMax?: number;
-}
-
-type Phase = 'idle' | 'opening' | 'handshaking' | 'connected' | 'closing' | 'final';
+type Phase = 'unstarted' | 'idle' | 'opening' | 'handshaking' | 'connected' | 'closing' | 'final';
 
 interface Outgoing<T, W> {
   request: Request;
@@ -125,13 +59,6 @@ interface InFlight<T, W> extends Outgoing<T, W> {
   xid: number;
 }
 
-interface AuthEntry<T> {
-  scheme: string;
-  auth: Uint8Array;
-  /** Callers waiting for the server's answer to this entry (kept across reconnects). */
-  waiters: T[];
-}
-
 const xidMax = 0x7fff_ffff;
 const emptyPassword = new Uint8Array(16);
 
@@ -140,11 +67,9 @@ export class ConnectionCore<T, W> {
   private readonly watches = new WatchRegistry<W>();
   private readonly unsent: Outgoing<T, W>[] = [];
   private inFlight: InFlight<T, W>[] = [];
-  private readonly auths: AuthEntry<T>[] = [];
-  /** Auth entries sent on this connection and not yet answered, in order. */
-  private authsInFlight: AuthEntry<T>[] = [];
+  private readonly auths = new AuthReplay<T>();
   private decoder: FrameDecoder;
-  private phase: Phase = 'idle';
+  private phase: Phase = 'unstarted';
   private publicState: SessionState = 'connecting';
   private nextXid = 1;
   private hostIndex = -1;
@@ -204,7 +129,7 @@ export class ConnectionCore<T, W> {
 
   /** Starts the first connection attempt. */
   start(now: number): void {
-    assert(this.phase === 'idle' && this.hostIndex === -1, 'start once');
+    assert(this.phase === 'unstarted', 'start once');
     this.openNext(now);
   }
 
@@ -228,7 +153,7 @@ export class ConnectionCore<T, W> {
 
   /** The current transport closed or failed (or could not be opened). */
   transportClosed(now: number, reason: string): void {
-    if (this.phase === 'idle' || this.phase === 'final') return;
+    if (this.phase === 'unstarted' || this.phase === 'idle' || this.phase === 'final') return;
     this.dropConnection(now, reason);
   }
 
@@ -250,7 +175,7 @@ export class ConnectionCore<T, W> {
 
   /** Time passes: read timeout, ping, connect timeout, reconnect, local expiry, close timeout. */
   tick(now: number): void {
-    if (this.phase === 'final') return;
+    if (this.phase === 'final' || this.phase === 'unstarted') return;
     if (this.phase === 'closing') {
       if (now >= this.closeDeadline) {
         this.actions.push({ type: 'closeTransport', reason: 'closeSession was not answered in time' });
@@ -286,6 +211,7 @@ export class ConnectionCore<T, W> {
     let deadline: number;
     switch (this.phase) {
       case 'final':
+      case 'unstarted':
         return undefined;
       case 'closing':
         return this.closeDeadline;
@@ -319,7 +245,8 @@ export class ConnectionCore<T, W> {
       return;
     }
     const bound = this.options.outstandingRequestsMax ?? limits.connectionOutstandingRequestsMax;
-    assert(this.outstanding < bound, `more than ${bound} outstanding requests`);
+    // The exact count walks the FIFO; only needed when the cheap upper bound is reached.
+    if (this.unsent.length + this.inFlight.length >= bound) assert(this.outstanding < bound, `more than ${bound} outstanding requests`);
     if (this.phase === 'connected') this.sendOutgoing(now, outgoing);
     else this.unsent.push(outgoing);
   }
@@ -350,13 +277,11 @@ export class ConnectionCore<T, W> {
       this.actions.push({ type: 'reply', token, outcome: this.finalOutcome() });
       return;
     }
-    const existing = this.auths.find((entry) => entry.scheme === scheme && Buffer.from(entry.auth).equals(auth));
-    const entry = existing ?? { scheme, auth, waiters: [] };
-    if (existing === undefined) {
-      assert(this.auths.length < limits.sessionAuthEntriesMax, `more than ${limits.sessionAuthEntriesMax} auth entries`);
-      this.auths.push(entry);
+    const entry = this.auths.add(scheme, auth, token);
+    if (entry === undefined) {
+      this.actions.push({ type: 'reply', token, outcome: { ok: false, err: ErrorCode.badArguments } });
+      return;
     }
-    entry.waiters.push(token);
     if (this.phase === 'connected') this.sendAuth(now, entry);
   }
 
@@ -364,6 +289,11 @@ export class ConnectionCore<T, W> {
   removeWatcherLocally(kind: WatchKind, path: string, watcher: W): boolean {
     this.watches.remove(kind, path, watcher);
     return this.watches.has(kind, path);
+  }
+
+  /** True if any watch of any kind is registered on the path. */
+  isWatched(path: string): boolean {
+    return (['data', 'exist', 'child', 'persistent', 'persistentRecursive'] as const).some((kind) => this.watches.has(kind, path));
   }
 
   /** removeWatches with `local`: drop the watches without asking the server. */
@@ -379,7 +309,7 @@ export class ConnectionCore<T, W> {
     }
     this.failUnsent({ ok: false, err: ErrorCode.sessionExpired, closed: true });
     if (this.phase !== 'connected') {
-      if (this.phase !== 'idle') this.actions.push({ type: 'closeTransport', reason: 'client closed' });
+      if (this.phase === 'opening' || this.phase === 'handshaking') this.actions.push({ type: 'closeTransport', reason: 'client closed' });
       this.finish('closed', 'client closed', token);
       return;
     }
@@ -427,7 +357,7 @@ export class ConnectionCore<T, W> {
     for (const entry of this.inFlight.splice(0)) {
       if (entry.token !== undefined) this.actions.push({ type: 'reply', token: entry.token, outcome: { ok: false, err: ErrorCode.connectionLoss } });
     }
-    this.authsInFlight = [];
+    this.auths.connectionLost();
     this.phase = 'idle';
     if (wasConnected) {
       this.attemptsThisRound = 0;
@@ -456,7 +386,7 @@ export class ConnectionCore<T, W> {
     this.phase = 'connected';
     this.attemptsThisRound = 0;
     this.setState(this.readOnly ? 'connectedReadOnly' : 'connected');
-    for (const entry of this.auths) this.sendAuth(now, entry);
+    for (const entry of this.auths.all) this.sendAuth(now, entry);
     for (const setWatches of buildSetWatches(this.watches.paths(), this.lastZxidSeen, (path) => prependChroot(this.options.chroot, path))) {
       this.sendOutgoing(now, { request: setWatches, token: undefined, watch: undefined, removal: undefined });
     }
@@ -477,10 +407,11 @@ export class ConnectionCore<T, W> {
         this.authReply(header.err);
         return;
     }
-    const head = this.inFlight.shift();
+    const head = this.inFlight[0];
     if (head === undefined || head.xid !== header.xid) {
       throw new ProtocolViolation(`reply xid ${header.xid} while expecting ${head?.xid ?? 'none'}`);
     }
+    this.inFlight.shift();
     if (header.zxid > 0) this.lastZxidSeen = Math.max(this.lastZxidSeen, header.zxid);
     if (head.request.type === OpCode.closeSession) {
       this.actions.push({ type: 'closeTransport', reason: 'session closed' });
@@ -521,14 +452,12 @@ export class ConnectionCore<T, W> {
   }
 
   private authReply(err: number): void {
-    const entry = this.authsInFlight.shift();
     if (err === ErrorCode.authFailed) {
       this.actions.push({ type: 'closeTransport', reason: 'authentication failed' });
       this.finish('authFailed', 'authentication failed');
       return;
     }
-    if (entry === undefined) return;
-    for (const token of entry.waiters.splice(0)) {
+    for (const token of this.auths.answered()) {
       this.actions.push({
         type: 'reply',
         token,
@@ -550,10 +479,7 @@ export class ConnectionCore<T, W> {
       if (entry.token !== undefined) this.actions.push({ type: 'reply', token: entry.token, outcome });
     }
     this.failUnsent(outcome);
-    for (const entry of this.auths.splice(0)) {
-      for (const token of entry.waiters) this.actions.push({ type: 'reply', token, outcome });
-    }
-    this.authsInFlight = [];
+    for (const token of this.auths.drain()) this.actions.push({ type: 'reply', token, outcome });
     this.watches.clear();
     this.phase = 'final';
     this.setState(state, reason);
@@ -591,7 +517,7 @@ export class ConnectionCore<T, W> {
   }
 
   private sendAuth(now: number, entry: AuthEntry<T>): void {
-    this.authsInFlight.push(entry);
+    this.auths.sent(entry);
     this.sendRequestFrame(now, SpecialXid.auth, { type: OpCode.auth, authType: 0, scheme: entry.scheme, auth: entry.auth });
   }
 

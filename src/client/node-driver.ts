@@ -3,6 +3,9 @@
 // drop a socket, write frames (coalesced into one write per turn), hand replies, watch events and
 // state changes to the handlers — and re-arms the timer for the core's next deadline.
 //
+// Writes are not paused on a full socket buffer: what can be queued is bounded by the outstanding-
+// request bound times the frame bound, and the server answers in order, so the queue drains.
+//
 // Only the current socket's events reach the core: a socket the core already gave up on is
 // forgotten before it is destroyed, so its late 'close' cannot be mistaken for the new one's.
 

@@ -8,6 +8,7 @@
 // attempt succeeded answers NoNode on the retry, a setData answers BadVersion. Callers of versioned
 // writes already handle both.
 
+import { limits } from '../util/index.js';
 import { ConnectionLossError } from './errors.js';
 
 export interface RetryPolicy {
@@ -21,8 +22,8 @@ export interface RetryPolicy {
   multiplier?: number;
 }
 
-/** Retries beyond this are refused: an exponential pause overflows long before (as Curator caps it). */
-export const retriesMaxLimit = 29;
+/** Defined in util/limits.ts with every other bound. */
+export const retriesMaxLimit = limits.retriesMaxLimit;
 
 export const defaultRetryPolicy: Readonly<RetryPolicy> = { retriesMax: 3, initialDelayMs: 100, maxDelayMs: 2000 };
 

@@ -8,8 +8,8 @@ import { OpCode, type SetWatchesRequest } from '../proto/index.js';
 import { limits } from '../util/index.js';
 import type { WatchKind, WatchPaths } from './watch-registry.js';
 
-/** Path characters per setWatches request, as ZooKeeper's client (SET_WATCHES_MAX_LENGTH). */
-export const setWatchesBytesMax = 128 * 1024;
+/** Defined in util/limits.ts with every other bound. */
+export const setWatchesBytesMax = limits.setWatchesBytesMax;
 
 const fieldOf: Record<WatchKind, keyof Pick<SetWatchesRequest, 'dataWatches' | 'existWatches' | 'childWatches' | 'persistentWatches' | 'persistentRecursiveWatches'>> = {
   data: 'dataWatches',

@@ -5,11 +5,12 @@
 //
 // One consumer at a time: the stream is an iterator over a single queue, not a broadcast.
 
+import { limits } from '../util/index.js';
 import { WatchQueueOverflowError } from './errors.js';
 import type { ClientWatchEvent } from './types.js';
 
-/** Unread events one stream may hold; a consumer further behind than this loses the stream. */
-export const watchStreamEventsQueuedMax = 10_000;
+/** Defined in util/limits.ts with every other bound. */
+export const watchStreamEventsQueuedMax = limits.watchStreamEventsQueuedMax;
 
 export class WatchStream implements AsyncIterableIterator<ClientWatchEvent> {
   /** Resolves once the server has registered the watch; rejects (and the stream ends) if it refused. */

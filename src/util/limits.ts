@@ -49,3 +49,12 @@ export const fourLetterWordBytes = 4;
  * stays small enough to finish quickly.
  */
 export const logBatchTxnsMax = 2000;
+
+/** Client: path characters per setWatches request, as ZooKeeper's client (SET_WATCHES_MAX_LENGTH). */
+export const setWatchesBytesMax = 128 * 1024;
+
+/** Client: unread events one watch stream may hold; a consumer further behind loses the stream. */
+export const watchStreamEventsQueuedMax = 10_000;
+
+/** Client: retries beyond this are refused: an exponential pause overflows long before (as Curator caps it). */
+export const retriesMaxLimit = 29;
