@@ -5,7 +5,7 @@
 
 import { connect, type Socket } from 'node:net';
 import {
-  FrameDecoder, JuteReader, JuteWriter, OpCode, type Request, readReplyHeader, readResponse, writeConnectRequest,
+  FrameDecoder, JuteReader, JuteWriter, OpCode, type Request, SpecialXid, readReplyHeader, readResponse, writeConnectRequest,
   writeRequest, writeRequestHeader,
 } from '../src/proto/index.js';
 import { type Histogram, newHistogram } from './histograms.js';
@@ -77,20 +77,24 @@ export function runSession(options: SessionOptions): Promise<SessionResult> {
         writeRequest(writer, request);
       }));
     };
+    // The watch workload runs one request at a time, so each event follows the change that fired it.
+    const outstanding = options.workload === 'watch' ? 1 : options.outstanding;
+    let changeSentMs = 0;
     const measuring = (): boolean => Date.now() < options.deadlineMs && (options.ops === 0 || sent < options.ops);
     const sendMeasured = (startedMs: number): void => {
       const { request, label } = generator.next();
+      if (request.type === OpCode.setData) changeSentMs = performance.now();
       sent++;
       send(request, { label, type: request.type, startedMs });
     };
     const pump = (): void => {
       if (phase !== 'measure') return;
       if (options.ratePerSecond === 0) {
-        while (inFlight.size < options.outstanding && measuring()) sendMeasured(performance.now());
+        while (inFlight.size < outstanding && measuring()) sendMeasured(performance.now());
       } else {
         const now = performance.now();
         let due = intendedSendTimeMs(startMs, options.ratePerSecond, sent);
-        while (due <= now && inFlight.size < options.outstanding && measuring()) {
+        while (due <= now && inFlight.size < outstanding && measuring()) {
           sendMeasured(due);
           due = intendedSendTimeMs(startMs, options.ratePerSecond, sent);
         }
@@ -108,9 +112,18 @@ export function runSession(options: SessionOptions): Promise<SessionResult> {
       startMs = performance.now();
       pump();
     };
+    const record = (label: OpLabel, startedMs: number): void => {
+      let histogram = histograms.get(label);
+      if (histogram === undefined) histograms.set(label, (histogram = newHistogram()));
+      histogram.recordValue(Math.max(1, Math.round((performance.now() - startedMs) * 1000)));
+    };
     const onReply = (payload: Buffer): void => {
       const reader = new JuteReader(payload);
       const header = readReplyHeader(reader);
+      if (header.xid === SpecialXid.notification) {
+        if (phase === 'measure' && changeSentMs > 0) record('watch', changeSentMs);
+        return;
+      }
       const entry = inFlight.get(header.xid);
       if (entry === undefined) return;
       inFlight.delete(header.xid);
@@ -118,9 +131,7 @@ export function runSession(options: SessionOptions): Promise<SessionResult> {
         if (--setupLeft === 0) startMeasuring();
         return;
       }
-      let histogram = histograms.get(entry.label);
-      if (histogram === undefined) histograms.set(entry.label, (histogram = newHistogram()));
-      histogram.recordValue(Math.max(1, Math.round((performance.now() - entry.startedMs) * 1000)));
+      record(entry.label, entry.startedMs);
       done++;
       if (header.err !== 0) errors++;
       else if (entry.type === OpCode.create) {

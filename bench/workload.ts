@@ -3,8 +3,8 @@
 
 import { CreateMode, OpCode, type Request } from '../src/proto/index.js';
 
-export type WorkloadName = 'read' | 'write' | 'mixed' | 'create-delete';
-export const workloadNames: readonly WorkloadName[] = ['read', 'write', 'mixed', 'create-delete'];
+export type WorkloadName = 'read' | 'write' | 'mixed' | 'create-delete' | 'watch';
+export const workloadNames: readonly WorkloadName[] = ['read', 'write', 'mixed', 'create-delete', 'watch'];
 
 export interface WorkloadOptions {
   workload: WorkloadName;
@@ -15,8 +15,8 @@ export interface WorkloadOptions {
   keys: number;
 }
 
-/** Operation label used in results: one histogram per label. */
-export type OpLabel = 'read' | 'write' | 'create' | 'delete';
+/** Operation label used in results: one histogram per label ('watch': change sent → event received). */
+export type OpLabel = 'read' | 'write' | 'create' | 'delete' | 'watch';
 
 const open = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
 
@@ -72,6 +72,11 @@ export class WorkloadGenerator {
         return this.random() * 100 < this.options.readPct
           ? { request: { type: OpCode.getData, path, watch: false }, label: 'read' }
           : { request: { type: OpCode.setData, path, data: this.value, version: -1 }, label: 'write' };
+      case 'watch':
+        // Alternate: set a data watch on the key, then change it; the session measures the event.
+        return this.counter % 2 === 1
+          ? { request: { type: OpCode.getData, path: keyPath(this.session, 0), watch: true }, label: 'read' }
+          : { request: { type: OpCode.setData, path: keyPath(this.session, 0), data: this.value, version: -1 }, label: 'write' };
       case 'create-delete': {
         const victim = this.created.shift();
         if (victim !== undefined) return { request: { type: OpCode.delete, path: victim, version: -1 }, label: 'delete' };

@@ -94,6 +94,16 @@ describe('a short run against Meerkat', () => {
     assert.equal((result.latencyUs.read?.count ?? 0) + (result.latencyUs.write?.count ?? 0), 2000);
   });
 
+  it('measures watch notification latency: one event per change', async () => {
+    const result = await runBench({
+      ...base, workload: 'watch', servers: [{ host: server.host, port: server.port }], sessions: 2, outstanding: 8,
+      durationSeconds: 30, ops: 400, rate: 0, workers: 1,
+    });
+    assert.equal(result.errors, 0);
+    assert.equal(result.latencyUs.write?.count, 200);
+    assert.equal(result.latencyUs.watch?.count, 200, 'every setData fired the watch set just before it');
+  });
+
   it('runs open loop at a fixed rate', async () => {
     const result = await runBench({
       ...base, workload: 'read', servers: [{ host: server.host, port: server.port }], sessions: 2, outstanding: 4,
