@@ -3,3 +3,4 @@ export * from './histograms.js';
 export * from './load-session.js';
 export * from './runner.js';
 export * from './workload.js';
+export * from './suite.js';

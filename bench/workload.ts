@@ -5,6 +5,8 @@ import { CreateMode, OpCode, type Request } from '../src/proto/index.js';
 
 export type WorkloadName = 'read' | 'write' | 'mixed' | 'create-delete' | 'watch';
 export const workloadNames: readonly WorkloadName[] = ['read', 'write', 'mixed', 'create-delete', 'watch'];
+/** `suite` is not a per-session workload: it runs phases on one session (bench/suite.ts). */
+export const suiteWorkloadName = 'suite';
 
 export interface WorkloadOptions {
   workload: WorkloadName;

@@ -2,7 +2,9 @@
 // throughput and latency percentiles per operation. The generator lives in bench/.
 
 import type { Command } from 'commander';
-import { type BenchOptions, type BenchResult, type WorkloadName, runBench, workloadNames } from '../../bench/index.js';
+import {
+  type BenchOptions, type BenchResult, type SuitePhaseResult, type WorkloadName, runBench, runSuite, suiteWorkloadName, workloadNames,
+} from '../../bench/index.js';
 
 interface BenchFlags {
   servers: string;
@@ -26,8 +28,8 @@ function positive(name: string, value: string, allowZero = false): number {
 }
 
 export function benchOptionsFromFlags(flags: BenchFlags): BenchOptions {
-  if (!workloadNames.includes(flags.workload as WorkloadName)) {
-    throw new Error(`--workload must be one of ${workloadNames.join(', ')}; got "${flags.workload}"`);
+  if (!workloadNames.includes(flags.workload as WorkloadName) && flags.workload !== suiteWorkloadName) {
+    throw new Error(`--workload must be one of ${[...workloadNames, suiteWorkloadName].join(', ')}; got "${flags.workload}"`);
   }
   const servers = flags.servers.split(',').map((entry) => {
     const [host = '', port = ''] = entry.trim().split(':');
@@ -59,12 +61,18 @@ export function formatBenchResult(result: BenchResult): string {
   return lines.join('\n');
 }
 
+export function formatSuite(phases: SuitePhaseResult[]): string {
+  return ['phase              ops/s   p50 us   p99 us   max us  errors', ...phases.map((phase) =>
+    `${phase.phase.padEnd(16)} ${String(Math.round(phase.opsPerSecond)).padStart(7)} ${[phase.latencyUs.p50Us, phase.latencyUs.p99Us, phase.latencyUs.maxUs]
+      .map((value) => String(value).padStart(8)).join(' ')} ${String(phase.errors).padStart(7)}`)].join('\n');
+}
+
 export function registerBenchCommand(program: Command): void {
   program
     .command('bench')
     .description('load a ZooKeeper-protocol server and report throughput and latency')
     .option('--servers <list>', 'host:port[,host:port...]', '127.0.0.1:2181')
-    .option('--workload <name>', workloadNames.join(' | '), 'read')
+    .option('--workload <name>', [...workloadNames, suiteWorkloadName].join(' | '), 'read')
     .option('--read-pct <n>', 'reads in percent for --workload mixed', '90')
     .option('--sessions <n>', 'sessions', '12')
     .option('--outstanding <n>', 'requests in flight per session', '8')
@@ -77,6 +85,13 @@ export function registerBenchCommand(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (flags: BenchFlags) => {
       const options = benchOptionsFromFlags(flags);
+      if (flags.workload === suiteWorkloadName) {
+        const server = options.servers[0]!;
+        const phases = await runSuite({ ...server, keys: options.keys, valueSize: options.valueSize, outstanding: options.outstanding });
+        console.log(flags.json === true ? JSON.stringify(phases) : formatSuite(phases));
+        if (phases.some((phase) => phase.errors > 0)) process.exitCode = 1;
+        return;
+      }
       let bar: { update(value: number): void; stop(): void } | undefined;
       if (flags.json !== true && process.stdout.isTTY) {
         const { SingleBar, Presets } = await import('cli-progress');

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OpCode } from '../../src/proto/index.js';
 import { type RunningServer, startServer } from '../../src/runtime/index.js';
-import { WorkloadGenerator, intendedSendTimeMs, newHistogram, runBench, summarize } from '../../bench/index.js';
+import { WorkloadGenerator, intendedSendTimeMs, newHistogram, runBench, runSuite, summarize } from '../../bench/index.js';
 import { benchOptionsFromFlags } from '../../src/cli/bench-command.js';
 
 const base = { readPct: 90, valueSize: 100, keys: 4 };
@@ -102,6 +102,15 @@ describe('a short run against Meerkat', () => {
     assert.equal(result.errors, 0);
     assert.equal(result.latencyUs.write?.count, 200);
     assert.equal(result.latencyUs.watch?.count, 200, 'every setData fired the watch set just before it');
+  });
+
+  it('runs the zk-latencies style suite: every phase over every key, watches included', async () => {
+    const phases = await runSuite({ host: server.host, port: server.port, keys: 200, valueSize: 50, outstanding: 20 });
+    assert.deepEqual(phases.map((phase) => phase.phase), ['create', 'set', 'get', 'delete', 'create ephemeral', 'watch']);
+    for (const phase of phases) {
+      assert.equal(phase.errors, 0, phase.phase);
+      assert.equal(phase.latencyUs.count, 200, phase.phase);
+    }
   });
 
   it('runs open loop at a fixed rate', async () => {
