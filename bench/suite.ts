@@ -67,9 +67,12 @@ export function runSuite(options: SuiteOptions): Promise<SuitePhaseResult[]> {
     let phaseIndex = -1;
     let phaseStarted = 0;
     let waitingForEvents = 0;
+    let changesQueued = false;
     const send = (request: Request): void => {
       const id = xid++;
       sentAt.set(id, performance.now());
+      // In the watch phase, an event's latency runs from the moment its change is sent.
+      if (changesQueued && request.type === OpCode.setData) changedAt.set(request.path, performance.now());
       socket.write(frame((writer) => { writeRequestHeader(writer, { xid: id, type: request.type }); writeRequest(writer, request); }));
     };
     const pump = (): void => {
@@ -79,13 +82,13 @@ export function runSuite(options: SuiteOptions): Promise<SuitePhaseResult[]> {
         const phase = phases[phaseIndex]!;
         const measured = phase.phase === 'watch' ? eventHistogram : histogram;
         results.push({ phase: phase.phase, errors, opsPerSecond: (options.keys * 1000) / (performance.now() - phaseStarted), latencyUs: summarize(measured) });
-        if (phase.phase === 'watch' && changedAt.size === 0 && eventHistogram.totalCount === 0) {
+        if (phase.phase === 'watch' && !changesQueued) {
           // Watches are set: now change every node and wait for the events.
           phaseStarted = performance.now();
           waitingForEvents = options.keys;
+          changesQueued = true;
           results.pop();
           for (const { path } of phase.requests as Array<{ path: string }>) {
-            changedAt.set(path, performance.now());
             queue.push({ type: OpCode.setData, path, data: value, version: -1 });
           }
           pump();
