@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { registerBenchCommand } from './bench-command.js';
 import { registerDataToolsCommands } from './data-tools-command.js';
+import { registerShellCommand } from './shell-command.js';
 import { registerStartCommand } from './start-command.js';
 
 export function buildProgram(): Command {
@@ -11,6 +12,7 @@ export function buildProgram(): Command {
   registerStartCommand(program);
   registerDataToolsCommands(program);
   registerBenchCommand(program);
+  registerShellCommand(program);
   return program;
 }
 
