@@ -5,7 +5,7 @@
 
 import { connect, type Socket } from 'node:net';
 import {
-  FrameDecoder, JuteReader, JuteWriter, OpCode, type Request, SpecialXid, readReplyHeader, readResponse, writeConnectRequest,
+  FrameDecoder, JuteReader, OpCode, encodeFrame, type Request, SpecialXid, readReplyHeader, readResponse, writeConnectRequest,
   writeRequest, writeRequestHeader,
 } from '../src/proto/index.js';
 import { type Histogram, newHistogram } from './histograms.js';
@@ -37,13 +37,6 @@ interface InFlight {
   startedMs: number;
 }
 
-function frame(write: (writer: JuteWriter) => void): Buffer {
-  const writer = new JuteWriter(256);
-  writer.int(0);
-  write(writer);
-  writer.patchInt(0, writer.position - 4);
-  return writer.toBuffer();
-}
 
 export function runSession(options: SessionOptions): Promise<SessionResult> {
   return new Promise((resolve, reject) => {
@@ -72,7 +65,7 @@ export function runSession(options: SessionOptions): Promise<SessionResult> {
     const send = (request: Request, entry: InFlight): void => {
       const id = xid++;
       inFlight.set(id, entry);
-      socket.write(frame((writer) => {
+      socket.write(encodeFrame((writer) => {
         writeRequestHeader(writer, { xid: id, type: request.type });
         writeRequest(writer, request);
       }));
@@ -159,7 +152,7 @@ export function runSession(options: SessionOptions): Promise<SessionResult> {
         socket.destroy();
       }
     });
-    socket.write(frame((writer) => writeConnectRequest(writer, {
+    socket.write(encodeFrame((writer) => writeConnectRequest(writer, {
       protocolVersion: 0, lastZxidSeen: 0, timeOut: 30_000, sessionId: 0n, passwd: new Uint8Array(16), readOnly: false,
     })));
   });

@@ -4,7 +4,7 @@
 
 import { connect } from 'node:net';
 import {
-  CreateMode, FrameDecoder, JuteReader, JuteWriter, OpCode, type Request, SpecialXid, readReplyHeader,
+  CreateMode, FrameDecoder, JuteReader, OpCode, encodeFrame, type Request, SpecialXid, readReplyHeader,
   readWatcherEvent, writeConnectRequest, writeRequest, writeRequestHeader,
 } from '../src/proto/index.js';
 import { type LatencySummary, newHistogram, summarize } from './histograms.js';
@@ -27,13 +27,6 @@ export interface SuitePhaseResult {
 const open = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
 const root = '/meerkat-bench-suite';
 
-function frame(write: (writer: JuteWriter) => void): Buffer {
-  const writer = new JuteWriter(256);
-  writer.int(0);
-  write(writer);
-  writer.patchInt(0, writer.position - 4);
-  return writer.toBuffer();
-}
 
 /** The requests of each phase, in order. */
 export function suitePhases(keys: number, valueSize: number): Array<{ phase: string; requests: Request[] }> {
@@ -73,7 +66,7 @@ export function runSuite(options: SuiteOptions): Promise<SuitePhaseResult[]> {
       sentAt.set(id, performance.now());
       // In the watch phase, an event's latency runs from the moment its change is sent.
       if (changesQueued && request.type === OpCode.setData) changedAt.set(request.path, performance.now());
-      socket.write(frame((writer) => { writeRequestHeader(writer, { xid: id, type: request.type }); writeRequest(writer, request); }));
+      socket.write(encodeFrame((writer) => { writeRequestHeader(writer, { xid: id, type: request.type }); writeRequest(writer, request); }));
     };
     const pump = (): void => {
       while (sentAt.size < options.outstanding && queue.length > 0) send(queue.shift()!);
@@ -136,7 +129,7 @@ export function runSuite(options: SuiteOptions): Promise<SuitePhaseResult[]> {
       if (header.err !== 0 && phaseIndex >= 0 && !(phases[phaseIndex]!.phase === 'watch')) errors++;
       pump();
     }));
-    socket.write(frame((writer) => writeConnectRequest(writer, {
+    socket.write(encodeFrame((writer) => writeConnectRequest(writer, {
       protocolVersion: 0, lastZxidSeen: 0, timeOut: 30_000, sessionId: 0n, passwd: new Uint8Array(16), readOnly: false,
     })));
   });

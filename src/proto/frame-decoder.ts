@@ -4,6 +4,7 @@
 // caller answers by closing the connection.
 
 import { frameBytesMax } from '../util/limits.js';
+import { JuteWriter } from './jute.js';
 
 export class FrameTooLargeError extends Error {
   override name = 'FrameTooLargeError';
@@ -43,4 +44,13 @@ export class FrameDecoder {
       this.pending = Buffer.from(bytes);
     }
   }
+}
+
+/** Encodes one length-prefixed frame whose body `write` fills. Returns a fresh buffer. */
+export function encodeFrame(write: (writer: JuteWriter) => void, writer = new JuteWriter(256)): Buffer {
+  writer.reset();
+  writer.int(0);
+  write(writer);
+  writer.patchInt(0, writer.position - 4);
+  return writer.toBuffer();
 }

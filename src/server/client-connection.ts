@@ -2,7 +2,9 @@
 // of requests in flight. The transport (a socket in runtime/, a simulated link in sim/) sits behind the
 // small Transport interface, so this layer stays free of I/O.
 
-import { type Id, JuteWriter, type ReplyHeader, type Request, type Response, writeReplyHeader, writeResponse } from '../proto/index.js';
+import {
+  type Id, JuteWriter, type ReplyHeader, type Request, type Response, encodeFrame, writeReplyHeader, writeResponse,
+} from '../proto/index.js';
 import type { Session } from './session-tracker.js';
 
 export interface Transport {
@@ -71,11 +73,7 @@ export function encodeReply(header: ReplyHeader, response?: Response): Buffer {
   return scratch.toBuffer();
 }
 
-/** Encodes a length-prefixed frame from a writer callback. */
-export function encodeFrame(write: (writer: JuteWriter) => void): Buffer {
-  scratch.reset();
-  scratch.int(0);
-  write(scratch);
-  scratch.patchInt(0, scratch.position - 4);
-  return scratch.toBuffer();
+/** Encodes a length-prefixed frame from a writer callback, in the shared scratch writer. */
+export function encodeServerFrame(write: (writer: JuteWriter) => void): Buffer {
+  return encodeFrame(write, scratch);
 }

@@ -13,7 +13,7 @@ import {
 } from '../proto/index.js';
 import { assert, limits } from '../util/index.js';
 import { DataTree, type ApplyResult, type WatchEvent, applyTxn, digestFor } from '../tree/index.js';
-import { ClientConnection, type QueuedRequest, type Transport, encodeFrame, encodeReply } from './client-connection.js';
+import { ClientConnection, type QueuedRequest, type Transport, encodeReply, encodeServerFrame } from './client-connection.js';
 import { type ServerConfig, negotiateSessionTimeout } from './config.js';
 import { type NodeRecord, PendingChanges } from './pending-changes.js';
 import { type WriteRequest, prepareCloseSession, prepareDeleteContainer, prepareWrite } from './prep.js';
@@ -217,7 +217,7 @@ export class ServerCore {
   ): void {
     const passwd = fields.sessionId === 0n ? new Uint8Array(sessionPasswordBytes) : sessionPassword(fields.sessionId);
     connection.transport.send(
-      encodeFrame((writer) => writeConnectResponse(writer, { protocolVersion: 0, passwd, ...fields })),
+      encodeServerFrame((writer) => writeConnectResponse(writer, { protocolVersion: 0, passwd, ...fields })),
     );
   }
 
@@ -371,7 +371,7 @@ export class ServerCore {
   readonly notify = (connection: ClientConnection, event: WatchEvent): void => {
     if (connection.closed) return;
     connection.transport.send(
-      encodeFrame((writer) => {
+      encodeServerFrame((writer) => {
         writer.int(SpecialXid.notification).long(event.zxid).int(0);
         writeWatcherEvent(writer, { type: event.type, state: KeeperState.syncConnected, path: event.path });
       }),

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import {
   JuteReader,
-  JuteWriter,
+  encodeFrame,
   OpCode,
   SpecialXid,
   readConnectRequest,
@@ -28,13 +28,6 @@ export interface SentRequest {
   request: Request;
 }
 
-function frame(writeBody: (writer: JuteWriter) => void): Buffer {
-  const writer = new JuteWriter(128);
-  writer.int(0);
-  writeBody(writer);
-  writer.patchInt(0, writer.position - 4);
-  return writer.toBuffer();
-}
 
 /** The payload of a `send` action (its 4-byte length prefix checked and removed). */
 function payload(action: Action): Buffer {
@@ -55,7 +48,7 @@ export function decodeRequest(action: Action): SentRequest {
 }
 
 export function connectResponse(options: { sessionId: bigint; timeOut: number; password?: Uint8Array; readOnly?: boolean }): Buffer {
-  return frame((writer) =>
+  return encodeFrame((writer) =>
     writeConnectResponse(writer, {
       protocolVersion: 0,
       timeOut: options.timeOut,
@@ -67,14 +60,14 @@ export function connectResponse(options: { sessionId: bigint; timeOut: number; p
 }
 
 export function replyFrame(header: { xid: number; zxid?: number; err?: number }, response?: Response): Buffer {
-  return frame((writer) => {
+  return encodeFrame((writer) => {
     writeReplyHeader(writer, { xid: header.xid, zxid: header.zxid ?? 0, err: header.err ?? 0 });
     if (response !== undefined) writeResponse(writer, response);
   });
 }
 
 export function notificationFrame(type: number, path: string): Buffer {
-  return frame((writer) => {
+  return encodeFrame((writer) => {
     writeReplyHeader(writer, { xid: SpecialXid.notification, zxid: -1, err: 0 });
     writeWatcherEvent(writer, { type, state: 3, path });
   });
