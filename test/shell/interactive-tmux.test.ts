@@ -4,18 +4,20 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { ZooKeeperClient } from '../../src/client/index.js';
 import { startTestServer, type TestServer } from './shell-harness.js';
 
 const tmuxMissing = spawnSync('tmux', ['-V']).status !== 0;
-const skip = tmuxMissing ? 'tmux is not installed (apt-get install -y tmux): the pseudo-terminal session test is skipped' : false;
-const repository = fileURLToPath(new URL('../../', import.meta.url));
+const cliBuilt = existsSync(join(process.cwd(), 'dist/src/cli/index.js'));
+const skip = tmuxMissing ? 'tmux is not installed (apt-get install -y tmux): the pseudo-terminal session test is skipped'
+  : cliBuilt ? false : 'run `npm run build` first (npm test does): the session runs bin/meerkat.js';
+/** The project root (npm test runs from it), where bin/meerkat.js lives. */
+const repository = process.cwd();
 // A private tmux server on a socket in a directory of our own, so the test never touches anyone
 // else's sessions and leaves nothing behind.
 const socketDirectory = mkdtempSync(join(tmpdir(), 'meerkat-shell-tmux-'));
@@ -41,7 +43,7 @@ describe('meerkat shell in a terminal', { skip }, () => {
     test = await startTestServer();
     client = await ZooKeeperClient.connect(test.server.connectString);
     for (const path of ['/services', '/services/alpha', '/services/beta', '/settings']) await client.create(path, 'on');
-    const command = `node --import tsx test/shell/shell-main.ts shell --server ${test.server.connectString}`;
+    const command = `node bin/meerkat.js shell --server ${test.server.connectString}`;
     tmux('new-session', '-d', '-s', 'shell', '-x', '160', '-y', '50', '-c', repository, command);
   });
   after(async () => {

@@ -6,7 +6,8 @@ import { after, before, describe, it } from 'node:test';
 import { PassThrough } from 'node:stream';
 import { once } from 'node:events';
 import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { ZooKeeperClient } from '../../src/client/index.js';
 import { completeLine, runInteractive } from '../../src/cli/shell/index.js';
 import { capture, shell, startTestServer, type TestServer } from './shell-harness.js';
@@ -21,6 +22,10 @@ function assertStat(lines: string[]): void {
   assert.equal(lines.length, statLines.length, lines.join('\n'));
   lines.forEach((line, index) => assert.match(line, statLines[index]!));
 }
+
+/** The real `meerkat` command (bin/meerkat.js runs the compiled dist/, which `npm test` builds first). */
+const builtCliPath = join(process.cwd(), 'bin/meerkat.js');
+const builtCli = existsSync(join(process.cwd(), 'dist/src/cli/index.js'));
 
 describe('meerkat shell -c', () => {
   let test: TestServer;
@@ -120,10 +125,9 @@ describe('meerkat shell -c', () => {
     assert.match(run.err, /^Unable to connect to 127\.0\.0\.1:1/);
   });
 
-  it('sets the process exit status when run as `meerkat shell -c`', async () => {
-    const main = fileURLToPath(new URL('./shell-main.ts', import.meta.url));
+  it('sets the process exit status when run as `meerkat shell -c`', { skip: builtCli ? false : 'run `npm run build` first (npm test does)' }, async () => {
     const run = (script: string): Promise<{ code: number | null; stdout: string; stderr: string }> => new Promise((resolve) => {
-      execFile(process.execPath, ['--import', 'tsx', main, 'shell', '--server', server, '-c', script], { timeout: 20_000 },
+      execFile(process.execPath, [builtCliPath, 'shell', '--server', server, '-c', script], { timeout: 20_000 },
         (error, stdout, stderr) => resolve({ code: error === null ? 0 : (error.code as number | null), stdout, stderr }));
     });
     const [ok, missing, mistyped] = await Promise.all([run('create /process; ls /process'), run('get /nothing'), run('ls -z /')]);
