@@ -3,3 +3,4 @@
 export { startServer, type RunningServer, type StartServerOptions } from './runtime/index.js';
 export { type ServerConfig, defaultConfig } from './server/index.js';
 export * from './client/index.js';
+export * from './recipes/index.js';
