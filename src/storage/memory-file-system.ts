@@ -1,12 +1,17 @@
-// An in-memory FileSystem for tests and the simulator. It keeps, per file, the bytes written and the
-// bytes made durable by sync, so `crash()` can drop everything unsynced — and `tearTail` can keep a
-// prefix of the unsynced bytes, as a power cut mid-write would.
+// An in-memory FileSystem for tests and the simulator, with crashes. Each file keeps its durable image
+// (what the last sync made durable) and the writes and size changes made since, in order. `crash`
+// drops everything unsynced; `crash(n)` first lets the first n bytes of the unsynced writes reach the
+// disk, in order — a power cut in the middle of a write (a torn tail), also inside preallocated space.
+// Directory operations (create, rename, remove, writeFileAtomic) are durable at once.
 
 import type { AppendFile, FileSystem } from './file-system.js';
+
+type UnsyncedChange = { kind: 'write'; position: number; bytes: Uint8Array } | { kind: 'resize'; length: number };
 
 interface MemoryFile {
   data: Uint8Array;
   durable: Uint8Array;
+  unsynced: UnsyncedChange[];
 }
 
 function resized(bytes: Uint8Array, length: number): Uint8Array {
@@ -15,13 +20,22 @@ function resized(bytes: Uint8Array, length: number): Uint8Array {
   return out;
 }
 
+function written(bytes: Uint8Array, chunk: Uint8Array, position: number): Uint8Array {
+  const out = position + chunk.length > bytes.length ? resized(bytes, position + chunk.length) : bytes;
+  out.set(chunk, position);
+  return out;
+}
+
+function settled(data: Uint8Array): MemoryFile {
+  return { data, durable: data.slice(), unsynced: [] };
+}
+
 export class MemoryFileSystem implements FileSystem {
   readonly files = new Map<string, MemoryFile>();
-  private readonly dirs = new Set<string>();
+  /** File syncs so far (tests count fsyncs per batch). */
+  syncs = 0;
 
-  async mkdir(dir: string): Promise<void> {
-    this.dirs.add(dir.replace(/\/$/, ''));
-  }
+  async mkdir(): Promise<void> {}
 
   async list(dir: string): Promise<string[]> {
     const prefix = `${dir.replace(/\/$/, '')}/`;
@@ -30,41 +44,40 @@ export class MemoryFileSystem implements FileSystem {
   }
 
   async readFile(path: string): Promise<Uint8Array> {
-    const file = this.files.get(path);
-    if (file === undefined) throw new Error(`ENOENT: ${path}`);
-    return file.data.slice();
+    return this.get(path).data.slice();
   }
 
   async open(path: string): Promise<AppendFile> {
     let file = this.files.get(path);
-    if (file === undefined) this.files.set(path, (file = { data: new Uint8Array(0), durable: new Uint8Array(0) }));
+    if (file === undefined) this.files.set(path, (file = settled(new Uint8Array(0))));
     const entry = file;
     return {
       writesAreDurable: false,
       write: async (bytes, position) => {
-        if (position + bytes.length > entry.data.length) entry.data = resized(entry.data, position + bytes.length);
-        entry.data.set(bytes, position);
+        const copy = bytes.slice();
+        entry.data = written(entry.data, copy, position);
+        entry.unsynced.push({ kind: 'write', position, bytes: copy });
       },
       sync: async () => {
+        this.syncs++;
         entry.durable = entry.data.slice();
+        entry.unsynced = [];
       },
       truncate: async (length) => {
         entry.data = resized(entry.data, length);
+        entry.unsynced.push({ kind: 'resize', length });
       },
       close: async () => {},
     };
   }
 
   async truncate(path: string, length: number): Promise<void> {
-    const file = this.files.get(path);
-    if (file === undefined) throw new Error(`ENOENT: ${path}`);
-    file.data = resized(file.data, length);
-    file.durable = file.data.slice();
+    const file = this.get(path);
+    this.files.set(path, settled(resized(file.data, length)));
   }
 
   async rename(from: string, to: string): Promise<void> {
-    const file = this.files.get(from);
-    if (file === undefined) throw new Error(`ENOENT: ${from}`);
+    const file = this.get(from);
     this.files.delete(from);
     this.files.set(to, file);
   }
@@ -76,17 +89,30 @@ export class MemoryFileSystem implements FileSystem {
   async syncDirectory(): Promise<void> {}
 
   async writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
-    this.files.set(path, { data: bytes.slice(), durable: bytes.slice() });
+    this.files.set(path, settled(bytes.slice()));
   }
 
-  /** A crash: every file loses what was not synced; `keepUnsyncedBytes` of it survive (a torn write). */
+  /** A power cut: unsynced changes are lost, except the first `keepUnsyncedBytes` bytes written. */
   crash(keepUnsyncedBytes = 0): void {
-    for (const file of this.files.values()) {
-      const kept = Math.min(file.data.length, file.durable.length + keepUnsyncedBytes);
-      const survivor = resized(file.durable, Math.max(file.durable.length, kept));
-      survivor.set(file.data.subarray(file.durable.length, kept), file.durable.length);
-      file.data = survivor;
-      file.durable = survivor.slice();
+    for (const [path, file] of this.files) {
+      let image: Uint8Array = file.durable.slice();
+      let budget = keepUnsyncedBytes;
+      for (const change of file.unsynced) {
+        if (change.kind === 'resize') {
+          image = resized(image, change.length);
+          continue;
+        }
+        if (budget <= 0) break;
+        image = written(image, change.bytes.subarray(0, budget), change.position);
+        budget -= change.bytes.length;
+      }
+      this.files.set(path, settled(image));
     }
+  }
+
+  private get(path: string): MemoryFile {
+    const file = this.files.get(path);
+    if (file === undefined) throw Object.assign(new Error(`ENOENT: no such file, '${path}'`), { code: 'ENOENT' });
+    return file;
   }
 }

@@ -1,8 +1,14 @@
-// Retention (ZooKeeper's PurgeTxnLog): keep the newest `retainSnapshots` snapshots and every log file
-// that may hold txns after the oldest of them; delete the rest.
+// Retention (ZooKeeper's PurgeTxnLog.purge): keep the newest `retainSnapshots` snapshots (at least 3,
+// as ZooKeeper insists) and every log file that may hold txns after the oldest of them — those that
+// start after it, plus the newest one starting at or before it; delete older snapshots and logs.
+// Compressed snapshots count as snapshots; files that are neither logs nor snapshots (temp files,
+// epochs) are never touched.
 
-import { sortedFiles, versionDirName } from './data-dir.js';
+import { sortedFiles, sortedSnapshots, versionDirName } from './data-dir.js';
 import { type FileSystem, joinPath } from './file-system.js';
+
+/** PurgeTxnLog refuses to keep fewer snapshots than this (a damaged newest one needs a fallback). */
+export const snapshotsRetainedMin = 3;
 
 export interface PurgeResult {
   removed: string[];
@@ -11,26 +17,22 @@ export interface PurgeResult {
 export async function purge(fs: FileSystem, options: { dataDir: string; dataLogDir: string; retainSnapshots: number }): Promise<PurgeResult> {
   const snapDir = joinPath(options.dataDir, versionDirName);
   const logDir = joinPath(options.dataLogDir, versionDirName);
-  const snapshots = sortedFiles(await fs.list(snapDir), 'snapshot');
-  const retainCount = Math.max(1, options.retainSnapshots);
+  const snapshots = sortedSnapshots(await fs.list(snapDir));
+  const retainCount = Math.max(snapshotsRetainedMin, options.retainSnapshots);
   if (snapshots.length <= retainCount) return { removed: [] };
   const oldestKept = snapshots[snapshots.length - retainCount]!.zxid;
   const logs = sortedFiles(await fs.list(logDir), 'log');
-  // The newest log starting at or before the oldest kept snapshot may hold txns after it: keep it.
   let firstKeptLog = 0;
   logs.forEach((log, index) => {
     if (log.zxid <= oldestKept) firstKeptLog = index;
   });
   const removed: string[] = [];
-  for (const snapshot of snapshots.slice(0, snapshots.length - retainCount)) {
-    const path = joinPath(snapDir, snapshot.name);
+  const remove = async (path: string): Promise<void> => {
     await fs.remove(path);
     removed.push(path);
-  }
-  for (const log of logs.slice(0, firstKeptLog)) {
-    const path = joinPath(logDir, log.name);
-    await fs.remove(path);
-    removed.push(path);
-  }
+  };
+  // Snapshots first: a crash midway then leaves extra logs, never a snapshot whose logs are gone.
+  for (const snapshot of snapshots.slice(0, snapshots.length - retainCount)) await remove(joinPath(snapDir, snapshot.name));
+  for (const log of logs.slice(0, firstKeptLog)) await remove(joinPath(logDir, log.name));
   return { removed };
 }

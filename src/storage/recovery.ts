@@ -1,17 +1,28 @@
-// Recovery at start-up: the newest snapshot that verifies, then every logged txn after it, applied in
-// zxid order (replay is idempotent, so the overlap with a fuzzy snapshot is harmless). A torn tail in
-// the last log file (a crash mid-append) is truncated; any other damage, or a gap in zxids, stops
-// start-up with an error naming the file and offset. Snapshot-only damage falls back to an older
-// snapshot, as ZooKeeper does; if no snapshot verifies, start-up fails rather than serve an empty tree.
+// Recovery at start-up (FileTxnSnapLog.restore): the newest snapshot that verifies, then every logged
+// txn after it, applied in zxid order (replay is idempotent, so the overlap with a fuzzy snapshot is
+// harmless). A torn tail in the newest log file (a crash mid-append) is truncated; any other damage,
+// or a gap in zxids, stops start-up with an error naming the file and offset (txn-log-reader.ts).
+// Snapshot-only damage falls back to an older snapshot, as ZooKeeper does; if none verifies, start-up
+// fails rather than serve an empty tree. With `writeInitialSnapshot`, an empty data directory gets
+// `snapshot.0` of the fresh tree, as ZooKeeper writes one: ZooKeeper refuses to start on a directory
+// with logs but no snapshot ("No snapshot found, but there are log entries").
+//
+// Digests are compared as ZooKeeper does: the snapshot's digest when replay reaches its zxid, then
+// each replayed txn's TxnDigest. A mismatch is reported through `warn` (ZooKeeper logs it and counts
+// it in a metric) and counted in the result; it does not stop start-up.
 
-import { OpCode } from '../proto/index.js';
+import { gunzipSync } from 'node:zlib';
+import { OpCode, type TxnDigest } from '../proto/index.js';
 import { type DataTree, applyTxn } from '../tree/index.js';
-import { zxidEpoch } from '../util/index.js';
-import { sortedFiles, versionDirName } from './data-dir.js';
+import { type SnapshotFile, isSnapshotTempFile, sortedSnapshots, versionDirName } from './data-dir.js';
 import { type FileSystem, joinPath } from './file-system.js';
-import { loadSnapshot } from './snapshot-format.js';
-import { BadFileError, CorruptLogError, ZxidGapError } from './storage-errors.js';
-import { fileHeaderBytes, parseLogFile } from './txn-log-format.js';
+import { type SnapshotDigest, loadSnapshot } from './snapshot-reader.js';
+import { digestVersion, writeSnapshotFile } from './snapshot-writer.js';
+import { BadFileError } from './storage-errors.js';
+import { readLog } from './txn-log-reader.js';
+
+/** ZooKeeper tries at most this many snapshots, newest first (FileSnap.findNValidSnapshots(100)). */
+const snapshotsTriedMax = 100;
 
 export interface RecoveryOptions<W> {
   fs: FileSystem;
@@ -19,42 +30,100 @@ export interface RecoveryOptions<W> {
   dataLogDir: string;
   /** Makes a tree: with ZooKeeper's system nodes for a fresh start, empty to load a snapshot into. */
   createTree: (withSystemNodes: boolean) => DataTree<W>;
-  /** Told about things an operator should know (a truncated tail, a skipped snapshot). */
+  /** Told about things an operator should know (a truncated tail, a skipped snapshot, a digest mismatch). */
   warn: (message: string) => void;
+  /** Write `snapshot.0` when the directory holds neither snapshot nor txn (default false). */
+  writeInitialSnapshot?: boolean;
 }
 
 export interface RecoveredState<W> {
   tree: DataTree<W>;
   /** Live sessions: id → timeout in ms. */
   sessions: Map<bigint, number>;
+  /** The newest zxid in the tree (0 for a fresh start). */
   lastZxid: number;
   snapshotFile: string | null;
   txnsReplayed: number;
+  /** Digests (snapshot and per txn) that differed from the tree's: 0 on a healthy data directory. */
+  digestMismatches: number;
 }
 
-async function loadNewestSnapshot<W>(options: RecoveryOptions<W>, snapDir: string): Promise<{
-  tree: DataTree<W>; sessions: Map<bigint, number>; zxid: number; file: string | null;
-}> {
-  const snapshots = sortedFiles(await options.fs.list(snapDir), 'snapshot').reverse();
+interface LoadedState<W> {
+  tree: DataTree<W>;
+  sessions: Map<bigint, number>;
+  zxid: number;
+  file: string | null;
+  digest: SnapshotDigest | null;
+}
+
+/** A snapshot's uncompressed bytes (SnapStream: the checksum covers the uncompressed stream). */
+async function snapshotBytes(fs: FileSystem, path: string, file: SnapshotFile): Promise<Uint8Array> {
+  const stored = await fs.readFile(path);
+  if (file.compression === 'none') return stored;
+  if (file.compression === 'snappy') {
+    throw new BadFileError(path, 'snappy-compressed snapshots are not supported; let ZooKeeper write one with zookeeper.snapshot.compression.method=none, or use gzip');
+  }
+  try {
+    return gunzipSync(stored);
+  } catch (error) {
+    throw new BadFileError(path, `not a readable gzip stream: ${(error as Error).message}`);
+  }
+}
+
+async function loadNewestSnapshot<W>(options: RecoveryOptions<W>, snapDir: string): Promise<LoadedState<W> | null> {
+  const names = await options.fs.list(snapDir);
+  for (const name of names.filter(isSnapshotTempFile)) {
+    options.warn(`${joinPath(snapDir, name)}: removing an unfinished snapshot (a crash while it was written)`);
+    await options.fs.remove(joinPath(snapDir, name));
+  }
+  const snapshots = sortedSnapshots(names).reverse().slice(0, snapshotsTriedMax);
   const failures: string[] = [];
   for (const snapshot of snapshots) {
     const path = joinPath(snapDir, snapshot.name);
     const tree = options.createTree(false);
     try {
-      const loaded = loadSnapshot(path, await options.fs.readFile(path), tree as DataTree<unknown>);
+      const loaded = loadSnapshot(path, await snapshotBytes(options.fs, path, snapshot), tree);
       if (failures.length > 0) options.warn(`skipped damaged snapshots: ${failures.join('; ')}`);
-      return { tree, sessions: loaded.sessions, zxid: snapshot.zxid, file: path };
+      return { tree, sessions: loaded.sessions, zxid: snapshot.zxid, file: path, digest: loaded.digest };
     } catch (error) {
       if (!(error instanceof BadFileError)) throw error;
       failures.push(error.message);
     }
   }
   if (failures.length > 0) throw new BadFileError(snapDir, `no snapshot verifies: ${failures.join('; ')}`);
-  return { tree: options.createTree(true), sessions: new Map(), zxid: 0, file: null };
+  return null;
 }
 
-function headerNeverWritten(bytes: Uint8Array): boolean {
-  return bytes.subarray(0, fileHeaderBytes).every((byte) => byte === 0);
+/** Compares digests as ZooKeeper's DataTree does, counting and reporting mismatches. */
+class DigestCheck {
+  mismatches = 0;
+
+  constructor(private readonly tree: DataTree<unknown>, private pendingSnapshot: SnapshotDigest | null, private readonly warn: (message: string) => void) {
+    // ZooKeeper writes zxid 0 when it had no digest yet ("the digest value is empty"): nothing to compare.
+    if (pendingSnapshot !== null && (pendingSnapshot.zxid <= 0 || pendingSnapshot.version !== digestVersion)) this.pendingSnapshot = null;
+  }
+
+  /** Called with the tree at `zxid` (after loading, then after each replayed txn). */
+  at(zxid: number, txnDigest: TxnDigest | null): void {
+    const pending = this.pendingSnapshot;
+    if (pending !== null) {
+      if (zxid < pending.zxid) return;
+      this.pendingSnapshot = null;
+      // Txn digests are compared only once the fuzzy snapshot has caught up to its own digest.
+      if (zxid === pending.zxid) this.compare(zxid, pending.digest, 'the snapshot');
+      return;
+    }
+    if (txnDigest !== null && txnDigest.version === digestVersion) this.compare(zxid, txnDigest.treeDigest, 'its log record');
+  }
+
+  private compare(zxid: number, expected: bigint, source: string): void {
+    const actual = BigInt.asIntN(64, this.tree.digest());
+    if (actual === BigInt.asIntN(64, expected)) return;
+    if (this.mismatches++ === 0) {
+      this.warn(`tree digest at zxid 0x${zxid.toString(16)} is 0x${BigInt.asUintN(64, actual).toString(16)}, ` +
+        `${source} says 0x${BigInt.asUintN(64, expected).toString(16)} (later mismatches are only counted)`);
+    }
+  }
 }
 
 export async function recover<W>(options: RecoveryOptions<W>): Promise<RecoveredState<W>> {
@@ -63,45 +132,25 @@ export async function recover<W>(options: RecoveryOptions<W>): Promise<Recovered
   const logDir = joinPath(options.dataLogDir, versionDirName);
   await fs.mkdir(snapDir);
   await fs.mkdir(logDir);
-  const { tree, sessions, zxid: snapshotZxid, file: snapshotFile } = await loadNewestSnapshot(options, snapDir);
-
-  const logs = sortedFiles(await fs.list(logDir), 'log');
-  let first = 0;
-  logs.forEach((log, index) => {
-    if (log.zxid <= snapshotZxid + 1) first = index;
-  });
-  let lastZxid = snapshotZxid;
+  const loaded = await loadNewestSnapshot(options, snapDir);
+  const state: LoadedState<W> = loaded ?? { tree: options.createTree(true), sessions: new Map(), zxid: 0, file: null, digest: null };
+  const { tree, sessions } = state;
+  tree.lastProcessedZxid = state.zxid;
+  const digests = new DigestCheck(tree as DataTree<unknown>, state.digest, options.warn);
+  digests.at(state.zxid, null);
+  let lastZxid = state.zxid;
   let replayed = 0;
-  for (let index = first; index < logs.length; index++) {
-    const path = joinPath(logDir, logs[index]!.name);
-    const bytes = await fs.readFile(path);
-    const isLast = index === logs.length - 1;
-    if (isLast && headerNeverWritten(bytes)) {
-      // A crash between creating the newest log file and syncing its header: it holds nothing.
-      options.warn(`${path}: removing a log file whose header was never written`);
-      await fs.remove(path);
-      break;
-    }
-    const contents = parseLogFile(path, bytes);
-    const damage = contents.corruption ?? (isLast ? null : contents.tornTail);
-    if (damage !== null) throw new CorruptLogError(path, damage.offset, damage.reason);
-    for (const { header, txn, offset } of contents.entries) {
-      if (header.zxid <= lastZxid) continue;
-      const sameEpoch = zxidEpoch(header.zxid) === zxidEpoch(lastZxid);
-      if (lastZxid > 0 && sameEpoch && header.zxid !== lastZxid + 1) {
-        throw new ZxidGapError(path, offset, lastZxid, header.zxid);
-      }
-      applyTxn(tree, header, txn);
-      if (txn.type === OpCode.createSession) sessions.set(header.sessionId, txn.timeOut);
-      else if (txn.type === OpCode.closeSession) sessions.delete(header.sessionId);
-      lastZxid = header.zxid;
-      replayed++;
-    }
-    if (contents.tornTail !== null) {
-      options.warn(`${path}: truncating a torn tail at byte ${contents.tornTail.offset} (${contents.tornTail.reason})`);
-      await fs.truncate(path, contents.validEnd);
-    }
+  for await (const { header, txn, digest } of readLog({ fs, dir: logDir, fromZxid: state.zxid + 1, repairTornTail: true, warn: options.warn })) {
+    applyTxn(tree, header, txn);
+    if (txn.type === OpCode.createSession) sessions.set(header.sessionId, txn.timeOut);
+    else if (txn.type === OpCode.closeSession) sessions.delete(header.sessionId);
+    lastZxid = header.zxid;
+    tree.lastProcessedZxid = lastZxid;
+    digests.at(lastZxid, digest);
+    replayed++;
   }
-  tree.lastProcessedZxid = lastZxid;
-  return { tree, sessions, lastZxid, snapshotFile, txnsReplayed: replayed };
+  if (options.writeInitialSnapshot === true && loaded === null && replayed === 0) {
+    await writeSnapshotFile(tree, { fs, dir: snapDir, sessions, zxid: 0 });
+  }
+  return { tree, sessions, lastZxid, snapshotFile: state.file, txnsReplayed: replayed, digestMismatches: digests.mismatches };
 }

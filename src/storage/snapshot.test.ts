@@ -1,96 +1,242 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { OpCode } from '../proto/index.js';
+import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { JuteReader, OpCode, type Txn } from '../proto/index.js';
 import { DataTree, applyTxn } from '../tree/index.js';
+import { readEpoch, writeEpoch } from './epoch-files.js';
 import { MemoryFileSystem } from './memory-file-system.js';
 import { purge } from './purge.js';
-import { loadSnapshot, serializeSnapshot } from './snapshot-format.js';
-import { BadFileError } from './storage-errors.js';
-import { readEpoch, writeEpoch } from './epoch-files.js';
+import { SnapshotReader, loadSnapshot } from './snapshot-reader.js';
+import { type SnapshotOptions, digestVersion, serializeSnapshot, writeSnapshotFile } from './snapshot-writer.js';
+import { BadFileError, SnapshotChecksumError } from './storage-errors.js';
 
 const digestAcl = [{ perms: 31, id: { scheme: 'digest', id: 'u:hash' } }];
 const open = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
+/** Run from the repository root (as npm test does): the fixture is not copied into dist/. */
+const zookeeperDir = join(process.cwd(), 'src/storage/testdata/zookeeper-3.8/version-2');
+
+function applier(tree: DataTree): (txn: Txn, sessionId?: bigint) => void {
+  return (txn, sessionId = 0n) => {
+    const zxid = tree.lastProcessedZxid + 1;
+    applyTxn(tree, { sessionId, cxid: 0, zxid, time: 1000 + zxid, type: txn.type }, txn);
+  };
+}
 
 function sampleTree(): DataTree {
   const tree = new DataTree();
-  let zxid = 0;
-  const apply = (txn: Parameters<typeof applyTxn>[2], sessionId = 0n) =>
-    applyTxn(tree, { sessionId, cxid: 0, zxid: ++zxid, time: 1000 + zxid, type: txn.type }, txn);
+  const apply = applier(tree);
   apply({ type: OpCode.create, path: '/a', data: Buffer.from('x'), acl: open, ephemeral: false, parentCVersion: 1 });
   apply({ type: OpCode.create, path: '/a/b', data: Buffer.alloc(300, 7), acl: digestAcl, ephemeral: false, parentCVersion: 1 });
   apply({ type: OpCode.create, path: '/e', data: Buffer.from(''), acl: open, ephemeral: true, parentCVersion: 2 }, 42n);
   apply({ type: OpCode.createContainer, path: '/c', data: Buffer.from(''), acl: open, parentCVersion: 3 });
+  apply({ type: OpCode.createTTL, path: '/t', data: Buffer.from('ttl'), acl: open, parentCVersion: 4, ttl: 60_000 });
   apply({ type: OpCode.setData, path: '/a', data: Buffer.from('y'), version: 1 });
   return tree;
 }
 
-function snapshotBytes(tree: DataTree, zxid = tree.lastProcessedZxid): Buffer {
-  return Buffer.concat([...serializeSnapshot(tree, { sessions: new Map([[42n, 30000]]), zxid, nodesPerChunk: 2 })]);
+function snapshotBytes(tree: DataTree, options: Partial<SnapshotOptions> = {}): Buffer {
+  const sessions = new Map([[42n, 30000]]);
+  return Buffer.concat([...serializeSnapshot(tree, { sessions, zxid: tree.lastProcessedZxid, nodesPerChunk: 2, ...options })]);
+}
+
+function emptyTree(): DataTree {
+  return new DataTree({ withSystemNodes: false });
+}
+
+function assertSameTree(loaded: DataTree, original: DataTree): void {
+  assert.equal(loaded.nodeCount, original.nodeCount);
+  for (const [path, node] of original.entries()) {
+    const copy = loaded.getNode(path);
+    assert.ok(copy !== undefined, path);
+    assert.deepEqual(loaded.statOf(copy), original.statOf(node), path);
+    assert.deepEqual(Buffer.from(copy.data), Buffer.from(node.data), path);
+    assert.deepEqual(copy.acl, node.acl, path);
+  }
+  assert.equal(loaded.digest(), original.digest());
 }
 
 describe('snapshots', () => {
-  it('round-trip nodes, stats, ACLs, ephemerals and sessions', () => {
+  it('round-trip nodes, stats, ACLs, ephemerals, containers, TTL nodes and sessions', () => {
     const tree = sampleTree();
-    const loaded = new DataTree({ withSystemNodes: false });
-    const result = loadSnapshot('snapshot.5', snapshotBytes(tree), loaded);
+    const loaded = emptyTree();
+    const result = loadSnapshot('snapshot.6', snapshotBytes(tree), loaded);
     assert.deepEqual([...result.sessions], [[42n, 30000]]);
-    for (const [path, node] of tree.entries()) {
-      const copy = loaded.getNode(path);
-      assert.ok(copy !== undefined, path);
-      assert.deepEqual(copy.aversion, node.aversion, path);
-      assert.deepEqual(loaded.statOf(copy), tree.statOf(node), path);
-      assert.deepEqual(Buffer.from(copy.data), Buffer.from(node.data), path);
-      assert.deepEqual(copy.acl, node.acl, path);
-    }
+    assertSameTree(loaded, tree);
     assert.deepEqual([...loaded.getEphemerals(42n)], ['/e']);
     assert.deepEqual([...loaded.containers], ['/c']);
-    assert.equal(loaded.digest(), tree.digest());
+    assert.deepEqual([...loaded.ttls], ['/t']);
+  });
+
+  it('end with the 3.6+ digest section (zxid, version 2, tree digest) and a second seal', () => {
+    const tree = sampleTree();
+    const bytes = snapshotBytes(tree);
+    const result = loadSnapshot('snapshot.6', bytes, emptyTree());
+    assert.deepEqual(result.digest, { zxid: 6, version: digestVersion, digest: BigInt.asIntN(64, tree.digest()) });
+    const tail = new JuteReader(bytes, bytes.length - 13);
+    assert.deepEqual([tail.long() > 0, tail.string()], [true, '/'], 'the file ends with a seal: checksum and "/"');
+  });
+
+  it('can leave the digest section out, as ZooKeeper before 3.6 does; such files load with no digest', () => {
+    const tree = sampleTree();
+    const withDigest = snapshotBytes(tree);
+    const without = snapshotBytes(tree, { withDigest: false });
+    assert.equal(withDigest.length - without.length, 20 + 13);
+    assert.equal(loadSnapshot('snapshot.6', without, emptyTree()).digest, null);
+  });
+
+  it('stream: the same tree whether fed in one piece, byte by byte, or in random chunks', () => {
+    const tree = sampleTree();
+    const bytes = snapshotBytes(tree);
+    const byByte = emptyTree();
+    const reader = new SnapshotReader('snapshot.6', byByte);
+    for (let i = 0; i < bytes.length; i++) reader.push(bytes.subarray(i, i + 1));
+    reader.end();
+    assertSameTree(byByte, tree);
+    let seed = 7;
+    for (let round = 0; round < 20; round++) {
+      const chunked = emptyTree();
+      const chunkReader = new SnapshotReader('snapshot.6', chunked);
+      for (let at = 0; at < bytes.length;) {
+        seed = (seed * 1103515245 + 12345) % 2 ** 31;
+        const size = 1 + (seed % 200);
+        // The reader must copy what it keeps: the chunk's memory is reused right after.
+        const chunk = Buffer.from(bytes.subarray(at, at + size));
+        chunkReader.push(chunk);
+        chunk.fill(0xee);
+        at += size;
+      }
+      chunkReader.end();
+      assertSameTree(chunked, tree);
+    }
+  });
+
+  it('load the snapshots ZooKeeper 3.8 wrote, with their sessions and digest sections', () => {
+    const loaded = emptyTree();
+    const result = loadSnapshot('snapshot.1a', readFileSync(join(zookeeperDir, 'snapshot.1a')), loaded);
+    assert.equal(result.sessions.size, 1);
+    assert.deepEqual(result.digest?.zxid, 0x1a);
+    assert.equal(Buffer.from(loaded.getNode('/app')!.data).toString(), 'v2');
+    assert.deepEqual(loaded.getNode('/private')!.acl.map((acl) => acl.id.scheme), ['digest', 'world']);
+    assert.ok(loaded.getNode('/zookeeper/config') !== undefined);
+    assert.equal(loaded.containers.size + loaded.ttls.size, 2);
+    const empty = loadSnapshot('snapshot.0', readFileSync(join(zookeeperDir, 'snapshot.0')), emptyTree());
+    assert.deepEqual(empty.digest, { zxid: 0, version: 2, digest: 0n }, 'ZooKeeper writes zxid 0 when it had no digest yet');
+  });
+
+  it('compute the tree digest ZooKeeper recorded in its snapshot', () => {
+    const loaded = emptyTree();
+    const result = loadSnapshot('snapshot.1a', readFileSync(join(zookeeperDir, 'snapshot.1a')), loaded);
+    assert.equal(BigInt.asIntN(64, loaded.digest()), result.digest?.digest);
   });
 
   it('leave out nodes created after the snapshot began (their creates are replayed)', () => {
     const tree = sampleTree();
-    const loaded = new DataTree({ withSystemNodes: false });
-    loadSnapshot('snapshot.2', snapshotBytes(tree, 2), loaded);
+    const loaded = emptyTree();
+    loadSnapshot('snapshot.2', snapshotBytes(tree, { zxid: 2 }), loaded);
     assert.ok(loaded.getNode('/a/b') !== undefined);
     assert.equal(loaded.getNode('/e'), undefined);
   });
 
-  it('detect a flipped bit anywhere with a clear error naming the file', () => {
+  it('stay loadable when the tree changes between chunks (a fuzzy snapshot)', () => {
+    const tree = sampleTree();
+    const apply = applier(tree);
+    const chunks: Uint8Array[] = [];
+    let step = 0;
+    for (const chunk of serializeSnapshot(tree, { sessions: new Map(), zxid: tree.lastProcessedZxid, nodesPerChunk: 1 })) {
+      chunks.push(chunk);
+      if (step++ === 1) {
+        apply({ type: OpCode.setACL, path: '/t', acl: [{ perms: 1, id: { scheme: 'ip', id: '10.0.0.1' } }], version: 1 });
+        apply({ type: OpCode.delete, path: '/c' });
+        apply({ type: OpCode.create, path: '/late', data: Buffer.from('l'), acl: open, ephemeral: false, parentCVersion: 9 });
+      }
+    }
+    const loaded = emptyTree();
+    loadSnapshot('snapshot.6', Buffer.concat(chunks), loaded);
+    assert.equal(loaded.getNode('/late'), undefined);
+  });
+
+  it('detect a flipped bit anywhere with an error naming the file', () => {
     const bytes = snapshotBytes(sampleTree());
-    for (const at of [20, Math.floor(bytes.length / 2), bytes.length - 20]) {
+    for (let at = 0; at < bytes.length; at += 7) {
       const damaged = Buffer.from(bytes);
       damaged[at]! ^= 0x10;
-      assert.throws(() => loadSnapshot('snapshot.5', damaged, new DataTree({ withSystemNodes: false })), BadFileError);
+      assert.throws(() => loadSnapshot('snapshot.6', damaged, emptyTree()), (error: unknown) =>
+        error instanceof BadFileError && error.file === 'snapshot.6', `bit flipped at ${at}`);
     }
   });
 
-  it('reject a truncated snapshot and a wrong magic', () => {
+  it('report a damaged node data byte as a checksum mismatch', () => {
     const bytes = snapshotBytes(sampleTree());
-    assert.throws(() => loadSnapshot('snapshot.5', bytes.subarray(0, bytes.length - 9), new DataTree({ withSystemNodes: false })), /snapshot\.5/);
+    const at = bytes.indexOf(Buffer.alloc(300, 7)) + 100;
+    bytes[at]! ^= 0x01;
+    assert.throws(() => loadSnapshot('snapshot.6', bytes, emptyTree()), SnapshotChecksumError);
+  });
+
+  it('reject a truncated snapshot, a wrong magic and a wrong version', () => {
+    const bytes = snapshotBytes(sampleTree());
+    for (const cut of [0, 10, 40, bytes.length - 40, bytes.length - 1]) {
+      assert.throws(() => loadSnapshot('snapshot.6', bytes.subarray(0, cut), emptyTree()), /snapshot\.6/, `cut at ${cut}`);
+    }
     const wrong = Buffer.from(bytes);
     wrong.write('ZKLG', 0, 'latin1');
-    assert.throws(() => loadSnapshot('snapshot.5', wrong, new DataTree({ withSystemNodes: false })), /wrong magic/);
+    assert.throws(() => loadSnapshot('snapshot.6', wrong, emptyTree()), /snapshot\.6: wrong magic/);
+    const version = Buffer.from(bytes);
+    version.writeInt32BE(1, 4);
+    assert.throws(() => loadSnapshot('snapshot.6', version, emptyTree()), /unsupported format version 1/);
+  });
+
+  it('are written durably as snapshot.<zxid> through a temp file', async () => {
+    const fs = new MemoryFileSystem();
+    const tree = sampleTree();
+    let pauses = 0;
+    const written = await writeSnapshotFile(tree, {
+      fs, dir: '/d/version-2', sessions: new Map(), zxid: tree.lastProcessedZxid, nodesPerChunk: 2, pause: async () => void pauses++,
+    });
+    assert.equal(written.path, '/d/version-2/snapshot.6');
+    assert.deepEqual(await fs.list('/d/version-2'), ['snapshot.6'], 'the temp file is gone');
+    assert.ok(pauses >= 3, `${pauses} pauses between chunks`);
+    assertSameTree((() => {
+      const loaded = emptyTree();
+      loadSnapshot('snapshot.6', fs.files.get(written.path)!.data, loaded);
+      return loaded;
+    })(), tree);
   });
 });
 
 describe('purge', () => {
-  it('keeps the newest snapshots and the logs they need', async () => {
+  it('keeps the newest snapshots and the logs they need, as PurgeTxnLog does', async () => {
     const fs = new MemoryFileSystem();
-    for (const name of ['snapshot.0', 'snapshot.10', 'snapshot.20', 'snapshot.30', 'log.1', 'log.b', 'log.15', 'log.25']) {
-      await fs.writeFileAtomic(`/d/version-2/${name}`, Buffer.from('x'));
-    }
+    const names = ['snapshot.0', 'snapshot.10', 'snapshot.20.gz', 'snapshot.30', 'snapshot.40', 'log.1', 'log.b', 'log.15', 'log.25', 'log.35', 'currentEpoch', '.snapshot.50.tmp'];
+    for (const name of names) await fs.writeFileAtomic(`/d/version-2/${name}`, Buffer.from('x'));
     const result = await purge(fs, { dataDir: '/d', dataLogDir: '/d', retainSnapshots: 3 });
-    assert.deepEqual(result.removed.map((path) => path.split('/').pop()).sort(), ['log.1', 'snapshot.0']);
+    assert.deepEqual(result.removed.map((path) => path.split('/').pop()).sort(), ['log.1', 'log.b', 'snapshot.0', 'snapshot.10']);
+  });
+
+  it('keeps at least 3 snapshots, as ZooKeeper insists', async () => {
+    const fs = new MemoryFileSystem();
+    for (const name of ['snapshot.1', 'snapshot.2', 'snapshot.3', 'snapshot.4']) await fs.writeFileAtomic(`/d/version-2/${name}`, Buffer.from('x'));
+    const result = await purge(fs, { dataDir: '/d', dataLogDir: '/d', retainSnapshots: 1 });
+    assert.deepEqual(result.removed, ['/d/version-2/snapshot.1']);
   });
 });
 
 describe('epoch files', () => {
-  it('store a decimal epoch and read it back; a missing file reads as null', async () => {
+  it('store a decimal epoch, with no newline, in version-2 as QuorumPeer does; a missing file reads as null', async () => {
     const fs = new MemoryFileSystem();
     assert.equal(await readEpoch(fs, '/d', 'currentEpoch'), null);
     await writeEpoch(fs, '/d', 'currentEpoch', 7);
-    await fs.mkdir('/d');
+    await writeEpoch(fs, '/d', 'acceptedEpoch', 8);
     assert.equal(await readEpoch(fs, '/d', 'currentEpoch'), 7);
-    assert.equal(Buffer.from(await fs.readFile('/d/currentEpoch')).toString(), '7');
+    assert.equal(await readEpoch(fs, '/d', 'acceptedEpoch'), 8);
+    assert.equal(Buffer.from(await fs.readFile('/d/version-2/currentEpoch')).toString(), '7');
+  });
+
+  it('accept a trailing newline and reject anything that is not a number, naming the file', async () => {
+    const fs = new MemoryFileSystem();
+    await fs.writeFileAtomic('/d/version-2/acceptedEpoch', Buffer.from('12\n'));
+    assert.equal(await readEpoch(fs, '/d', 'acceptedEpoch'), 12);
+    await fs.writeFileAtomic('/d/version-2/acceptedEpoch', Buffer.from('twelve'));
+    await assert.rejects(readEpoch(fs, '/d', 'acceptedEpoch'), /acceptedEpoch: expected a decimal epoch/);
   });
 });

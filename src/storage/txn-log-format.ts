@@ -1,18 +1,26 @@
-// ZooKeeper's transaction log file format (FileTxnLog), version 2:
+// ZooKeeper's transaction log file format (FileTxnLog, Util.marshallTxnEntry), version 2:
 //
 //   file   = FileHeader{int magic "ZKLG", int version 2, long dbid 0} record* zero-padding
 //   record = long adler32(entry) | int length | entry[length] | byte 0x42 ('B', end of record)
 //   entry  = TxnHeader | txn body | optional TxnDigest{int version, long treeDigest}
 //
-// Files are preallocated with zeros, so a record whose checksum and length are both 0 marks the end.
-// A record that fails to parse is a torn tail (a crash mid-append) if no valid record follows it in
-// the file; otherwise the file is corrupt. Meerkat writes no TxnDigest (ZooKeeper reads logs without).
-// A closeSession body is read when bytes remain for it (3.6+ always writes one).
+// Where the body ends (ZooKeeper's SerializeUtils.deserializeTxn decides it by reading until EOF):
+// - closeSession: 3.6+ writes a CloseSessionTxn (vector of ephemeral paths); older servers, and 3.6+
+//   with closeSessionTxn disabled, write none. Read: the body is taken when it parses and leaves 0
+//   or 12 bytes (a TxnDigest); otherwise exactly 12 bytes left mean "no body, digest only".
+// - create: a body 4 bytes short of a CreateTxn is the pre-3.3 CreateTxnV0 (no parentCVersion),
+//   read with parentCVersion -1, as ZooKeeper does.
+// - after the body: exactly 12 bytes are a TxnDigest, none means no digest (ZooKeeper with digests
+//   disabled, or Meerkat told to write none). Anything else left over is damage: stricter than
+//   ZooKeeper, which ignores it, because the checksum passed and so the writer meant those bytes.
+//
+// Files are preallocated with zeros, so a record whose checksum and length are both 0 is the end.
 
 import {
-  JuteDecodeError, JuteReader, JuteWriter, type Txn, type TxnDigest, type TxnHeader, readTxn, readTxnDigest,
-  readTxnHeader, writeTxn, writeTxnHeader,
+  JuteDecodeError, JuteReader, JuteWriter, OpCode, type Txn, type TxnDigest, type TxnHeader, readAclList, readTxn,
+  readTxnDigest, readTxnHeader, writeTxn, writeTxnDigest, writeTxnHeader,
 } from '../proto/index.js';
+import { assert } from '../util/index.js';
 import { adler32 } from './adler32.js';
 import { BadFileError } from './storage-errors.js';
 
@@ -20,10 +28,19 @@ export const logMagic = 0x5a4b4c47;
 export const snapshotMagic = 0x5a4b534e;
 export const fileFormatVersion = 2;
 export const fileHeaderBytes = 16;
+/** dbid in log file headers (FileTxnLog writes 0) and snapshot headers (FileSnap writes -1). */
+export const logDbid = 0n;
+export const snapshotDbid = -1n;
 const endOfRecord = 0x42;
 /** crc (8) + length (4) before the entry, end marker (1) after it. */
 const recordOverheadBytes = 13;
+const txnHeaderBytes = 28;
 const txnDigestBytes = 12;
+/**
+ * The largest entry a reader believes: far above any jute.maxbuffer deployments use (ZooKeeper's
+ * default is 1 MiB; some raise it to a few MiB), so only a damaged length exceeds it.
+ */
+const entryBytesMax = 100 * 1024 * 1024;
 
 export interface LogEntry {
   header: TxnHeader;
@@ -45,44 +62,102 @@ export function checkFileHeader(file: string, bytes: Uint8Array, magic: number):
     throw new BadFileError(file, `wrong magic 0x${(found >>> 0).toString(16)}, expected 0x${magic.toString(16)}: not a ZooKeeper ${magic === logMagic ? 'txn log' : 'snapshot'}`);
   }
   const version = reader.int();
-  if (version !== fileFormatVersion) throw new BadFileError(file, `unsupported format version ${version}`);
+  if (version !== fileFormatVersion) throw new BadFileError(file, `unsupported format version ${version}, expected ${fileFormatVersion}`);
 }
 
 const entryScratch = new JuteWriter(4096);
+const endMarker = new Uint8Array([endOfRecord]);
 
-/** Appends one record (header + txn, framed and checksummed) to `out`. */
-export function writeLogRecord(out: JuteWriter, header: TxnHeader, txn: Txn): void {
+/** Appends one record (header + txn [+ digest], framed and checksummed) to `out`. */
+export function writeLogRecord(out: JuteWriter, header: TxnHeader, txn: Txn, digest: TxnDigest | null = null): void {
+  // ZooKeeper 3.6+ would read the digest as the missing body and stop reading the file there.
+  assert(!(txn.type === OpCode.closeSession && txn.paths2Delete === null && digest !== null), 'a closeSession logged with a digest needs its path list');
   entryScratch.reset();
   writeTxnHeader(entryScratch, header);
   writeTxn(entryScratch, txn);
+  if (digest !== null) writeTxnDigest(entryScratch, digest);
   const entry = entryScratch.view();
-  out.long(adler32(entry)).int(entry.length).raw(entry);
-  out.raw(endMarker);
+  out.long(adler32(entry)).int(entry.length).raw(entry).raw(endMarker);
 }
-const endMarker = new Uint8Array([endOfRecord]);
 
-type RecordParse = { kind: 'entry'; entry: LogEntry; next: number } | { kind: 'end' } | { kind: 'bad'; reason: string };
+/** Decodes the bytes a record's checksum covers (see the file header for where the body ends). */
+export function decodeLogEntry(bytes: Uint8Array, start: number, end: number): { header: TxnHeader; txn: Txn; digest: TxnDigest | null } {
+  const reader = new JuteReader(bytes, start, end);
+  const header = readTxnHeader(reader);
+  const bodyStart = reader.position;
+  const txn = header.type === OpCode.closeSession ? readCloseSession(bytes, bodyStart, end)
+    : readBody(bytes, { start: bodyStart, end, type: header.type });
+  const left = end - txn.bodyEnd;
+  if (left !== 0 && left !== txnDigestBytes) throw new JuteDecodeError(`${left} unexpected bytes after the txn`);
+  const digest = left === txnDigestBytes ? readTxnDigest(new JuteReader(bytes, txn.bodyEnd, end)) : null;
+  return { header, txn: txn.txn, digest };
+}
 
-/** Parses the record at `offset`. */
+type BodyRead = { txn: Txn; bodyEnd: number };
+
+/**
+ * Every body but closeSession's delimits itself. A create too short for its current layout is the V0
+ * layout (V0 predates digests, so no V0 create is followed by one).
+ */
+function readBody(bytes: Uint8Array, at: { start: number; end: number; type: number }): BodyRead {
+  try {
+    const reader = new JuteReader(bytes, at.start, at.end);
+    const txn = readTxn(reader, at.type);
+    return { txn, bodyEnd: reader.position };
+  } catch (error) {
+    if (!(error instanceof JuteDecodeError) || at.type !== OpCode.create) throw error;
+    return readCreateV0(bytes, at.start, at.end);
+  }
+}
+
+function readCreateV0(bytes: Uint8Array, start: number, end: number): BodyRead {
+  const reader = new JuteReader(bytes, start, end);
+  const path = reader.string();
+  const data = reader.buffer() ?? new Uint8Array(0);
+  const acl = readAclList(reader);
+  const ephemeral = reader.bool();
+  return { txn: { type: OpCode.create, path, data, acl, ephemeral, parentCVersion: -1 }, bodyEnd: reader.position };
+}
+
+function readCloseSession(bytes: Uint8Array, start: number, end: number): BodyRead {
+  const left = end - start;
+  if (left === 0) return { txn: { type: OpCode.closeSession, paths2Delete: null }, bodyEnd: end };
+  try {
+    const reader = new JuteReader(bytes, start, end);
+    const paths2Delete = reader.stringVector();
+    if (reader.remaining === 0 || reader.remaining === txnDigestBytes) {
+      return { txn: { type: OpCode.closeSession, paths2Delete }, bodyEnd: reader.position };
+    }
+  } catch (error) {
+    if (!(error instanceof JuteDecodeError)) throw error;
+  }
+  if (left === txnDigestBytes) return { txn: { type: OpCode.closeSession, paths2Delete: null }, bodyEnd: start };
+  throw new JuteDecodeError(`closeSession body of ${left} bytes is neither a path list nor a digest`);
+}
+
+export type RecordParse =
+  | { kind: 'entry'; entry: LogEntry; next: number }
+  | { kind: 'end' }
+  | { kind: 'bad'; reason: string };
+
+/** Parses the record at `offset` of a log file's bytes. */
 export function parseLogRecord(bytes: Uint8Array, offset: number): RecordParse {
-  if (bytes.length - offset < 12) return bytes.length - offset === 0 ? { kind: 'end' } : { kind: 'bad', reason: 'partial record header' };
+  const left = bytes.length - offset;
+  if (left < 12) return left === 0 ? { kind: 'end' } : { kind: 'bad', reason: `partial record header (${left} bytes)` };
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const checksum = view.getUint32(offset + 4) + view.getInt32(offset) * 0x1_0000_0000;
   const length = view.getInt32(offset + 8);
   if (length === 0 && checksum === 0) return { kind: 'end' };
-  if (length <= 0 || offset + recordOverheadBytes + length > bytes.length) return { kind: 'bad', reason: `impossible record length ${length}` };
+  if (length < txnHeaderBytes || length > entryBytesMax || offset + recordOverheadBytes + length > bytes.length) {
+    return { kind: 'bad', reason: `impossible record length ${length}` };
+  }
   const entryStart = offset + 12;
   const entryEnd = entryStart + length;
   if (adler32(bytes, entryStart, entryEnd) !== checksum) return { kind: 'bad', reason: 'checksum mismatch' };
   if (bytes[entryEnd] !== endOfRecord) return { kind: 'bad', reason: 'missing end-of-record marker' };
   try {
-    const reader = new JuteReader(bytes, entryStart, entryEnd);
-    const header = readTxnHeader(reader);
-    const txn = readTxn(reader, header.type);
-    // ZooKeeper 3.6+ may follow the body with a TxnDigest; anything else left over is damage.
-    const digest = reader.remaining === txnDigestBytes ? readTxnDigest(reader) : null;
-    if (reader.remaining !== 0) return { kind: 'bad', reason: `${reader.remaining} unexpected bytes after the txn` };
-    return { kind: 'entry', entry: { header, txn, digest, offset }, next: entryEnd + 1 };
+    const decoded = decodeLogEntry(bytes, entryStart, entryEnd);
+    return { kind: 'entry', entry: { ...decoded, offset }, next: entryEnd + 1 };
   } catch (error) {
     if (error instanceof JuteDecodeError) return { kind: 'bad', reason: `undecodable txn: ${error.message}` };
     throw error;
@@ -119,11 +194,19 @@ export function parseLogFile(file: string, bytes: Uint8Array): LogFileContents {
   }
 }
 
-/** Whether any valid record starts after `offset` (only the non-zero part of the file is searched). */
+/**
+ * Whether any valid record starts after `offset`: the difference between a torn tail (a crash
+ * mid-append leaves nothing valid after the damage) and corruption. Only the non-zero part of the file
+ * is searched, and the end marker is checked before the checksum, so the search stays cheap.
+ */
 function validRecordAfter(bytes: Uint8Array, offset: number): boolean {
   let lastNonZero = bytes.length - 1;
   while (lastNonZero > offset && bytes[lastNonZero] === 0) lastNonZero--;
-  for (let at = offset + 1; at + recordOverheadBytes <= lastNonZero + 1; at++) {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let at = offset + 1; at + recordOverheadBytes + txnHeaderBytes <= lastNonZero + 1; at++) {
+    const length = view.getInt32(at + 8);
+    if (length < txnHeaderBytes || at + recordOverheadBytes + length > lastNonZero + 1) continue;
+    if (bytes[at + 12 + length] !== endOfRecord) continue;
     if (parseLogRecord(bytes, at).kind === 'entry') return true;
   }
   return false;

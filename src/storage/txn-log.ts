@@ -1,16 +1,27 @@
 // The txn log writer, built for group commit: `append` serializes a txn into the pending batch (no
 // I/O); `flush` writes the whole batch with one positional write and makes it durable with one
-// fdatasync, so a batch of N writes costs one fsync. Files are preallocated in `preAllocBytes` steps,
-// so most syncs touch no file metadata. `roll` starts a new file at the next append (after a
-// snapshot), named after the first zxid it will hold.
+// fdatasync (or one O_DSYNC write), so a batch of N txns costs one disk round trip. Files grow in
+// `preAllocBytes` steps by ZooKeeper's FilePadding rule, so most syncs touch no file metadata. `roll`
+// starts a new file at the next flush (after a snapshot), named after the first zxid it will hold.
 //
 // Durability order: the caller must not acknowledge any txn of a batch before its flush resolves.
+// A flush that fails discards its batch (and txns appended while it ran): the file is cut back to its last durable record and the log
+// rewinds to the last durable zxid, so the caller (which must not acknowledge those txns) may append
+// them again. If even the cut fails, the log is broken: every later flush fails with LogBrokenError,
+// and recovery at the next start decides what the file holds.
 
-import { JuteWriter, type Txn, type TxnHeader } from '../proto/index.js';
+import { JuteWriter, type Txn, type TxnDigest, type TxnHeader } from '../proto/index.js';
 import { assert } from '../util/index.js';
 import { logFileName } from './data-dir.js';
 import { type AppendFile, type FileSystem, joinPath } from './file-system.js';
-import { encodeFileHeader, fileHeaderBytes, logMagic, writeLogRecord } from './txn-log-format.js';
+import { LogBrokenError } from './storage-errors.js';
+import { truncateLog } from './txn-log-reader.js';
+import { encodeFileHeader, fileHeaderBytes, logDbid, logMagic, writeLogRecord } from './txn-log-format.js';
+
+/** ZooKeeper's preAllocSize default (zookeeper.preAllocSize = 64 MiB). */
+export const preAllocBytesDefault = 64 * 1024 * 1024;
+/** FilePadding grows the file when a write comes within this many bytes of its end. */
+const paddingMarginBytes = 4096;
 
 export interface TxnLogOptions {
   fs: FileSystem;
@@ -19,6 +30,18 @@ export interface TxnLogOptions {
   preAllocBytes: number;
   /** fsync after each batch (forceSync); off only for tests and benchmarks that say so. */
   forceSync: boolean;
+  /** The newest zxid already in the log (from recovery); appends must follow it. Default: none. */
+  lastZxid?: number;
+}
+
+/** ZooKeeper's FilePadding.calculateFileSizeWithPadding: the file size before writing at `position`. */
+export function paddedFileSize(position: number, currentSize: number, preAllocBytes: number): number {
+  if (preAllocBytes <= 0 || position + paddingMarginBytes < currentSize) return currentSize;
+  if (position > currentSize) {
+    const size = position + preAllocBytes;
+    return size - (size % preAllocBytes);
+  }
+  return currentSize + preAllocBytes;
 }
 
 export class TxnLog {
@@ -28,29 +51,46 @@ export class TxnLog {
   private allocated = 0;
   private readonly batch = new JuteWriter(64 * 1024);
   private batchFirstZxid = -1;
-  private lastAppendedZxid = -1;
+  private batchCount = 0;
+  private lastAppended: number;
+  private lastDurable: number;
   private flushing = false;
   private rollRequested = false;
+  private broken: Error | null = null;
   /** Txns appended to the current file (for `snapCount`). */
   txnsInFile = 0;
 
-  constructor(private readonly options: TxnLogOptions) {}
+  constructor(private readonly options: TxnLogOptions) {
+    this.lastAppended = options.lastZxid ?? -1;
+    this.lastDurable = this.lastAppended;
+  }
 
   get currentFile(): string {
     return this.fileName;
   }
 
-  /** Adds a txn to the pending batch. Zxids must increase. */
-  append(header: TxnHeader, txn: Txn): void {
-    assert(header.zxid > this.lastAppendedZxid, `txn log append out of order: 0x${header.zxid.toString(16)}`);
-    if (this.batchFirstZxid < 0) this.batchFirstZxid = header.zxid;
-    this.lastAppendedZxid = header.zxid;
-    writeLogRecord(this.batch, header, txn);
-    this.txnsInFile++;
+  /** The newest zxid whose flush resolved (or that recovery found); -1 when none. */
+  get lastDurableZxid(): number {
+    return this.lastDurable;
   }
 
   get hasPending(): boolean {
-    return this.batch.position > 0;
+    return this.batchCount > 0;
+  }
+
+  /** Txns in the pending batch. */
+  get pendingCount(): number {
+    return this.batchCount;
+  }
+
+  /** Adds a txn (and the tree digest after it, as ZooKeeper 3.6+ logs it) to the pending batch. */
+  append(header: TxnHeader, txn: Txn, digest: TxnDigest | null = null): void {
+    assert(header.zxid > this.lastAppended, `txn log append out of order: 0x${header.zxid.toString(16)} after 0x${this.lastAppended.toString(16)}`);
+    if (this.batchFirstZxid < 0) this.batchFirstZxid = header.zxid;
+    this.lastAppended = header.zxid;
+    writeLogRecord(this.batch, header, txn, digest);
+    this.batchCount++;
+    this.txnsInFile++;
   }
 
   /** The next flush starts a new log file. */
@@ -63,48 +103,108 @@ export class TxnLog {
   async flush(): Promise<void> {
     if (!this.hasPending) return;
     assert(!this.flushing, 'one txn log flush at a time');
+    if (this.broken !== null) {
+      this.resetBatch();
+      this.lastAppended = this.lastDurable;
+      throw new LogBrokenError(this.fileName, this.broken);
+    }
     this.flushing = true;
+    const bytes = Buffer.from(this.batch.view());
+    const firstZxid = this.batchFirstZxid;
+    const lastZxid = this.lastAppended;
+    const count = this.batchCount;
+    this.resetBatch();
     try {
-      if (this.file === null || this.rollRequested) await this.startFile(this.batchFirstZxid);
-      const bytes = Buffer.from(this.batch.view());
-      this.batch.reset();
-      this.batchFirstZxid = -1;
+      if (this.file === null || this.rollRequested) await this.startFile(firstZxid);
       await this.ensureAllocated(this.position + bytes.length);
       await this.file!.write(bytes, this.position);
-      this.position += bytes.length;
       if (this.options.forceSync && !this.file!.writesAreDurable) await this.file!.sync();
+      this.position += bytes.length;
+      this.lastDurable = lastZxid;
+    } catch (error) {
+      this.txnsInFile = Math.max(0, this.txnsInFile - count);
+      await this.cutBackToDurable(error as Error);
+      throw error;
     } finally {
       this.flushing = false;
     }
   }
 
-  private async startFile(firstZxid: number): Promise<void> {
-    await this.file?.close();
-    this.rollRequested = false;
-    this.fileName = logFileName(firstZxid);
-    const path = joinPath(this.options.dir, this.fileName);
-    const file = await this.options.fs.open(path, { durableWrites: this.options.forceSync });
-    await file.truncate(0);
-    this.file = file;
-    this.allocated = 0;
-    await this.ensureAllocated(fileHeaderBytes);
-    await file.write(encodeFileHeader(logMagic, 0n), 0);
-    this.position = fileHeaderBytes;
-    await file.sync();
-    await this.options.fs.syncDirectory(this.options.dir);
+  private resetBatch(): void {
+    this.batch.reset();
+    this.batchFirstZxid = -1;
+    this.batchCount = 0;
   }
 
+  /**
+   * After a failed write: removes whatever part of the batch reached the file (it may hold whole
+   * records), and drops txns appended while the flush ran (they follow the failed ones).
+   */
+  private async cutBackToDurable(cause: Error): Promise<void> {
+    this.txnsInFile = Math.max(0, this.txnsInFile - this.batchCount);
+    this.resetBatch();
+    this.lastAppended = this.lastDurable;
+    if (this.file === null) return;
+    try {
+      await this.file.truncate(this.position);
+      await this.file.sync();
+      this.allocated = this.position;
+    } catch {
+      this.broken = cause;
+    }
+  }
+
+  /**
+   * Drops every logged txn after `zxid` (ZAB's TRUNC; FileTxnLog.truncate). The next flush starts a
+   * new file. The caller guarantees no committed txn is above `zxid`.
+   */
+  async truncate(zxid: number): Promise<void> {
+    assert(!this.flushing && !this.hasPending, 'truncate the txn log only with no batch pending');
+    await this.close();
+    await truncateLog(this.options.fs, { dir: this.options.dir, zxid });
+    this.lastAppended = zxid;
+    this.lastDurable = zxid;
+    this.txnsInFile = 0;
+  }
+
+  /** Opens `log.<firstZxid>` with its header durable; until then `file` stays null, so a failure leaves nothing half made. */
+  private async startFile(firstZxid: number): Promise<void> {
+    await this.close();
+    this.rollRequested = false;
+    const fileName = logFileName(firstZxid);
+    const file = await this.options.fs.open(joinPath(this.options.dir, fileName), { durableWrites: this.options.forceSync });
+    try {
+      await file.truncate(0);
+      await file.write(encodeFileHeader(logMagic, logDbid), 0);
+      await file.sync();
+      await this.options.fs.syncDirectory(this.options.dir);
+    } catch (error) {
+      await file.close().catch(() => {});
+      throw error;
+    }
+    this.file = file;
+    this.fileName = fileName;
+    this.position = fileHeaderBytes;
+    this.allocated = fileHeaderBytes;
+  }
+
+  /** Grows the file (zero-filled) before a write that would come near its end, as FilePadding does. */
   private async ensureAllocated(end: number): Promise<void> {
-    if (end <= this.allocated) return;
-    const step = Math.max(1, this.options.preAllocBytes);
-    this.allocated = Math.ceil(end / step) * step;
-    await this.file!.truncate(this.allocated);
+    // Without preallocation the write itself grows the file (fdatasync then covers the new size).
+    if (this.options.preAllocBytes <= 0) return;
+    let size = paddedFileSize(this.position, this.allocated, this.options.preAllocBytes);
+    while (size < end) size = paddedFileSize(end, size, this.options.preAllocBytes);
+    if (size <= this.allocated) return;
+    this.allocated = size;
+    await this.file!.truncate(size);
     // The new size is file metadata: make it durable once here rather than on every write.
     if (this.options.forceSync) await this.file!.sync();
   }
 
   async close(): Promise<void> {
-    await this.file?.close();
+    const file = this.file;
     this.file = null;
+    this.fileName = '';
+    await file?.close();
   }
 }

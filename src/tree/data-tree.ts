@@ -62,7 +62,8 @@ function writeLong(buffer: Buffer, value: number, at: number): void {
 
 /** ZooKeeper's per-node digest: CRC32 of path, data and the stat fields (DigestCalculator). */
 function nodeDigest(path: string, stat: ZNode): number {
-  if (path.startsWith('/zookeeper')) return 0;
+  // ZooKeeper leaves out what is under /zookeeper/ but counts the /zookeeper node itself.
+  if (path.startsWith('/zookeeper/')) return 0;
   writeLong(statBytes, stat.czxid, 0);
   writeLong(statBytes, stat.mzxid, 8);
   writeLong(statBytes, stat.pzxid, 16);

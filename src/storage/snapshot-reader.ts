@@ -1,0 +1,193 @@
+// Reading ZooKeeper's snapshot format (the layout is in snapshot-writer.ts) as a stream: `push` takes
+// chunks of any size (a file read in pieces, or a SNAP sync arriving from a leader), loads every
+// complete item into the target tree, and `end` checks that the file is whole. Both seals are verified
+// (Adler32 over every byte before them, as FileSnap's CheckedInputStream computes). The digest section
+// is optional, as ZooKeeper reads it: present when bytes follow the first seal.
+//
+// Every failure is a BadFileError naming the file: wrong magic or version, a checksum mismatch
+// (SnapshotChecksumError), a truncated file, a node before its parent, an unknown ACL index.
+
+import { type Acl, JuteDecodeError, JuteReader, type StatPersisted, readAclList, readStatPersisted } from '../proto/index.js';
+import { Adler32 } from './adler32.js';
+import { BadFileError, SnapshotChecksumError } from './storage-errors.js';
+import { checkFileHeader, fileHeaderBytes, snapshotMagic } from './txn-log-format.js';
+
+/** What a snapshot is loaded into. An empty DataTree (`withSystemNodes: false`) satisfies it. */
+export interface SnapshotTarget {
+  readonly aclCache: { define(index: number, acl: Acl[]): void; purgeUnused(): void };
+  getNode(path: string): unknown;
+  /** `acl` is an index defined earlier, or a list (ZooKeeper's -1 index: the open ACL, not interned). */
+  insert(path: string, fields: { data: Uint8Array; acl: readonly Acl[] | number; stat: StatPersisted }): unknown;
+}
+
+export interface SnapshotDigest {
+  zxid: number;
+  version: number;
+  digest: bigint;
+}
+
+export interface LoadedSnapshot {
+  sessions: Map<bigint, number>;
+  nodeCount: number;
+  /** The 3.6+ digest section: the tree digest at `zxid`; null for older snapshots. */
+  digest: SnapshotDigest | null;
+}
+
+/** ZooKeeper's ReferenceCountedACLCache index for the open ACL when it is not interned. */
+const openAclIndex = -1;
+const openAcl: readonly Acl[] = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
+/**
+ * The largest single item (a node with its data, or one ACL list) a streaming reader waits for before
+ * calling the bytes damaged: far above any jute.maxbuffer deployments use.
+ */
+const itemBytesMax = 100 * 1024 * 1024;
+
+type Phase = 'header' | 'sessions' | 'acls' | 'nodes' | 'seal' | 'digest' | 'digestSeal' | 'done';
+
+export class SnapshotReader {
+  private pending: Buffer = Buffer.alloc(0);
+  private phase: Phase = 'header';
+  /** Items left in the current counted section (sessions, ACL lists). */
+  private left = -1;
+  private readonly checksum = new Adler32();
+  /** Bytes consumed before `pending` begins, for error offsets. */
+  private consumedBefore = 0;
+  private readonly sessions = new Map<bigint, number>();
+  private readonly acls = new Set<number>();
+  private nodeCount = 0;
+  private digest: SnapshotDigest | null = null;
+
+  constructor(private readonly file: string, private readonly tree: SnapshotTarget) {}
+
+  /** Loads every complete item in `chunk` (and what was left over from earlier chunks). */
+  push(chunk: Uint8Array): void {
+    this.pending = this.pending.length === 0 ? Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
+      : Buffer.concat([this.pending, chunk]);
+    this.drain(false);
+  }
+
+  /** Checks that the snapshot ended cleanly and returns what it held besides the tree. */
+  end(): LoadedSnapshot {
+    this.drain(true);
+    if (this.phase === 'digest' && this.pending.length === 0) this.phase = 'done';
+    if (this.phase !== 'done') throw new BadFileError(this.file, `snapshot ends early, at byte ${this.consumedBefore} (reading ${this.phase})`);
+    if (this.pending.length > 0) throw new BadFileError(this.file, `${this.pending.length} unexpected bytes after the snapshot's last seal`);
+    this.tree.aclCache.purgeUnused();
+    return { sessions: this.sessions, nodeCount: this.nodeCount, digest: this.digest };
+  }
+
+  private drain(atEnd: boolean): void {
+    const reader = new JuteReader(this.pending);
+    let consumed = 0;
+    try {
+      while (this.phase !== 'done' && reader.remaining > 0) {
+        this.step(reader, consumed);
+        consumed = reader.position;
+      }
+    } catch (error) {
+      const offset = this.consumedBefore + consumed;
+      if (error instanceof BadFileError) throw error;
+      if (!(error instanceof JuteDecodeError)) throw error;
+      // An item cut by the chunk boundary: wait for more, unless no more can come or it is too big.
+      if (atEnd || this.pending.length - consumed > itemBytesMax) {
+        throw new BadFileError(this.file, `unreadable snapshot at byte ${offset} (reading ${this.phase}): ${error.message}`);
+      }
+    }
+    this.checksum.update(this.pending, 0, consumed);
+    this.consumedBefore += consumed;
+    // A copy: the leftover (less than one item) must not alias a chunk the caller may reuse.
+    this.pending = Buffer.from(this.pending.subarray(consumed));
+  }
+
+  /** Reads one item; throws JuteDecodeError when `reader` ends inside it. */
+  private step(reader: JuteReader, itemStart: number): void {
+    switch (this.phase) {
+      case 'header': {
+        if (reader.remaining < fileHeaderBytes) throw new JuteDecodeError('partial file header');
+        checkFileHeader(this.file, this.pending.subarray(0, fileHeaderBytes), snapshotMagic);
+        reader.int();
+        reader.int();
+        reader.bigLong();
+        this.left = reader.int();
+        if (this.left < 0) throw new BadFileError(this.file, `negative session count ${this.left}`);
+        this.phase = 'sessions';
+        return;
+      }
+      case 'sessions':
+        if (this.left === 0) {
+          this.left = reader.int();
+          if (this.left < 0) throw new BadFileError(this.file, `negative ACL count ${this.left}`);
+          this.phase = 'acls';
+          return;
+        }
+        this.sessions.set(reader.bigLong(), reader.int());
+        this.left--;
+        return;
+      case 'acls':
+        if (this.left === 0) {
+          this.phase = 'nodes';
+          return;
+        }
+        this.readAclEntry(reader);
+        this.left--;
+        return;
+      case 'nodes':
+        this.readNode(reader);
+        return;
+      case 'seal':
+      case 'digestSeal':
+        this.readSeal(reader, itemStart);
+        return;
+      case 'digest':
+        this.digest = { zxid: reader.long(), version: reader.int(), digest: reader.bigLong() };
+        this.phase = 'digestSeal';
+        return;
+      case 'done':
+        return;
+    }
+  }
+
+  private readAclEntry(reader: JuteReader): void {
+    const index = reader.long();
+    const acl = readAclList(reader);
+    this.tree.aclCache.define(index, acl);
+    this.acls.add(index);
+  }
+
+  private readNode(reader: JuteReader): void {
+    const path = reader.string();
+    if (path === '/') {
+      this.phase = 'seal';
+      return;
+    }
+    const data = reader.buffer() ?? new Uint8Array(0);
+    const aclIndex = reader.long();
+    const stat = readStatPersisted(reader);
+    const nodePath = path === '' ? '/' : path;
+    if (nodePath !== '/' && this.tree.getNode(nodePath.slice(0, Math.max(1, nodePath.lastIndexOf('/')))) === undefined) {
+      throw new BadFileError(this.file, `node ${nodePath} appears before its parent`);
+    }
+    if (aclIndex !== openAclIndex && !this.acls.has(aclIndex)) {
+      throw new BadFileError(this.file, `node ${nodePath} refers to ACL index ${aclIndex}, which the snapshot does not list`);
+    }
+    // A copy: the chunk it came in is reused by the caller.
+    this.tree.insert(nodePath, { data: Buffer.from(data), acl: aclIndex === openAclIndex ? openAcl : aclIndex, stat });
+    this.nodeCount++;
+  }
+
+  private readSeal(reader: JuteReader, itemStart: number): void {
+    const stored = reader.long();
+    const marker = reader.string();
+    const computed = this.checksum.clone().update(this.pending, 0, itemStart).value;
+    if (marker !== '/') throw new BadFileError(this.file, 'snapshot seal is missing its "/" marker');
+    if (stored !== computed) throw new SnapshotChecksumError(this.file, { stored, computed });
+    this.phase = this.phase === 'seal' ? 'digest' : 'done';
+  }
+}
+
+/** Loads a whole snapshot file's bytes into an empty tree. Checksums are verified. */
+export function loadSnapshot(file: string, bytes: Uint8Array, tree: SnapshotTarget): LoadedSnapshot {
+  const reader = new SnapshotReader(file, tree);
+  reader.push(bytes);
+  return reader.end();
+}

@@ -1,0 +1,137 @@
+// Writing ZooKeeper's snapshot format (FileSnap.serialize, SerializeUtils.serializeSnapshot,
+// DataTree.serialize, ReferenceCountedACLCache.serialize, ZooKeeper 3.6+), version 2:
+//
+//   FileHeader{int "ZKSN", int 2, long dbid -1}
+//   int sessionCount, (long sessionId, int timeoutMs)*
+//   int aclCount, (long index, vector<ACL>)*
+//   (ustring path, buffer data, long aclIndex, StatPersisted)*     -- root as "", parents first
+//   ustring "/"                                                    -- end of nodes
+//   long adler32(every byte so far), ustring "/"                   -- seal
+//   ZxidDigest{long zxid, int version 2, long digest}              -- 3.6+; older readers stop at the seal
+//   long adler32(every byte so far), ustring "/"                   -- second seal
+//
+// Fuzzy and incremental: `serializeSnapshot` yields chunks, and the caller writes each and lets the
+// event loop run before asking for the next, while txns keep being applied to the tree. Replay of
+// the log from the snapshot's zxid + 1 repairs what moved meanwhile (txns are idempotent):
+// - nodes created after the snapshot began are left out (their creates are replayed);
+// - a node whose ACL changed to a list interned after the ACL map was written gets a listed index,
+//   which the replayed setACL corrects;
+// - the digest section records the tree's zxid and digest at the moment the last node was written
+//   (as ZooKeeper records lastProcessedZxidDigest); recovery compares when replay reaches that zxid.
+
+import { type Acl, JuteWriter, type StatPersisted, writeAclList, writeStatPersisted } from '../proto/index.js';
+import { Adler32 } from './adler32.js';
+import { snapshotFileName, snapshotTempFileName } from './data-dir.js';
+import { type FileSystem, joinPath } from './file-system.js';
+import { encodeFileHeader, snapshotDbid, snapshotMagic } from './txn-log-format.js';
+
+/** ZooKeeper's DigestCalculator version; a digest of another version is not compared. */
+export const digestVersion = 2;
+
+/** A node as a snapshot needs it. DataTree's znodes have this shape. */
+export interface SnapshotNode extends StatPersisted {
+  readonly data: Uint8Array;
+  readonly aclIndex: number;
+}
+
+/** What a snapshot is written from. DataTree satisfies it. */
+export interface SnapshotSource {
+  readonly lastProcessedZxid: number;
+  readonly aclCache: { entries(): Array<[number, Acl[]]> };
+  /** Every node, parents before children (the iteration must tolerate changes between chunks). */
+  entries(): Iterable<[string, SnapshotNode]>;
+  /** ZooKeeper's tree digest (DigestCalculator version 2). */
+  digest(): bigint;
+}
+
+export interface SnapshotOptions {
+  /** Sessions to record: id → timeout in ms. */
+  sessions: ReadonlyMap<bigint, number>;
+  /** The zxid the snapshot is named after: everything up to it is in the tree when it starts. */
+  zxid: number;
+  /** Nodes per yielded chunk (default 500: a chunk takes well under a millisecond to make). */
+  nodesPerChunk?: number;
+  /** Write the 3.6+ digest section (default true). */
+  withDigest?: boolean;
+}
+
+/** Yields the snapshot file's bytes in chunks; reads the live tree between yields. */
+export function* serializeSnapshot(tree: SnapshotSource, options: SnapshotOptions): Generator<Uint8Array> {
+  const checksum = new Adler32();
+  const out = new JuteWriter(1 << 16);
+  const emit = (): Uint8Array => {
+    const chunk = out.toBuffer();
+    checksum.update(chunk);
+    out.reset();
+    return chunk;
+  };
+  out.raw(encodeFileHeader(snapshotMagic, snapshotDbid));
+  out.int(options.sessions.size);
+  for (const [id, timeout] of options.sessions) out.bigLong(id).int(timeout);
+  const aclEntries = tree.aclCache.entries();
+  const writtenAcls = new Set<number>();
+  out.int(aclEntries.length);
+  for (const [index, acl] of aclEntries) {
+    out.long(index);
+    writeAclList(out, acl);
+    writtenAcls.add(index);
+  }
+  const fallbackAcl = aclEntries[0]?.[0] ?? -1;
+  const perChunk = options.nodesPerChunk ?? 500;
+  let count = 0;
+  for (const [path, node] of tree.entries()) {
+    if (node.czxid > options.zxid) continue;
+    out.ustring(path === '/' ? '' : path).buffer(node.data);
+    out.long(writtenAcls.has(node.aclIndex) ? node.aclIndex : fallbackAcl);
+    writeStatPersisted(out, node);
+    if (++count % perChunk === 0) yield emit();
+  }
+  out.ustring('/');
+  // Taken in the same synchronous step as the last node: the zxid and digest describe one tree state.
+  const digest = { zxid: tree.lastProcessedZxid, value: tree.digest() };
+  const nodesEnd = emit();
+  out.long(checksum.value).ustring('/');
+  if (options.withDigest === false) {
+    yield Buffer.concat([nodesEnd, out.toBuffer()]);
+    return;
+  }
+  out.long(digest.zxid).int(digestVersion).bigLong(BigInt.asIntN(64, digest.value));
+  const sealed = emit();
+  out.long(checksum.value).ustring('/');
+  yield Buffer.concat([nodesEnd, sealed, out.toBuffer()]);
+}
+
+export interface WriteSnapshotOptions extends SnapshotOptions {
+  fs: FileSystem;
+  /** The version-2 directory snapshots go in. */
+  dir: string;
+  /** Awaited between chunks; the runtime passes a macrotask yield (setImmediate) so I/O and timers run. */
+  pause?: () => Promise<void>;
+}
+
+/**
+ * Writes `snapshot.<zxid>` durably: chunks into `.snapshot.<zxid>.tmp`, fsync, rename, directory
+ * fsync, so a crash leaves either no snapshot or a complete one (recovery removes a leftover temp
+ * file). Returns the path and its size.
+ */
+export async function writeSnapshotFile(tree: SnapshotSource, options: WriteSnapshotOptions): Promise<{ path: string; bytes: number }> {
+  const { fs, dir } = options;
+  const path = joinPath(dir, snapshotFileName(options.zxid));
+  const tempPath = joinPath(dir, snapshotTempFileName(options.zxid));
+  const file = await fs.open(tempPath);
+  let position = 0;
+  try {
+    await file.truncate(0);
+    for (const chunk of serializeSnapshot(tree, options)) {
+      await file.write(chunk, position);
+      position += chunk.length;
+      await options.pause?.();
+    }
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+  await fs.rename(tempPath, path);
+  await fs.syncDirectory(dir);
+  return { path, bytes: position };
+}
