@@ -7,3 +7,4 @@ export * from './client.js';
 export * from './client-requests.js';
 export * from './client-responses.js';
 export * from './frame-decoder.js';
+export * from './quorum.js';

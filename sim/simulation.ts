@@ -1,0 +1,333 @@
+// One seeded run of a whole ensemble in one process: N voters (real ZabCore and DataTree each),
+// simulated disks, network and clock, clients proposing txns to whoever leads. A safety phase injects faults
+// (crashes and restarts, partitions one-way and two-way, leader isolation, broken connections, slow
+// disks); a liveness phase heals everything and requires a leader that commits a new write and every
+// replica applying it within a bounded simulated time. Checkers run on every step (checkers.ts).
+// Everything random comes from one Prng seeded by `seed`, so a seed replays exactly.
+
+import { AssertionError } from '../src/util/index.js';
+import type { InjectedBugs, LogEntry, ZabConfig } from '../src/zab/index.js';
+import { Checkers, SimViolation } from './checkers.js';
+import { EventQueue } from './event-queue.js';
+import { SimNetwork, type NetworkEndpoints } from './network.js';
+import { SimNode, type NodeEnvironment } from './node.js';
+import { Prng } from './prng.js';
+import { clientTxn } from './state-machine.js';
+
+export interface SimOptions {
+  seed: number;
+  /** Voters. */
+  nodes: number;
+  /** Non-voting members, numbered after the voters (default 0). */
+  observers?: number;
+  /** Simulated milliseconds of faults (default 6000). */
+  safetyMs?: number;
+  /** Simulated milliseconds allowed, after healing, to elect a leader and commit (default 30000). */
+  livenessMs?: number;
+  /** Test-only protocol bugs, to prove the checkers bite. */
+  injectedBugs?: InjectedBugs;
+  /** Test-only: counter of each epoch's first zxid (near 2^32 exercises the rollover). */
+  firstCounter?: number;
+  /** Test-only: skip the per-message durability checks, leaving only the end-to-end checkers. */
+  skipDurabilityChecks?: boolean;
+}
+
+export interface SimFailure {
+  kind: 'violation' | 'assertion' | 'liveness' | 'error';
+  message: string;
+  atMs: number;
+  trace: string[];
+}
+
+export interface SimResult {
+  seed: number;
+  nodes: number;
+  observers: number;
+  failure: SimFailure | null;
+  stats: {
+    simulatedMs: number;
+    /** Simulated milliseconds from healing until a new write was on every replica (-1: never). */
+    recoveryMs: number;
+    events: number;
+    committed: number;
+    acknowledged: number;
+    leaders: number;
+    messages: number;
+  };
+}
+
+interface PendingWrite {
+  label: string;
+  /** The txn bytes as latin1 text. */
+  text: string;
+  /** The last acknowledged zxid when the client sent it. */
+  floor: number;
+  sentAt: number;
+}
+
+const tickMs = 50;
+const traceLinesMax = 40;
+
+export function runSimulation(options: SimOptions): SimResult {
+  const simulation = new Simulation(options);
+  const failure = simulation.run();
+  return { seed: options.seed, nodes: options.nodes, observers: options.observers ?? 0, failure, stats: simulation.stats() };
+}
+
+class Simulation {
+  private readonly random: Prng;
+  private readonly queue = new EventQueue();
+  private readonly checkers = new Checkers();
+  private readonly network: SimNetwork;
+  private readonly nodes: SimNode[];
+  private readonly ids: number[];
+  private readonly voters: number[];
+  private readonly trace: string[] = [];
+  /** Writes proposed and not yet applied by their leader: text, and the last acknowledged zxid when sent. */
+  private readonly pendingWrites = new Map<string, PendingWrite>();
+  private writeCount = 0;
+  private readonly safetyMs: number;
+  private readonly livenessMs: number;
+  private healed = false;
+  /** A write acknowledged after healing: liveness holds once every replica applied it. */
+  private livenessZxid: number | null = null;
+  private done = false;
+
+  constructor(private readonly options: SimOptions) {
+    this.random = new Prng(options.seed);
+    this.safetyMs = options.safetyMs ?? 6000;
+    this.livenessMs = options.livenessMs ?? 30_000;
+    this.voters = Array.from({ length: options.nodes }, (_, index) => index + 1);
+    this.ids = Array.from({ length: options.nodes + (options.observers ?? 0) }, (_, index) => index + 1);
+    const endpoints: NetworkEndpoints = {
+      incarnation: (id) => this.node(id).incarnation,
+      deliver: (to, { from, message }) => {
+        if (!options.skipDurabilityChecks) this.checkers.messageDelivered({ server: to, message, disk: this.node(to).disk });
+        this.node(to).input((core) => core.step(from, message));
+      },
+      disconnected: (to, { peer, learn }) => this.node(to).input((core) => {
+        if (learn()) core.disconnected(peer);
+      }),
+      sent: (from, { message }) => {
+        if (!options.skipDurabilityChecks) this.checkers.messageSent({ server: from, message, disk: this.node(from).disk });
+      },
+    };
+    this.network = new SimNetwork({ queue: this.queue, random: this.random, endpoints, ids: this.ids });
+    const snapshotEvery = this.random.int(5, 60);
+    const environment: NodeEnvironment = {
+      queue: this.queue,
+      random: this.random,
+      checkers: this.checkers,
+      send: (from, outbound) => this.network.send(from, outbound),
+      close: (from, to) => this.network.close(from, to),
+      onApplied: (id, entry) => this.onApplied(id, entry),
+      onRoleChange: (id, change) => this.log(`${id} ${change.role}${change.established ? ' established' : ''} leader=${change.leader} epoch=${change.epoch} (${change.reason})`),
+    };
+    this.nodes = this.ids.map((id) => new SimNode(this.config(id), { environment, snapshotEvery }));
+  }
+
+  private config(id: number): ZabConfig {
+    return {
+      id, voters: this.voters, observers: this.ids.filter((other) => other > this.options.nodes), initLimitTicks: 20, syncLimitTicks: 10, pingIntervalTicks: 2, finalizeWaitTicks: 2,
+      electionResendTicks: 4, connectRetryTicks: 4,
+      ...(this.options.firstCounter === undefined ? {} : { firstCounter: this.options.firstCounter }),
+      ...(this.options.injectedBugs === undefined ? {} : { injectedBugs: this.options.injectedBugs }),
+    };
+  }
+
+  private node(id: number): SimNode {
+    return this.nodes[id - 1]!;
+  }
+
+  private log(line: string): void {
+    this.trace.push(`${this.queue.now}ms ${line}`);
+    if (this.trace.length > traceLinesMax) this.trace.shift();
+  }
+
+  run(): SimFailure | null {
+    try {
+      this.schedule();
+      const end = this.safetyMs + this.livenessMs;
+      while (!this.done && this.queue.runNext(end));
+      if (!this.done) return this.failure('liveness', `no leader committed and replicated a write within ${this.livenessMs}ms after healing; ${this.describe()}`);
+      return null;
+    } catch (error) {
+      if (error instanceof SimViolation) return this.failure('violation', error.message);
+      if (error instanceof AssertionError) return this.failure('assertion', error.message);
+      return this.failure('error', error instanceof Error ? (error.stack ?? error.message) : String(error));
+    }
+  }
+
+  private failure(kind: SimFailure['kind'], message: string): SimFailure {
+    return { kind, message, atMs: this.queue.now, trace: this.trace.slice() };
+  }
+
+  private describe(): string {
+    return this.nodes.map((node) => {
+      const status = node.core?.status();
+      if (status === undefined) return `${node.id}:down`;
+      return `${node.id}:${status.role}${status.established ? '*' : ''}(e${status.epoch} last=0x${status.lastZxid.toString(16)} applied=0x${status.appliedZxid.toString(16)})`;
+    }).join(' ');
+  }
+
+  private schedule(): void {
+    for (const node of this.nodes) {
+      node.start();
+      // Clocks drift: each server ticks at its own rate, within 10% of tickMs.
+      const period = this.random.int(tickMs * 0.9, tickMs * 1.1);
+      this.every(period, this.random.int(0, tickMs - 1), () => node.input((core) => core.tick()));
+    }
+    this.every(this.random.int(5, 50), 0, () => this.clientWrite());
+    this.every(this.random.int(100, 1000), this.random.int(0, 500), () => this.fault());
+    this.queue.at(this.safetyMs, () => this.heal());
+    this.every(100, this.safetyMs, () => this.checkLiveness());
+  }
+
+  private every(periodMs: number, firstAtMs: number, run: () => void): void {
+    const loop = (): void => {
+      run();
+      if (!this.done) this.queue.after(periodMs, loop);
+    };
+    this.queue.at(firstAtMs, loop);
+  }
+
+  /** The established leader of the highest epoch (a paused deposed leader may still think it leads). */
+  private leader(): SimNode | undefined {
+    let best: SimNode | undefined;
+    let bestEpoch = -1;
+    for (const node of this.nodes) {
+      const status = node.core?.status();
+      if (status === undefined || status.role !== 'leading' || !status.established || status.epoch <= bestEpoch) continue;
+      best = node;
+      bestEpoch = status.epoch;
+    }
+    return best;
+  }
+
+  private crash(node: SimNode): void {
+    node.crash();
+    this.network.crashed(node.id);
+    // Its clients' connections die with it: they never hear about their pending writes.
+    for (const key of [...this.pendingWrites.keys()]) if (key.startsWith(`${node.id}:`)) this.pendingWrites.delete(key);
+  }
+
+  private clientWrite(): void {
+    const target = (this.random.chance(0.8) ? this.leader() : undefined) ?? this.random.pick(this.nodes);
+    const writeNumber = ++this.writeCount;
+    const floor = this.checkers.lastAcknowledgedZxid;
+    const sentAt = this.queue.now;
+    // Through input(): a paused server takes the request when it resumes.
+    target.input((core) => {
+      const next = core.nextZxid();
+      const zxid = next.ok ? next.zxid : 0;
+      const data = clientTxn(this.random, { writeNumber, zxid, timeMs: this.queue.now });
+      const result = core.propose(data);
+      if (result.ok) this.pendingWrites.set(`${target.id}:${result.zxid}`, { label: `w${writeNumber}`, text: data.toString('latin1'), floor, sentAt });
+    });
+  }
+
+  private onApplied(id: number, entry: LogEntry): void {
+    const key = `${id}:${entry.zxid}`;
+    const write = this.pendingWrites.get(key);
+    if (write === undefined) return;
+    this.pendingWrites.delete(key);
+    if (Buffer.from(entry.data).toString('latin1') !== write.text) return;
+    this.checkers.writeAcknowledged({ label: write.label, text: write.text, zxid: entry.zxid, floor: write.floor });
+    if (write.sentAt >= this.safetyMs && this.livenessZxid === null) this.livenessZxid = entry.zxid;
+  }
+
+  private fault(): void {
+    if (this.healed) return;
+    const up = this.nodes.filter((node) => node.up);
+    const down = this.nodes.filter((node) => !node.up);
+    const roll = this.random.int(0, 99);
+    if (roll < 15 && up.length > 0) {
+      const victim = this.random.pick(up);
+      this.log(`crash ${victim.id}`);
+      this.crash(victim);
+    } else if (roll < 18) {
+      // A power failure: a majority, leader included, loses its unsynced writes at the same instant.
+      const leader = this.leader();
+      const victims = this.nodes.filter((node) => node.up && (node === leader || this.random.chance(0.6)));
+      this.log(`power failure of ${victims.map((node) => node.id).join(',')}`);
+      for (const victim of victims) this.crash(victim);
+    } else if (roll < 24) {
+      const leader = this.leader();
+      if (leader === undefined) return;
+      this.log(`crash leader ${leader.id}`);
+      this.crash(leader);
+    } else if (roll < 45 && down.length > 0) {
+      const revived = this.random.pick(down);
+      this.log(`restart ${revived.id}`);
+      this.network.restarted(revived.id);
+      revived.start();
+    } else if (roll < 55) {
+      const side = this.ids.filter(() => this.random.chance(0.5));
+      if (side.length === 0 || side.length === this.ids.length) return;
+      const oneWay = this.random.chance(0.3);
+      this.log(`partition ${side.join(',')} ${oneWay ? 'one-way' : 'both ways'}`);
+      this.network.partition(side, oneWay);
+    } else if (roll < 62) {
+      const leader = this.leader();
+      if (leader === undefined) return;
+      this.log(`isolate leader ${leader.id}`);
+      this.network.partition([leader.id], false);
+    } else if (roll < 75) {
+      this.log('heal partitions');
+      this.network.healAll();
+    } else if (roll < 82) {
+      const victim = (this.random.chance(0.5) ? this.leader() : undefined) ?? this.random.pick(this.nodes);
+      const pauseMs = this.random.int(100, 3000);
+      this.log(`pause ${victim.id} for ${pauseMs}ms`);
+      victim.pause(this.queue.now + pauseMs);
+    } else if (roll < 90) {
+      const a = this.random.pick(this.ids);
+      const b = this.random.pick(this.ids.filter((id) => id !== a));
+      this.log(`break ${a}-${b}`);
+      this.network.breakConnection([a, b]);
+    } else if (roll < 96) {
+      const node = this.random.pick(this.nodes);
+      node.disk.slow = !node.disk.slow;
+      this.log(`disk of ${node.id} ${node.disk.slow ? 'slow' : 'normal'}`);
+    } else {
+      const slow = this.random.chance(0.5);
+      for (const node of this.nodes) node.disk.slow = slow;
+      this.log(`every disk ${slow ? 'slow' : 'normal'}`);
+    }
+  }
+
+  private heal(): void {
+    this.healed = true;
+    this.log('liveness phase: heal everything');
+    this.network.healAll();
+    for (const node of this.nodes) {
+      node.disk.slow = false;
+      if (!node.up) {
+        this.network.restarted(node.id);
+        node.start();
+      }
+    }
+  }
+
+  private checkLiveness(): void {
+    if (this.livenessZxid === null) return;
+    const target = this.livenessZxid;
+    if (!this.nodes.every((node) => node.appliedZxid() >= target)) return;
+    const leader = this.leader();
+    if (leader === undefined) return;
+    this.checkers.finalCheck(leader.id);
+    this.done = true;
+  }
+
+  stats(): SimResult['stats'] {
+    return {
+      simulatedMs: this.queue.now,
+      recoveryMs: this.done ? this.queue.now - this.safetyMs : -1,
+      events: this.queue.processed,
+      committed: this.checkers.committed.size,
+      acknowledged: this.checkers.acknowledged.size,
+      leaders: this.checkers.leaderByEpoch.size,
+      messages: this.network.stats.sent,
+    };
+  }
+}
