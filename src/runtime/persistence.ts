@@ -42,6 +42,8 @@ export class Persistence {
       fs, dataDir: config.dataDir, dataLogDir: config.dataLogDir,
       createTree: (withSystemNodes) => new DataTree<ClientConnection>({ withSystemNodes }),
       warn: (message) => logger.warn(message),
+      // ZooKeeper will not start on a directory with logs but no snapshot: make one before serving.
+      writeInitialSnapshot: true,
     });
     core.restore(recovered.tree, recovered.sessions);
     logger.info({

@@ -108,6 +108,17 @@ describe('recovery', () => {
     assertSameTree(second.tree, first.tree);
   });
 
+  it('writes a snapshot at the last logged zxid when a data directory holds logs but no snapshot', async () => {
+    const fs = await zookeeperDataDir(['snapshot.0', 'snapshot.c', 'snapshot.1a']);
+    const first = await recoverFrom(fs, [], '/zk');
+    assert.deepEqual([first.snapshotFile, first.txnsReplayed], [null, 0x21]);
+    assert.ok((await fs.list('/zk/version-2')).includes('snapshot.21'));
+    const second = await recoverFrom(fs, [], '/zk');
+    assert.deepEqual([second.snapshotFile, second.txnsReplayed, second.digestMismatches], ['/zk/version-2/snapshot.21', 0, 0]);
+    assertSameTree(second.tree, first.tree);
+    assert.deepEqual([...second.sessions], [...first.sessions]);
+  });
+
   it('recovers the live tree from a snapshot taken while writes continued, and the logs after it', async () => {
     const fs = new MemoryFileSystem();
     await recoverFrom(fs);

@@ -3,9 +3,12 @@
 // harmless). A torn tail in the newest log file (a crash mid-append) is truncated; any other damage,
 // or a gap in zxids, stops start-up with an error naming the file and offset (txn-log-reader.ts).
 // Snapshot-only damage falls back to an older snapshot, as ZooKeeper does; if none verifies, start-up
-// fails rather than serve an empty tree. With `writeInitialSnapshot`, an empty data directory gets
-// `snapshot.0` of the fresh tree, as ZooKeeper writes one: ZooKeeper refuses to start on a directory
-// with logs but no snapshot ("No snapshot found, but there are log entries").
+// fails rather than serve an empty tree. With `writeInitialSnapshot`, a data directory without any
+// snapshot gets one, durable before recover() returns (so before the server serves): `snapshot.0` of
+// the fresh tree on an empty directory, as ZooKeeper writes one, or `snapshot.<last zxid>` of the
+// replayed tree when only logs exist (written by a Meerkat that did not do this yet). ZooKeeper
+// refuses to start on a directory with logs but no snapshot ("No snapshot found, but there are log
+// entries"), so this is what lets it start on any directory Meerkat wrote.
 //
 // Digests are compared as ZooKeeper does: the snapshot's digest when replay reaches its zxid, then
 // each replayed txn's TxnDigest. A mismatch is reported through `warn` (ZooKeeper logs it and counts
@@ -32,7 +35,7 @@ export interface RecoveryOptions<W> {
   createTree: (withSystemNodes: boolean) => DataTree<W>;
   /** Told about things an operator should know (a truncated tail, a skipped snapshot, a digest mismatch). */
   warn: (message: string) => void;
-  /** Write `snapshot.0` when the directory holds neither snapshot nor txn (default false). */
+  /** Write a snapshot (fsynced) when the directory holds none: `snapshot.0`, or one at the last logged zxid (default false). */
   writeInitialSnapshot?: boolean;
 }
 
@@ -42,6 +45,7 @@ export interface RecoveredState<W> {
   sessions: Map<bigint, number>;
   /** The newest zxid in the tree (0 for a fresh start). */
   lastZxid: number;
+  /** The snapshot the tree was loaded from (null when there was none, even if one was written). */
   snapshotFile: string | null;
   txnsReplayed: number;
   /** Digests (snapshot and per txn) that differed from the tree's: 0 on a healthy data directory. */
@@ -149,8 +153,9 @@ export async function recover<W>(options: RecoveryOptions<W>): Promise<Recovered
     digests.at(lastZxid, digest);
     replayed++;
   }
-  if (options.writeInitialSnapshot === true && loaded === null && replayed === 0) {
-    await writeSnapshotFile(tree, { fs, dir: snapDir, sessions, zxid: 0 });
+  if (options.writeInitialSnapshot === true && loaded === null) {
+    // Nothing changes the tree while this runs: the snapshot is exact at lastZxid, not fuzzy.
+    await writeSnapshotFile(tree, { fs, dir: snapDir, sessions, zxid: lastZxid });
   }
   return { tree, sessions, lastZxid, snapshotFile: state.file, txnsReplayed: replayed, digestMismatches: digests.mismatches };
 }

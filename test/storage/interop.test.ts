@@ -1,7 +1,9 @@
 // Data-directory interop with Apache ZooKeeper 3.8, both ways: Meerkat starts on a data directory
 // ZooKeeper wrote (several log files and snapshots, every node type, ACLs, sessions) and serves the
-// identical tree; ZooKeeper starts on one Meerkat wrote and serves the identical tree; and ZooKeeper's
-// own TxnLogToolkit and SnapshotFormatter read Meerkat's files.
+// identical tree; ZooKeeper starts on one Meerkat wrote and serves the identical tree (also one where
+// Meerkat never reached its first regular snapshot: it writes one at start-up); and ZooKeeper's own
+// TxnLogToolkit and SnapshotFormatter read Meerkat's files. A Meerkat directory holds the start-up
+// snapshot besides the regular ones, so tests that want "the" snapshot take the newest.
 
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,6 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ZooKeeperClient } from '../../src/client/index.js';
 import { type Acl, CreateMode, OpCode } from '../../src/proto/index.js';
 import { startServer } from '../../src/runtime/index.js';
 import { RawClient } from '../helpers/raw-client.js';
@@ -44,6 +47,14 @@ async function populate(client: RawClient): Promise<void> {
       { type: OpCode.setData, path: '/multi', data: Buffer.from('m2'), version: 0 },
     ],
   });
+}
+
+/** The snapshot with the highest zxid in a version-2 directory (compressed ones excluded). */
+function newestSnapshot(names: readonly string[]): string {
+  const snapshots = names.filter((name) => /^snapshot\.[0-9a-f]+$/.test(name));
+  assert.ok(snapshots.length > 0, `a snapshot: ${names.join(' ')}`);
+  const zxid = (name: string): bigint => BigInt(`0x${name.slice('snapshot.'.length)}`);
+  return snapshots.reduce((newest, name) => (zxid(name) > zxid(newest) ? name : newest));
 }
 
 async function dumpOf(host: string, port: number): Promise<Awaited<ReturnType<typeof dumpTree>>> {
@@ -111,6 +122,42 @@ describe('data directory interop with Apache ZooKeeper 3.8', { skip: referenceSk
     }
   });
 
+  it('ZooKeeper starts on a data directory Meerkat created, before its first regular snapshot, and serves its znodes', async () => {
+    const dataDir = tempDir();
+    const server = await startServer({ port: 0, dataDir, logLevel: 'silent' });
+    const written = [['/started', 'on an empty directory'], ['/started/child', 'one'], ['/other', 'two']] as const;
+    try {
+      const client = await ZooKeeperClient.connect(server.connectString, { sessionTimeoutMs: 10_000 });
+      try {
+        for (const [path, data] of written) await client.create(path, data);
+        await client.setData('/other', 'three');
+      } finally {
+        await client.close();
+      }
+    } finally {
+      await server.close();
+    }
+    const files = readdirSync(join(dataDir, 'version-2'));
+    assert.deepEqual(files.filter((name) => name.startsWith('snapshot.')), ['snapshot.0'], 'only the start-up snapshot');
+    assert.ok(files.some((name) => name.startsWith('log.')), `a log: ${files.join(' ')}`);
+    const zk = await startReferenceZooKeeper({ dataDir });
+    try {
+      const client = await ZooKeeperClient.connect(zk.connectString, { sessionTimeoutMs: 10_000 });
+      try {
+        const text = async (path: string): Promise<string> => Buffer.from((await client.getData(path)).data).toString();
+        assert.deepEqual(
+          await Promise.all(['/started', '/started/child', '/other'].map(text)),
+          ['on an empty directory', 'one', 'three'],
+        );
+        assert.deepEqual((await client.getChildren('/started')).children, ['child']);
+      } finally {
+        await client.close();
+      }
+    } finally {
+      await zk.stop();
+    }
+  });
+
   it("ZooKeeper's TxnLogToolkit and SnapshotFormatter read Meerkat's files", async () => {
     const dataDir = tempDir();
     const server = await startServer({ port: 0, dataDir, logLevel: 'silent', config: { snapCount: 10, preAllocBytes: 64 * 1024 } });
@@ -129,7 +176,7 @@ describe('data directory interop with Apache ZooKeeper 3.8', { skip: referenceSk
     const logText = java('org.apache.zookeeper.server.persistence.TxnLogToolkit', join(versionDir, firstLog));
     assert.match(logText, /createSession/);
     assert.match(logText, /create/);
-    const snapshot = names.find((name) => /^snapshot\.[0-9a-f]+$/.test(name))!;
+    const snapshot = newestSnapshot(names);
     const snapText = java('org.apache.zookeeper.server.SnapshotFormatter', join(versionDir, snapshot));
     assert.match(snapText, /\/app/);
     assert.match(snapText, /Session Details/);
