@@ -41,13 +41,13 @@ async function next(emitter: NodeJS.EventEmitter, name: string, ms = 5000): Prom
  * believing they lead right after it; that number must never exceed one.
  */
 class LeadershipLog {
-  readonly entries: Array<{ who: string; event: 'isLeader' | 'notLeader'; leaders: number }> = [];
+  readonly entries: Array<{ who: string; event: 'isLeader' | 'notLeader'; at: number; leaders: number }> = [];
   private readonly latches: LeaderLatch[] = [];
 
   track(latch: LeaderLatch, who: string): LeaderLatch {
     this.latches.push(latch);
     for (const event of ['isLeader', 'notLeader'] as const) {
-      latch.on(event, () => this.entries.push({ who, event, leaders: this.leaders().length }));
+      latch.on(event, () => this.entries.push({ who, event, at: Date.now(), leaders: this.leaders().length }));
     }
     return latch;
   }
@@ -58,6 +58,13 @@ class LeadershipLog {
 
   index(who: string, event: 'isLeader' | 'notLeader'): number {
     return this.entries.findIndex((entry) => entry.who === who && entry.event === event);
+  }
+
+  /** When `who` first had `event`, or fails. */
+  at(who: string, event: 'isLeader' | 'notLeader'): number {
+    const entry = this.entries.find((candidate) => candidate.who === who && candidate.event === event);
+    assert.ok(entry !== undefined, `${who} never had ${event}: ${JSON.stringify(this.entries)}`);
+    return entry.at;
   }
 
   assertNeverTwoLeaders(): void {
@@ -163,7 +170,9 @@ describe('recipes: leader election, barriers and counters', () => {
       const electedAfterMs = Date.now() - cutAt;
       log.assertNeverTwoLeaders();
       assert.ok(log.index('old', 'notLeader') >= 0 && log.index('old', 'notLeader') < log.index('new', 'isLeader'), JSON.stringify(log.entries));
-      // The session outlives the cut by its timeout: the contender could not win earlier.
+      // The old leader stepped down as the socket closed, not at its session's end; the session
+      // outlived the cut by its timeout, so the contender could not win earlier.
+      assert.ok(log.at('old', 'notLeader') - cutAt < shortSessionMs / 3, `stepped down ${log.at('old', 'notLeader') - cutAt} ms after the cut`);
       assert.ok(electedAfterMs >= shortSessionMs * 0.9, `elected ${electedAfterMs} ms after the cut`);
       await contender.close();
     });
@@ -178,9 +187,14 @@ describe('recipes: leader election, barriers and counters', () => {
       assert.equal(leader.hasLeadership, true);
       frozen.refuse(true);
       frozen.freeze(true);
+      const frozenAt = Date.now();
       await waitUntil(() => contender.hasLeadership, 'the contender to lead', 10_000);
       log.assertNeverTwoLeaders();
       assert.ok(log.index('old', 'notLeader') >= 0 && log.index('old', 'notLeader') < log.index('new', 'isLeader'), JSON.stringify(log.entries));
+      // Silence is noticed after 2/3 of the session timeout; the server waits the whole timeout.
+      const steppedDownAfterMs = log.at('old', 'notLeader') - frozenAt;
+      assert.ok(steppedDownAfterMs < shortSessionMs * 0.85, `stepped down ${steppedDownAfterMs} ms after the freeze`);
+      assert.ok(log.at('new', 'isLeader') - log.at('old', 'notLeader') >= shortSessionMs * 0.15, JSON.stringify(log.entries));
       await contender.close();
     });
 
