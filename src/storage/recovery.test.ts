@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { readFileSync, readdirSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { type Acl, OpCode, type Txn, type TxnHeader } from '../proto/index.js';
-import { DataTree, applyTxn } from '../tree/index.js';
+import { DataTree, applyTxn, parentOf } from '../tree/index.js';
 import { MemoryFileSystem } from './memory-file-system.js';
 import { type RecoveredState, recover } from './recovery.js';
+import { loadSnapshot } from './snapshot-reader.js';
 import { serializeSnapshot } from './snapshot-writer.js';
 import { BadFileError } from './storage-errors.js';
 import { TxnLog } from './txn-log.js';
@@ -149,6 +150,51 @@ describe('recovery', () => {
     assert.deepEqual([...state.sessions], []);
     assertSameTree(state.tree, writer.tree);
     assert.deepEqual([state.digestMismatches, warnings], [0, []]);
+  });
+
+  it('raises the parent cversion and pzxid for a replayed create whose node a fuzzy snapshot already holds', async () => {
+    const fs = new MemoryFileSystem();
+    await recoverFrom(fs);
+    const writer = new Writer(fs);
+    const create = (path: string, type: typeof OpCode.create | typeof OpCode.create2 = OpCode.create): Txn => ({
+      type, path, data: Buffer.from(path), acl: open, ephemeral: false, parentCVersion: writer.tree.getNode(parentOf(path))!.cversion + 1,
+    });
+    await writer.batch([{ txn: create('/p') }]);
+    await writer.batch([{ txn: create('/p/a') }]);
+    const zxid = writer.tree.lastProcessedZxid;
+    writer.log.roll();
+    // As ZooKeeper's snapshots do (Meerkat's own leave out nodes newer than their zxid), this one
+    // includes children created after their parent was written: every child the loop below adds.
+    const chunks: Uint8Array[] = [];
+    for (const chunk of serializeSnapshot(writer.tree, { sessions: new Map(), zxid: Number.MAX_SAFE_INTEGER, nodesPerChunk: 1 })) {
+      chunks.push(chunk);
+      // '/', the three /zookeeper nodes, then '/p': its stat is now in the snapshot.
+      if (chunks.length === 5) {
+        await writer.batch([{ txn: create('/p/b') }]);
+        await writer.batch([{ txn: create('/p/c', OpCode.create2) }]);
+        await writer.batch([{ txn: { type: OpCode.multi, txns: [create('/p/d'), { type: OpCode.setData, path: '/p/a', data: Buffer.from('m'), version: 1 }] } }]);
+      }
+    }
+    const snapshotPath = `/data/version-2/snapshot.${zxid.toString(16)}`;
+    await fs.writeFileAtomic(snapshotPath, Buffer.concat(chunks));
+    const inSnapshot = new DataTree({ withSystemNodes: false });
+    loadSnapshot(snapshotPath, Buffer.concat(chunks), inSnapshot);
+    assert.deepEqual(['/p/b', '/p/c', '/p/d'].map((path) => inSnapshot.getNode(path) !== undefined), [true, true, true]);
+    assert.deepEqual([inSnapshot.getNode('/p')!.cversion, inSnapshot.getNode('/p')!.pzxid], [1, zxid], 'the snapshot caught /p before its last three children');
+
+    const warnings: string[] = [];
+    const fuzzy = await recoverFrom(fs, warnings);
+    assert.deepEqual([fuzzy.snapshotFile, fuzzy.txnsReplayed], [snapshotPath, 3]);
+    const live = writer.tree.statOf(writer.tree.getNode('/p')!);
+    assert.deepEqual([live.cversion, live.pzxid], [4, zxid + 3]);
+    assert.deepEqual(fuzzy.tree.statOf(fuzzy.tree.getNode('/p')!), live);
+    assertSameTree(fuzzy.tree, writer.tree);
+    assert.deepEqual([fuzzy.digestMismatches, warnings], [0, []]);
+
+    await fs.remove(snapshotPath);
+    const clean = await recoverFrom(fs);
+    assert.deepEqual([clean.snapshotFile, clean.txnsReplayed], ['/data/version-2/snapshot.0', 5]);
+    assertSameTree(fuzzy.tree, clean.tree);
   });
 
   it('falls back to an older snapshot when the newest does not verify, and says so', async () => {

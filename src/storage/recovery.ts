@@ -1,7 +1,8 @@
 // Recovery at start-up (FileTxnSnapLog.restore): the newest snapshot that verifies, then every logged
 // txn after it, applied in zxid order (replay is idempotent, so the overlap with a fuzzy snapshot is
-// harmless). A torn tail in the newest log file (a crash mid-append) is truncated; any other damage,
-// or a gap in zxids, stops start-up with an error naming the file and offset (txn-log-reader.ts).
+// harmless; replay.ts repairs the parents of nodes the snapshot caught early, as ZooKeeper does). A
+// torn tail in the newest log file (a crash mid-append) is truncated; any other damage, or a gap in
+// zxids, stops start-up with an error naming the file and offset (txn-log-reader.ts).
 // Snapshot-only damage falls back to an older snapshot, as ZooKeeper does; if none verifies, start-up
 // fails rather than serve an empty tree. With `writeInitialSnapshot`, a data directory without any
 // snapshot gets one, durable before recover() returns (so before the server serves): `snapshot.0` of
@@ -16,12 +17,13 @@
 
 import { gunzipSync } from 'node:zlib';
 import { OpCode, type TxnDigest } from '../proto/index.js';
-import { type DataTree, applyTxn } from '../tree/index.js';
+import type { DataTree } from '../tree/index.js';
 import { type SnapshotFile, isSnapshotTempFile, sortedSnapshots, versionDirName } from './data-dir.js';
 import { type FileSystem, joinPath } from './file-system.js';
 import { type SnapshotDigest, loadSnapshot } from './snapshot-reader.js';
 import { digestVersion, writeSnapshotFile } from './snapshot-writer.js';
 import { BadFileError } from './storage-errors.js';
+import { replayTxn } from './replay.js';
 import { readLog } from './txn-log-reader.js';
 
 /** ZooKeeper tries at most this many snapshots, newest first (FileSnap.findNValidSnapshots(100)). */
@@ -145,7 +147,7 @@ export async function recover<W>(options: RecoveryOptions<W>): Promise<Recovered
   let lastZxid = state.zxid;
   let replayed = 0;
   for await (const { header, txn, digest } of readLog({ fs, dir: logDir, fromZxid: state.zxid + 1, repairTornTail: true, warn: options.warn })) {
-    applyTxn(tree, header, txn);
+    replayTxn(tree, header, txn);
     if (txn.type === OpCode.createSession) sessions.set(header.sessionId, txn.timeOut);
     else if (txn.type === OpCode.closeSession) sessions.delete(header.sessionId);
     lastZxid = header.zxid;
