@@ -157,19 +157,8 @@ export class LeaderLatch extends EventEmitter<{ isLeader: []; notLeader: []; clo
   }
 
   /** Every candidate in queue order, with its id; the first one is the leader. */
-  async getParticipants(): Promise<Participant[]> {
-    const { children } = await this.client.getChildren(this.latchPath);
-    const participants: Participant[] = [];
-    for (const name of sortCandidates(children)) {
-      const path = `${this.latchPath}/${name}`;
-      try {
-        const { data } = await this.client.getData(path);
-        participants.push({ id: Buffer.from(data).toString('utf8'), path, isLeader: participants.length === 0 });
-      } catch (error) {
-        if (!(error instanceof NoNodeError)) throw error;
-      }
-    }
-    return participants;
+  getParticipants(): Promise<Participant[]> {
+    return readParticipants(this.client, this.latchPath);
   }
 
   /** The participant holding the lowest candidate node, or null when there is none. */
@@ -317,6 +306,28 @@ export class LeaderLatch extends EventEmitter<{ isLeader: []; notLeader: []; clo
   }
 }
 
+/** The candidates under `latchPath` in queue order, with their ids; missing latch node: none. */
+async function readParticipants(client: ZooKeeperClient, latchPath: string): Promise<Participant[]> {
+  let children: string[];
+  try {
+    children = (await client.getChildren(latchPath)).children;
+  } catch (error) {
+    if (error instanceof NoNodeError) return [];
+    throw error;
+  }
+  const participants: Participant[] = [];
+  for (const name of sortCandidates(children)) {
+    const path = `${latchPath}/${name}`;
+    try {
+      const { data } = await client.getData(path);
+      participants.push({ id: Buffer.from(data).toString('utf8'), path, isLeader: participants.length === 0 });
+    } catch (error) {
+      if (!(error instanceof NoNodeError)) throw error;
+    }
+  }
+  return participants;
+}
+
 function pause(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -364,6 +375,11 @@ export class LeaderElection extends EventEmitter<{ error: [Error] }> {
   /** True while `lead` runs with an unaborted signal. */
   get isLeading(): boolean {
     return this.leadership !== undefined && !this.leadership.signal.aborted;
+  }
+
+  /** Every participant in queue order, with its id; the first one leads (or is about to). */
+  getParticipants(): Promise<Participant[]> {
+    return readParticipants(this.client, this.electionPath);
   }
 
   /** Starts the rounds; resolves once the first candidate node exists (rejects if it cannot be made). */

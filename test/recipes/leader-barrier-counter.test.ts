@@ -281,8 +281,12 @@ describe('recipes: leader election, barriers and counters', () => {
       const first = new LeaderElection(firstClient, '/election/abort', { lead: leadUntilAborted('first') });
       await first.start();
       await waitUntil(() => first.isLeading, 'the first to lead');
-      const second = new LeaderElection(await connect(), '/election/abort', { lead: leadUntilAborted('second') });
+      const second = new LeaderElection(await connect(), '/election/abort', { id: 'second', lead: leadUntilAborted('second') });
       await second.start();
+      assert.deepEqual((await second.getParticipants()).map(({ id, isLeader }) => ({ id, isLeader })), [
+        { id: first.id, isLeader: true },
+        { id: 'second', isLeader: false },
+      ]);
       cut.refuse(true);
       cut.cut();
       await waitUntil(() => order.includes('first:aborted'), 'the first lead to be aborted', 1000);
