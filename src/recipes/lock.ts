@@ -92,14 +92,19 @@ export class LockHandle extends EventEmitter<LockHandleEvents> {
   private readonly lostController = new AbortController();
   private readonly unsubscribe: () => void;
 
-  private constructor(private readonly client: ZooKeeperClient, readonly path: string, readonly fencingToken: number) {
+  readonly path: string;
+  readonly fencingToken: number;
+
+  private constructor(private readonly client: ZooKeeperClient, options: { path: string; fencingToken: number }) {
     super();
+    this.path = options.path;
+    this.fencingToken = options.fencingToken;
     this.unsubscribe = onSessionState(client, (state) => this.sessionStateChanged(state));
   }
 
   /** Starts watching the session and the node; called once the node is first in line. */
   static async hold(client: ZooKeeperClient, options: { path: string; stat: Stat }): Promise<LockHandle> {
-    const handle = new LockHandle(client, options.path, options.stat.czxid);
+    const handle = new LockHandle(client, { path: options.path, fencingToken: options.stat.czxid });
     let stat: Stat | null;
     try {
       stat = await client.exists(options.path, { watch: (event) => {
@@ -207,7 +212,8 @@ export class Contender {
     const bounded = boundedSignal(options, this.parent);
     try {
       await body(bounded.signal);
-      return await LockHandle.hold(this.client, { path: this.path, stat: this.stat! });
+      if (this.stat === undefined) throw new Error('assertion: the acquire body did not create a node');
+      return await LockHandle.hold(this.client, { path: this.path, stat: this.stat });
     } catch (error) {
       await this.withdraw();
       throw error;
@@ -254,14 +260,17 @@ export class Contender {
       const { ordered, ownIndex } = await this.queue({ signal });
       const blocker = blockerOf(ordered, ownIndex);
       if (blocker === undefined) return;
-      await waitForWatch(this.client, signal, async (wake) => {
-        try {
-          await this.client.getData(`${this.parent}/${blocker}`, { signal, watch: wake });
-          return false;
-        } catch (error) {
-          if (error instanceof NoNodeError) return true; // Gone already: look again.
-          throw error;
-        }
+      await waitForWatch(this.client, {
+        signal,
+        arm: async (wake) => {
+          try {
+            await this.client.getData(`${this.parent}/${blocker}`, { signal, watch: wake });
+            return false;
+          } catch (error) {
+            if (error instanceof NoNodeError) return true; // Gone already: look again.
+            throw error;
+          }
+        },
       });
     }
   }
@@ -297,7 +306,11 @@ export class Contender {
  * Resolves once `arm`'s one-shot watch fires (or `arm` says there is nothing to wait for); rejects
  * when the signal aborts or the session ends, so no wait outlives what could end it.
  */
-export function waitForWatch(client: ZooKeeperClient, signal: AbortSignal, arm: (wake: () => void) => Promise<boolean>): Promise<void> {
+export function waitForWatch(
+  client: ZooKeeperClient,
+  options: { signal: AbortSignal; arm: (wake: () => void) => Promise<boolean> },
+): Promise<void> {
+  const { signal, arm } = options;
   return new Promise<void>((resolve, reject) => {
     let settled = false;
     const finish = (error?: unknown): void => {

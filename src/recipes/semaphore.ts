@@ -49,10 +49,13 @@ export class Semaphore {
     // Terminates: while we hold the mutex no lease is added, so each wake-up follows a removal.
     for (;;) {
       let room = false;
-      await waitForWatch(this.client, signal, async (wake) => {
-        const { ordered } = await contender.queue({ signal, watch: wake });
-        room = ordered.length <= this.maxLeases;
-        return room;
+      await waitForWatch(this.client, {
+        signal,
+        arm: async (wake) => {
+          const { ordered } = await contender.queue({ signal, watch: wake });
+          room = ordered.length <= this.maxLeases;
+          return room;
+        },
       });
       if (room) return;
     }

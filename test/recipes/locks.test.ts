@@ -197,6 +197,17 @@ describe('recipes: locks', () => {
       assert.deepEqual(await new Lock(client, '/locks/suspend').participants(), []);
     });
 
+    it("reports 'lost' when someone else deletes the holder's node", async () => {
+      const client = await connect();
+      const admin = await connect();
+      const handle = await new Lock(client, '/locks/deleted').acquire();
+      const lost = next<Error>(handle, 'lost');
+      await admin.delete(handle.path);
+      assert.match((await lost).message, /deleted/);
+      assert.equal(handle.state, 'lost');
+      await handle.release();
+    });
+
     it('removes its node when acquire times out or is aborted', async () => {
       const client = await connect();
       const lock = new Lock(client, '/locks/giving-up');
@@ -308,7 +319,7 @@ describe('recipes: locks', () => {
           const lease = await semaphore.acquire({ timeoutMs: 10_000 });
           holders++;
           holdersMax = Math.max(holdersMax, holders);
-          await sleep(15);
+          await sleep(60);
           holders--;
           await lease.release();
         }
