@@ -4,10 +4,12 @@
 
 import { JuteReader, JuteWriter, QuorumPacketType } from '../src/proto/index.js';
 import { assert, zxidToHex } from '../src/util/index.js';
-import { ZabCore, type LogEntry, type Outbound, type Ready, type RoleChange, type ZabConfig, type ZabMessage } from '../src/zab/index.js';
+import {
+  ZabCore, type LearnerPayload, type LogEntry, type Outbound, type Ready, type RoleChange, type ZabConfig, type ZabMessage,
+} from '../src/zab/index.js';
 import type { Checkers } from './checkers.js';
 import { SimDisk } from './disk.js';
-import { TreeStateMachine } from './state-machine.js';
+import { type AppliedTxn, TreeStateMachine } from './state-machine.js';
 import type { EventQueue } from './event-queue.js';
 import type { Prng } from './prng.js';
 
@@ -17,9 +19,11 @@ export interface NodeEnvironment {
   checkers: Checkers;
   send(from: number, outbound: Outbound): void;
   close(from: number, to: number): void;
-  /** A txn this server applied; the simulation matches it against the writes it proposed. */
-  onApplied(id: number, entry: LogEntry): void;
+  /** A txn this server applied: its client layer answers the request it completes. */
+  onApplied(id: number, entry: LogEntry, applied: AppliedTxn): void;
   onRoleChange(id: number, change: RoleChange): void;
+  /** Leader only: requests and session reports its learners sent up. */
+  onFromLearners(id: number, payloads: readonly LearnerPayload[]): void;
 }
 
 export function encodeStateMachine(entries: readonly LogEntry[]): Buffer {
@@ -137,10 +141,10 @@ export class SimNode {
       }
     }
     for (const entry of ready.commits) {
-      const digest = this.stateMachine.apply(entry);
+      const applied = this.stateMachine.apply(entry);
       this.appliedSinceSnapshot += 1;
-      checkers.applied(this.id, { entry, digest });
-      this.environment.onApplied(this.id, entry);
+      checkers.applied(this.id, { entry, digest: applied.digest });
+      this.environment.onApplied(this.id, entry, applied);
     }
     if (this.appliedSinceSnapshot >= this.snapshotEvery) this.takeSnapshot();
     for (const peer of ready.disconnects) this.environment.close(this.id, peer);
@@ -154,6 +158,7 @@ export class SimNode {
         checkers.leaderEstablished(this.id, change.epoch, (zxid) => history.get(zxid));
       }
     }
+    if (ready.fromLearners.length > 0) this.environment.onFromLearners(this.id, ready.fromLearners);
   }
 
   /** A SNAP packet leaves with this server's state machine, which must be exactly at its zxid. */

@@ -1,18 +1,20 @@
 // One seeded run of a whole ensemble in one process: N voters (real ZabCore and DataTree each),
-// simulated disks, network and clock, clients proposing txns to whoever leads. A safety phase injects faults
+// simulated disks, network and clock, and clients with sessions (clients.ts) whose requests go
+// through each server's client layer and the leader's real prep (server.ts). A safety phase injects faults
 // (crashes and restarts, partitions one-way and two-way, leader isolation, broken connections, slow
 // disks); a liveness phase heals everything and requires a leader that commits a new write and every
 // replica applying it within a bounded simulated time. Checkers run on every step (checkers.ts).
 // Everything random comes from one Prng seeded by `seed`, so a seed replays exactly.
 
 import { AssertionError } from '../src/util/index.js';
-import type { InjectedBugs, LogEntry, ZabConfig } from '../src/zab/index.js';
+import type { InjectedBugs, ZabConfig } from '../src/zab/index.js';
 import { Checkers, SimViolation } from './checkers.js';
 import { EventQueue } from './event-queue.js';
 import { SimNetwork, type NetworkEndpoints } from './network.js';
+import { SimClient, type HistoryEntry } from './clients.js';
 import { SimNode, type NodeEnvironment } from './node.js';
 import { Prng } from './prng.js';
-import { clientTxn } from './state-machine.js';
+import { SimServer, type SimReply } from './server.js';
 
 export interface SimOptions {
   seed: number;
@@ -56,15 +58,6 @@ export interface SimResult {
   };
 }
 
-interface PendingWrite {
-  label: string;
-  /** The txn bytes as latin1 text. */
-  text: string;
-  /** The last acknowledged zxid when the client sent it. */
-  floor: number;
-  sentAt: number;
-}
-
 const tickMs = 50;
 const traceLinesMax = 40;
 
@@ -83,9 +76,11 @@ class Simulation {
   private readonly ids: number[];
   private readonly voters: number[];
   private readonly trace: string[] = [];
-  /** Writes proposed and not yet applied by their leader: text, and the last acknowledged zxid when sent. */
-  private readonly pendingWrites = new Map<string, PendingWrite>();
-  private writeCount = 0;
+  private readonly servers: SimServer[];
+  private readonly clients: SimClient[];
+  /** Writes on the checked keys, for the linearizability checker. */
+  readonly history: HistoryEntry[] = [];
+  private sessionsCreated = 0;
   private readonly safetyMs: number;
   private readonly livenessMs: number;
   private healed = false;
@@ -120,10 +115,26 @@ class Simulation {
       checkers: this.checkers,
       send: (from, outbound) => this.network.send(from, outbound),
       close: (from, to) => this.network.close(from, to),
-      onApplied: (id, entry) => this.onApplied(id, entry),
-      onRoleChange: (id, change) => this.log(`${id} ${change.role}${change.established ? ' established' : ''} leader=${change.leader} epoch=${change.epoch} (${change.reason})`),
+      onApplied: (id, entry, applied) => this.server(id).applied(entry, applied),
+      onRoleChange: (id, change) => {
+        this.log(`${id} ${change.role}${change.established ? ' established' : ''} leader=${change.leader} epoch=${change.epoch} (${change.reason})`);
+        this.server(id).roleChanged(change);
+      },
+      onFromLearners: (id, payloads) => this.server(id).fromLearners(payloads),
     };
     this.nodes = this.ids.map((id) => new SimNode(this.config(id), { environment, snapshotEvery }));
+    // Session ids are unique across the run, as ZooKeeper's (server id, time-seeded counter) make them.
+    this.servers = this.nodes.map((node) => new SimServer(node, this.queue, (serverId) => (BigInt(serverId) << 56n) | BigInt(++this.sessionsCreated)));
+    const clientEnvironment = {
+      queue: this.queue, random: this.random, checkers: this.checkers, servers: this.servers, history: this.history,
+      onWriteReply: (reply: SimReply, sentAtMs: number) => this.onWriteReply(reply, sentAtMs),
+      log: (line: string) => this.log(line),
+    };
+    this.clients = Array.from({ length: this.random.int(3, 6) }, (_, index) => new SimClient(index + 1, clientEnvironment));
+  }
+
+  private server(id: number): SimServer {
+    return this.servers[id - 1]!;
   }
 
   private config(id: number): ZabConfig {
@@ -175,9 +186,13 @@ class Simulation {
       node.start();
       // Clocks drift: each server ticks at its own rate, within 10% of tickMs.
       const period = this.random.int(tickMs * 0.9, tickMs * 1.1);
-      this.every(period, this.random.int(0, tickMs - 1), () => node.input((core) => core.tick()));
+      const server = this.server(node.id);
+      this.every(period, this.random.int(0, tickMs - 1), () => node.input((core) => {
+        core.tick();
+        server.tick();
+      }));
     }
-    this.every(this.random.int(5, 50), 0, () => this.clientWrite());
+    for (const client of this.clients) this.every(this.random.int(5, 40), this.random.int(0, 40), () => client.step());
     this.every(this.random.int(100, 1000), this.random.int(0, 500), () => this.fault());
     this.queue.at(this.safetyMs, () => this.heal());
     this.every(100, this.safetyMs, () => this.checkLiveness());
@@ -206,34 +221,13 @@ class Simulation {
 
   private crash(node: SimNode): void {
     node.crash();
+    this.server(node.id).crashed();
     this.network.crashed(node.id);
-    // Its clients' connections die with it: they never hear about their pending writes.
-    for (const key of [...this.pendingWrites.keys()]) if (key.startsWith(`${node.id}:`)) this.pendingWrites.delete(key);
   }
 
-  private clientWrite(): void {
-    const target = (this.random.chance(0.8) ? this.leader() : undefined) ?? this.random.pick(this.nodes);
-    const writeNumber = ++this.writeCount;
-    const floor = this.checkers.lastAcknowledgedZxid;
-    const sentAt = this.queue.now;
-    // Through input(): a paused server takes the request when it resumes.
-    target.input((core) => {
-      const next = core.nextZxid();
-      const zxid = next.ok ? next.zxid : 0;
-      const data = clientTxn(this.random, { writeNumber, zxid, timeMs: this.queue.now });
-      const result = core.propose(data);
-      if (result.ok) this.pendingWrites.set(`${target.id}:${result.zxid}`, { label: `w${writeNumber}`, text: data.toString('latin1'), floor, sentAt });
-    });
-  }
-
-  private onApplied(id: number, entry: LogEntry): void {
-    const key = `${id}:${entry.zxid}`;
-    const write = this.pendingWrites.get(key);
-    if (write === undefined) return;
-    this.pendingWrites.delete(key);
-    if (Buffer.from(entry.data).toString('latin1') !== write.text) return;
-    this.checkers.writeAcknowledged({ label: write.label, text: write.text, zxid: entry.zxid, floor: write.floor });
-    if (write.sentAt >= this.safetyMs && this.livenessZxid === null) this.livenessZxid = entry.zxid;
+  /** A write was answered: the first one sent after healing is the liveness witness. */
+  private onWriteReply(reply: SimReply, sentAtMs: number): void {
+    if (sentAtMs >= this.safetyMs && this.livenessZxid === null) this.livenessZxid = reply.zxid;
   }
 
   private fault(): void {

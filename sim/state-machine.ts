@@ -1,38 +1,46 @@
 // The simulated servers' state machine: the real DataTree (src/tree) fed with real txn records
-// (TxnHeader + txn, as PROPOSAL carries them), plus the list of applied txns that serves as the
-// snapshot format (a snapshot or restart replays it into a fresh tree). Clients write blind txns
-// (create, setData, delete over a few paths) stamped with the leader's next zxid; applying them in
-// the same order must give the same tree digest on every replica.
+// (TxnHeader + txn, as PROPOSAL carries them), the sessions its createSession/closeSession txns
+// define, and the list of applied txns that serves as the snapshot format (a snapshot or restart
+// replays it into a fresh tree). Applying the same txns in the same order gives the same tree digest
+// on every replica.
 
-import {
-  JuteReader, OpCode, encodeTxnRecord, readTxn, readTxnHeader, type Acl, type Txn,
-} from '../src/proto/index.js';
+import { JuteReader, OpCode, readTxn, readTxnHeader, type Txn, type TxnHeader } from '../src/proto/index.js';
 import { assert } from '../src/util/index.js';
-import { DataTree, applyTxn } from '../src/tree/index.js';
+import { type ApplyResult, DataTree, applyTxn } from '../src/tree/index.js';
 import type { LogEntry } from '../src/zab/index.js';
-import type { Prng } from './prng.js';
 
-const openAcl: Acl[] = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
-const pathCount = 6;
+export interface AppliedTxn {
+  header: TxnHeader;
+  txn: Txn;
+  result: ApplyResult;
+  /** Tree digest after the txn. */
+  digest: bigint;
+}
 
 export class TreeStateMachine {
   applied: LogEntry[] = [];
-  private tree = new DataTree();
+  tree = new DataTree();
+  /** Live sessions (created and not closed by an applied txn): id → timeout in ms. */
+  readonly sessions = new Map<bigint, number>();
 
-  /** Applies one committed txn; returns the tree digest after it. */
-  apply(entry: LogEntry): bigint {
+  /** Applies one committed txn. */
+  apply(entry: LogEntry): AppliedTxn {
     const reader = new JuteReader(entry.data);
     const header = readTxnHeader(reader);
     assert(header.zxid === entry.zxid, `txn stamped 0x${header.zxid.toString(16)} logged at 0x${entry.zxid.toString(16)}`);
-    applyTxn(this.tree, header, readTxn(reader, header.type));
+    const txn = readTxn(reader, header.type);
+    const result = applyTxn(this.tree, header, txn);
+    if (txn.type === OpCode.createSession) this.sessions.set(header.sessionId, txn.timeOut);
+    else if (txn.type === OpCode.closeSession) this.sessions.delete(header.sessionId);
     this.applied.push(entry);
-    return this.tree.digest();
+    return { header, txn, result, digest: this.tree.digest() };
   }
 
   /** Replaces the state by a snapshot's applied list. */
   reset(entries: readonly LogEntry[]): void {
     this.applied = [];
     this.tree = new DataTree();
+    this.sessions.clear();
     for (const entry of entries) this.apply(entry);
   }
 
@@ -43,17 +51,4 @@ export class TreeStateMachine {
   get digest(): bigint {
     return this.tree.digest();
   }
-}
-
-/** A client's write, unique by `writeNumber`, as the leader's prep would stamp it. */
-export function clientTxn(random: Prng, options: { writeNumber: number; zxid: number; timeMs: number }): Buffer {
-  const path = `/k${random.int(0, pathCount - 1)}`;
-  const data = Buffer.from(`w${options.writeNumber}`, 'latin1');
-  const roll = random.int(0, 9);
-  let txn: Txn;
-  if (roll < 4) txn = { type: OpCode.create, path, data, acl: openAcl, ephemeral: false, parentCVersion: options.writeNumber };
-  else if (roll < 8) txn = { type: OpCode.setData, path, data, version: options.writeNumber };
-  else txn = { type: OpCode.delete, path };
-  const header = { sessionId: BigInt(options.writeNumber), cxid: options.writeNumber, zxid: options.zxid, time: options.timeMs, type: txn.type };
-  return encodeTxnRecord(header, txn);
 }

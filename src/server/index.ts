@@ -5,4 +5,5 @@ export * from './server-core.js';
 export * from './server-stats.js';
 export * from './session-tracker.js';
 export * from './session-password.js';
-export { PendingChanges, type NodeRecord } from './pending-changes.js';
+export { PendingChanges, committedRecordOf, type NodeRecord } from './pending-changes.js';
+export { type PrepContext, type PrepOutcome, type WriteRequest, failedWriteTxn, prepareCloseSession, prepareWrite } from './prep.js';

@@ -4,6 +4,7 @@
 // Records are dropped once the txn that made them is applied to the tree.
 
 import type { Acl } from '../proto/index.js';
+import type { DataTree } from '../tree/index.js';
 
 /** What prep needs to know about a node: its versions, child count, owner and ACL. */
 export interface NodeRecord {
@@ -23,6 +24,16 @@ interface Change {
 
 /** Looks a path up in the committed tree. */
 export type CommittedLookup = (path: string) => NodeRecord | null;
+
+/** What prep needs of a committed node, or null when the tree has none at `path`. */
+export function committedRecordOf<W>(tree: DataTree<W>, path: string): NodeRecord | null {
+  const node = tree.getNode(path);
+  if (node === undefined) return null;
+  return {
+    version: node.version, cversion: node.cversion, aversion: node.aversion, childCount: node.children.size,
+    ephemeralOwner: node.ephemeralOwner, acl: node.acl,
+  };
+}
 
 export class PendingChanges {
   private readonly changes = new Map<string, Change>();

@@ -26,7 +26,17 @@ export interface PrepContext {
 export type PrepOutcome =
   | { ok: true; txn: Txn }
   | { ok: false; err: number }
-  | { ok: false; err: typeof ErrorCode.ok; multiResults: MultiResult[] };
+  | { ok: false; err: typeof ErrorCode.ok; multiResults: MultiResult[]; failedTxn: Txn };
+
+/**
+ * The txn a replicated server logs for a failed write, as ZooKeeper does, so that the failure is
+ * answered in zxid order on whichever server holds the client's connection: an ErrorTxn, or for a
+ * multi the txns prepared before the failing op, the failure, then RUNTIMEINCONSISTENCY for the rest.
+ * (A standalone Meerkat logs nothing for a failed write: it answers in its session's order directly.)
+ */
+export function failedWriteTxn(outcome: Extract<PrepOutcome, { ok: false }>): Txn {
+  return 'failedTxn' in outcome ? outcome.failedTxn : { type: OpCode.error, err: outcome.err };
+}
 
 class PrepError extends Error {
   constructor(readonly code: number) {
@@ -206,11 +216,13 @@ function prepareMulti(ops: MultiWriteOp[], changes: PendingChanges, context: Pre
     return { ok: true, txn: { type: OpCode.multi, txns } };
   }
   changes.rollbackMulti();
-  const multiResults: MultiResult[] = ops.map((_op, index) => ({
-    type: OpCode.error,
-    err: index < failedAt ? ErrorCode.ok : index === failedAt ? failure : ErrorCode.runtimeInconsistency,
-  }));
-  return { ok: false, err: ErrorCode.ok, multiResults };
+  const codes = ops.map((_op, index) => (index < failedAt ? ErrorCode.ok : index === failedAt ? failure : ErrorCode.runtimeInconsistency));
+  const multiResults: MultiResult[] = codes.map((err) => ({ type: OpCode.error, err }));
+  const failedTxn: Txn = {
+    type: OpCode.multi,
+    txns: [...txns, ...codes.slice(failedAt).map((err): Txn => ({ type: OpCode.error, err }))],
+  };
+  return { ok: false, err: ErrorCode.ok, multiResults, failedTxn };
 }
 
 export type WriteRequest =

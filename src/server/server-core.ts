@@ -15,7 +15,7 @@ import { assert, limits } from '../util/index.js';
 import { DataTree, type ApplyResult, type WatchEvent, applyTxn, digestFor } from '../tree/index.js';
 import { ClientConnection, type QueuedRequest, type Transport, encodeReply, encodeServerFrame } from './client-connection.js';
 import { type ServerConfig, negotiateSessionTimeout } from './config.js';
-import { type NodeRecord, PendingChanges } from './pending-changes.js';
+import { PendingChanges, committedRecordOf } from './pending-changes.js';
 import { type WriteRequest, prepareCloseSession, prepareDeleteContainer, prepareWrite } from './prep.js';
 import { type ReadContext, performRead, readOpCodes } from './reads.js';
 import { passwordMatches, sessionPassword, sessionPasswordBytes } from './session-password.js';
@@ -85,7 +85,7 @@ export class ServerCore {
     private readonly clock: Clock,
   ) {
     this.sessions = new SessionTracker({ tickTimeMs: config.tickTimeMs, serverId: config.serverId, nowMs: clock.now() });
-    this.pending = new PendingChanges((path) => this.committedRecord(path));
+    this.pending = new PendingChanges((path) => committedRecordOf(this.tree, path));
     this.lastPreparedZxid = this.tree.lastProcessedZxid;
   }
 
@@ -130,14 +130,6 @@ export class ServerCore {
     return this.outstanding;
   }
 
-  private committedRecord(path: string): NodeRecord | null {
-    const node = this.tree.getNode(path);
-    if (node === undefined) return null;
-    return {
-      version: node.version, cversion: node.cversion, aversion: node.aversion, childCount: node.children.size,
-      ephemeralOwner: node.ephemeralOwner, acl: node.acl,
-    };
-  }
 
   // ---- connections ---------------------------------------------------------------------------
 

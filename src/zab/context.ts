@@ -7,7 +7,7 @@ import { type Notification, type QuorumPacket } from '../proto/index.js';
 import { assert, zxidToHex } from '../util/index.js';
 import { MajorityQuorum } from './quorum-verifier.js';
 import { ZabLog } from './zab-log.js';
-import type { DurableState, LogEntry, Ready, RoleChange, ZabConfig } from './types.js';
+import type { DurableState, LearnerPayload, LogEntry, Ready, RoleChange, ZabConfig } from './types.js';
 
 export class ZabContext {
   readonly quorum: MajorityQuorum;
@@ -25,6 +25,8 @@ export class ZabContext {
   /** Set by a role that must give up; the core then starts looking. */
   lookingRequest: string | null = null;
   private ready: Ready = emptyReady();
+  /** Learner only: the session report the next PING reply carries (set by the driver). */
+  pingPayload: Uint8Array | null = null;
 
   constructor(
     readonly config: ZabConfig,
@@ -127,6 +129,10 @@ export class ZabContext {
     this.ready.roleChanges.push(change);
   }
 
+  fromLearner(payload: LearnerPayload): void {
+    this.ready.fromLearners.push(payload);
+  }
+
   requestLooking(reason: string): void {
     this.lookingRequest ??= reason;
   }
@@ -139,10 +145,10 @@ export class ZabContext {
 
   hasReady(): boolean {
     const r = this.ready;
-    return r.persist.length + r.commits.length + r.disconnects.length + r.messages.length + r.roleChanges.length > 0;
+    return r.persist.length + r.commits.length + r.disconnects.length + r.messages.length + r.roleChanges.length + r.fromLearners.length > 0;
   }
 }
 
 function emptyReady(): Ready {
-  return { persist: [], commits: [], disconnects: [], messages: [], roleChanges: [] };
+  return { persist: [], commits: [], disconnects: [], messages: [], roleChanges: [], fromLearners: [] };
 }

@@ -12,7 +12,7 @@ import { ZabContext } from './context.js';
 import { Election } from './election.js';
 import { Following } from './follower.js';
 import { Leading } from './leader.js';
-import type { DurableState, LogEntry, ProposeResult, Ready, Role, ZabConfig, ZabMessage } from './types.js';
+import type { DurableState, ForwardResult, LogEntry, ProposeResult, Ready, Role, ZabConfig, ZabMessage } from './types.js';
 
 export const emptyDurableState: DurableState = { acceptedEpoch: 0, currentEpoch: 0, snapshotZxid: 0, log: [] };
 
@@ -93,10 +93,26 @@ export class ZabCore {
     return result;
   }
 
-  /** The zxid propose() would assign now (a leader's prep stamps the txn header with it). */
+  /** Learner: sends a client request to the leader over the quorum connection (REQUEST packet). */
+  forward(data: Uint8Array): ForwardResult {
+    if (!(this.role instanceof Following)) return { ok: false, reason: 'not-following' };
+    return this.role.forward(data) ? { ok: true } : { ok: false, reason: 'not-established' };
+  }
+
+  /** Learner: the session liveness report for the next PING reply (replaces an unsent one). */
+  setPingPayload(data: Uint8Array | null): void {
+    this.context.pingPayload = data;
+  }
+
+  /**
+   * The zxid propose() would assign now (a leader's prep stamps the txn header with it). When the
+   * epoch's counter is used up the leader steps down, as propose() would, so a new epoch starts.
+   */
   nextZxid(): ProposeResult {
     if (!(this.role instanceof Leading)) return { ok: false, reason: 'not-leader' };
-    return this.role.nextZxid();
+    const next = this.role.nextZxid();
+    this.settle();
+    return next;
   }
 
   /** The driver made every txn up to zxid durable. */

@@ -89,9 +89,24 @@ export class Following {
       case Type.inform: return this.onInform(packet);
       case Type.newLeader: return this.onNewLeader(packet.zxid);
       case Type.upToDate: return this.onUpToDate();
-      case Type.ping: return this.send({ type: Type.ping, zxid: this.context.log.lastZxid });
+      case Type.ping: return this.replyToPing();
       default: return;
     }
+  }
+
+  /** The PING reply carries the driver's session report, once (ZooKeeper's touched-sessions list). */
+  private replyToPing(): void {
+    const { context } = this;
+    const data = this.phase === 'broadcast' ? context.pingPayload : null;
+    if (data !== null) context.pingPayload = null;
+    this.send({ type: Type.ping, zxid: context.log.lastZxid, ...(data === null ? {} : { data }) });
+  }
+
+  /** Sends a client request up to the leader (REQUEST), on the connection that carries everything else. */
+  forward(data: Uint8Array): boolean {
+    if (this.phase !== 'broadcast') return false;
+    this.send({ type: Type.request, zxid: 0, data });
+    return true;
   }
 
   private onLeaderInfo(packet: QuorumPacket): void {

@@ -4,5 +4,6 @@ export { MajorityQuorum } from './quorum-verifier.js';
 export { isNextZxid } from './zab-log.js';
 export { isBetterVote } from './election.js';
 export type {
-  DurableState, InjectedBugs, LogEntry, Outbound, PersistRecord, ProposeResult, Ready, Role, RoleChange, ZabConfig, ZabMessage,
+  DurableState, ForwardResult, InjectedBugs, LearnerPayload, LogEntry, Outbound, PersistRecord, ProposeResult, Ready, Role, RoleChange,
+  ZabConfig, ZabMessage,
 } from './types.js';

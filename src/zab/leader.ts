@@ -79,6 +79,10 @@ export class Leading {
     learner.lastHeardAt = this.context.now;
     if (packet.type === Type.ackEpoch) this.onAckEpoch(learner, packet);
     else if (packet.type === Type.ack) this.onAck(learner, packet.zxid);
+    else if (packet.data !== null && packet.data.length > 0 && learner.phase === 'synced' && this.established) {
+      if (packet.type === Type.request) this.context.fromLearner({ from, kind: 'request', data: packet.data });
+      else if (packet.type === Type.ping) this.context.fromLearner({ from, kind: 'ping', data: packet.data });
+    }
   }
 
   disconnected(peer: number): void {
@@ -265,16 +269,16 @@ export class Leading {
     const last = context.log.lastZxid;
     if (zxidEpoch(last) < this.newEpoch) return { ok: true, zxid: makeZxid(this.newEpoch, context.config.firstCounter ?? 1) };
     // The counter would wrap (ZOOKEEPER-1277): the leader must give up so that a new epoch starts.
-    if (zxidCounter(last) >= counterLast) return { ok: false, reason: 'epoch-exhausted' };
+    if (zxidCounter(last) >= counterLast) {
+      this.context.requestLooking('leader: zxid counter exhausted, forcing a new epoch');
+      return { ok: false, reason: 'epoch-exhausted' };
+    }
     return { ok: true, zxid: last + 1 };
   }
 
   propose(data: Uint8Array): ProposeResult {
     const next = this.nextZxid();
-    if (!next.ok) {
-      if (next.reason === 'epoch-exhausted') this.context.requestLooking('leader: zxid counter exhausted, forcing a new epoch');
-      return next;
-    }
+    if (!next.ok) return next;
     this.context.logTxn({ zxid: next.zxid, data });
     for (const learner of this.learners.values()) {
       if (learner.forwarding && !learner.observer) this.send(learner.id, { type: Type.proposal, zxid: next.zxid, data });

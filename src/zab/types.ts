@@ -111,6 +111,20 @@ export interface Ready {
   disconnects: number[];
   messages: Outbound[];
   roleChanges: RoleChange[];
+  /**
+   * Leader only: opaque payloads learners sent up, in arrival order — `request`: a client request a
+   * learner forwarded (REQUEST packet); `ping`: a learner's session liveness report (PING data). The
+   * driver handles them after the rest of the Ready; the core gives them no meaning.
+   */
+  fromLearners: LearnerPayload[];
 }
+
+export interface LearnerPayload {
+  from: number;
+  kind: 'request' | 'ping';
+  data: Uint8Array;
+}
+
+export type ForwardResult = { ok: true } | { ok: false; reason: 'not-following' | 'not-established' };
 
 export type ProposeResult = { ok: true; zxid: number } | { ok: false; reason: 'not-leader' | 'not-established' | 'epoch-exhausted' };

@@ -1,0 +1,246 @@
+// Simulated ZooKeeper clients. Each holds at most one session and one connection at a time, issues
+// a random mix of requests with a few outstanding (creates, CAS setData and delete on a few shared
+// keys, sequential and ephemeral creates, multi, local reads, closeSession), reconnects elsewhere
+// after a connection loss (only to a server that has seen everything it has seen, as ZooKeeper's
+// clients do), gives up a connection that stays silent for 2/3 of the session timeout, and records
+// every operation with its call and return times for the linearizability checker.
+// Checked as replies arrive: each session sees zxids that never go back (which includes reading its
+// own writes), and each write's txn is remembered so the end check can prove no acknowledged write
+// was lost.
+
+import { CreateMode, ErrorCode, OpCode } from '../src/proto/index.js';
+import { SimViolation } from './checkers.js';
+import type { Checkers } from './checkers.js';
+import type { EventQueue } from './event-queue.js';
+import type { Prng } from './prng.js';
+import { isRead, type ServerConnection, type SimRead, type SimReply, type SimServer, type SimWrite } from './server.js';
+
+/** The keys whose history is checked for linearizability (flat, one partition per key). */
+export const checkedKeys = ['/k0', '/k1', '/k2'] as const;
+
+export type KeyOp =
+  | { kind: 'create'; path: string; data: string }
+  | { kind: 'setData'; path: string; data: string; version: number }
+  | { kind: 'delete'; path: string; version: number };
+
+/** The outcome of a key operation: an error name, or success with the new version (setData). */
+export type KeyOutput = { ok: true; version?: number } | { ok: false; err: 'NodeExists' | 'NoNode' | 'BadVersion' | 'other' };
+
+/** One write on a checked key, as the client saw it. `returnMs` null: the outcome never came. */
+export interface HistoryEntry {
+  client: number;
+  op: KeyOp;
+  callMs: number;
+  returnMs: number | null;
+  output: KeyOutput | null;
+}
+
+interface Outstanding {
+  cxid: number;
+  callMs: number;
+  /** Index in the history for a checked-key write. */
+  historyIndex: number;
+  write: boolean;
+  /** The highest zxid any client had been acknowledged when this was sent. */
+  floor: number;
+  label: string;
+  path: string | null;
+}
+
+export interface ClientEnvironment {
+  queue: EventQueue;
+  random: Prng;
+  checkers: Checkers;
+  servers: readonly SimServer[];
+  history: HistoryEntry[];
+  /** Called for every write reply, with the time its request was sent. */
+  onWriteReply(reply: SimReply, sentAtMs: number): void;
+  log(line: string): void;
+}
+
+const outstandingMax = 3;
+
+export class SimClient {
+  private sessionId: bigint | null = null;
+  private connection: ServerConnection | null = null;
+  private server: SimServer | null = null;
+  private connected = false;
+  /** Bumped per connection attempt: events of an older connection are ignored. */
+  private generation = 0;
+  private nextCxid = 1;
+  private lastZxid = 0;
+  private lastHeardMs = 0;
+  private readonly outstanding = new Map<number, Outstanding>();
+  private readonly knownVersion = new Map<string, number>();
+  private readonly timeoutMs: number;
+  private closing = false;
+  operations = 0;
+
+  constructor(
+    readonly id: number,
+    private readonly environment: ClientEnvironment,
+  ) {
+    this.timeoutMs = environment.random.int(1500, 4000);
+  }
+
+  get label(): string {
+    return `c${this.id}`;
+  }
+
+  /** One step of the client's loop. */
+  step(): void {
+    const { queue } = this.environment;
+    if (this.connection === null) return this.tryConnect();
+    if (!this.connected) return;
+    // A connection that stays silent too long is given up, as ZooKeeper's client does at 2/3 of the timeout.
+    if (this.outstanding.size > 0 && queue.now - this.lastHeardMs > (this.timeoutMs * 2) / 3) return this.lost('silent server');
+    if (this.outstanding.size < outstandingMax && !this.closing) this.issue();
+  }
+
+  private tryConnect(): void {
+    const { random, servers } = this.environment;
+    const candidates = servers.filter((server) => server.accepting && server.appliedZxid >= this.lastZxid);
+    if (candidates.length === 0) return;
+    const server = random.pick(candidates);
+    const generation = ++this.generation;
+    const current = (): boolean => this.generation === generation;
+    const connection = server.connect(
+      {
+        label: this.label,
+        connected: (sessionId) => {
+          if (!current()) return;
+          this.sessionId = sessionId;
+          this.connected = true;
+          this.lastHeardMs = this.environment.queue.now;
+        },
+        reply: (reply) => {
+          if (current()) this.onReply(reply);
+        },
+        closed: (reason) => {
+          if (current()) this.onClosed(reason);
+        },
+      },
+      { sessionId: this.sessionId, timeoutMs: this.timeoutMs, lastZxid: this.lastZxid },
+    );
+    if (connection === null) return;
+    this.connection = connection;
+    this.server = server;
+    this.connected = false;
+    this.lastHeardMs = this.environment.queue.now;
+  }
+
+  private onClosed(reason: 'lost' | 'expired' | 'closed'): void {
+    if (reason === 'lost') return this.lost('connection lost');
+    this.environment.log(`${this.label} session 0x${this.sessionId?.toString(16) ?? '?'} ${reason}`);
+    this.endConnection();
+    this.sessionId = null;
+    this.closing = false;
+    this.nextCxid = 1;
+  }
+
+  /** The connection is gone; the session may live on. Outstanding requests have unknown outcomes. */
+  private lost(reason: string): void {
+    this.environment.log(`${this.label} ${reason} (server ${this.server?.id ?? '?'})`);
+    this.endConnection();
+  }
+
+  private endConnection(): void {
+    this.generation++;
+    this.connection = null;
+    this.server = null;
+    this.connected = false;
+    // Their history entries keep returnMs null: they may or may not have taken effect.
+    this.outstanding.clear();
+  }
+
+  private send(request: SimWrite | SimRead, fields: { label: string; path: string | null; op?: KeyOp }): void {
+    const { queue, history, checkers } = this.environment;
+    const cxid = this.nextCxid++;
+    const write = !isRead(request);
+    let historyIndex = -1;
+    if (fields.op !== undefined) {
+      historyIndex = history.length;
+      history.push({ client: this.id, op: fields.op, callMs: queue.now, returnMs: null, output: null });
+    }
+    this.outstanding.set(cxid, { cxid, callMs: queue.now, historyIndex, write, floor: checkers.lastAcknowledgedZxid, label: `${this.label}.${cxid}:${fields.label}`, path: fields.path });
+    this.operations++;
+    this.server!.request(this.connection!, cxid, request);
+  }
+
+  private issue(): void {
+    const { random } = this.environment;
+    const roll = random.int(0, 99);
+    const key = random.pick(checkedKeys);
+    const data = `${this.label}-${this.nextCxid}`;
+    const acl = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
+    const version = random.chance(0.6) ? (this.knownVersion.get(key) ?? -1) : -1;
+    const bytes = Buffer.from(data, 'latin1');
+    if (roll < 18) {
+      this.send({ type: OpCode.create, path: key, data: bytes, acl, flags: CreateMode.persistent }, { label: `create ${key}`, path: key, op: { kind: 'create', path: key, data } });
+    } else if (roll < 38) {
+      this.send({ type: OpCode.setData, path: key, data: bytes, version }, { label: `set ${key}@${version}`, path: key, op: { kind: 'setData', path: key, data, version } });
+    } else if (roll < 46) {
+      this.send({ type: OpCode.delete, path: key, version }, { label: `delete ${key}@${version}`, path: key, op: { kind: 'delete', path: key, version } });
+    } else if (roll < 52) {
+      this.send({ type: OpCode.create, path: '/seq-', data: bytes, acl, flags: CreateMode.persistentSequential }, { label: 'create /seq-', path: null });
+    } else if (roll < 60) {
+      const path = `/e${random.int(0, 3)}`;
+      this.send({ type: OpCode.create, path, data: bytes, acl, flags: CreateMode.ephemeral }, { label: `create -e ${path}`, path: null });
+    } else if (roll < 66) {
+      const a = `/m${random.int(0, 2)}`;
+      const b = `/m${random.int(0, 2)}`;
+      this.send({
+        type: OpCode.multi,
+        ops: [
+          { type: OpCode.create, path: a, data: bytes, acl, flags: CreateMode.persistent },
+          { type: OpCode.setData, path: b, data: bytes, version: -1 },
+        ],
+      }, { label: `multi ${a} ${b}`, path: null });
+    } else if (roll < 98) {
+      this.send({ type: OpCode.getData, path: key }, { label: `get ${key}`, path: key });
+    } else {
+      this.closing = true;
+      this.send({ type: OpCode.closeSession }, { label: 'closeSession', path: null });
+    }
+  }
+
+  private onReply(reply: SimReply): void {
+    const { queue, history, checkers } = this.environment;
+    this.lastHeardMs = queue.now;
+    const request = this.outstanding.get(reply.cxid);
+    if (request === undefined) throw new SimViolation(`${this.label}: reply to unknown request ${reply.cxid}`);
+    // Replies come in request order on a connection.
+    const first = Math.min(...this.outstanding.keys());
+    if (reply.cxid !== first) throw new SimViolation(`${this.label}: reply to ${reply.cxid} before ${first}`);
+    this.outstanding.delete(reply.cxid);
+    if (reply.zxid < this.lastZxid) {
+      throw new SimViolation(`${this.label} (session 0x${this.sessionId!.toString(16)}): reply to ${request.label} carries zxid 0x${reply.zxid.toString(16)} below 0x${this.lastZxid.toString(16)} it saw before`);
+    }
+    this.lastZxid = reply.zxid;
+    if (request.write) {
+      if (reply.txnText !== undefined) checkers.writeAcknowledged({ label: request.label, text: reply.txnText, zxid: reply.zxid, floor: request.floor });
+      this.environment.onWriteReply(reply, request.callMs);
+      if (reply.err === ErrorCode.sessionExpired) return this.onClosed('expired');
+    }
+    if (request.path !== null) {
+      const version = reply.node?.version ?? reply.result?.stat?.version;
+      if (reply.err === ErrorCode.noNode) this.knownVersion.delete(request.path);
+      else if (version !== undefined) this.knownVersion.set(request.path, version);
+    }
+    if (request.historyIndex >= 0) {
+      const entry = history[request.historyIndex]!;
+      entry.returnMs = queue.now;
+      entry.output = keyOutput(reply);
+    }
+  }
+}
+
+function keyOutput(reply: SimReply): KeyOutput {
+  switch (reply.err) {
+    case ErrorCode.ok: return reply.result?.stat === undefined ? { ok: true } : { ok: true, version: reply.result.stat.version };
+    case ErrorCode.nodeExists: return { ok: false, err: 'NodeExists' };
+    case ErrorCode.noNode: return { ok: false, err: 'NoNode' };
+    case ErrorCode.badVersion: return { ok: false, err: 'BadVersion' };
+    default: return { ok: false, err: 'other' };
+  }
+}
