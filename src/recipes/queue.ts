@@ -65,6 +65,17 @@ export class QueueOutcomeUnknownError extends ZooKeeperError {
   }
 }
 
+/**
+ * The claim vanished before complete() (the session was closed meanwhile, or someone deleted the
+ * claim node): the item was not removed and may go to another consumer.
+ */
+export class QueueClaimLostError extends ZooKeeperError {
+  override name = 'QueueClaimLostError';
+  constructor(itemPath: string, cause: unknown) {
+    super(new NoNodeError().code, `the claim on ${itemPath} was lost before the item was removed`, { path: itemPath, cause });
+  }
+}
+
 /** Creates `path` and its missing ancestors as persistent nodes. */
 export async function ensurePath(client: ZooKeeperClient, path: string): Promise<void> {
   let prefix = '';
@@ -94,7 +105,10 @@ export class ClaimedItem implements QueueItem {
     this.stat = item.stat;
   }
 
-  /** Removes the item for good. Rejects with QueueOutcomeUnknownError if that cannot be known. */
+  /**
+   * Removes the item for good. Rejects with QueueOutcomeUnknownError if that cannot be known, with
+   * QueueClaimLostError if the claim vanished first (the item stays).
+   */
   async complete(): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       let failure: unknown;
@@ -112,6 +126,7 @@ export class ClaimedItem implements QueueItem {
         throw new QueueOutcomeUnknownError(this.snapshot(), checkError);
       }
       if (!stillThere) return;
+      if (failure instanceof NoNodeError && failure.path === `${this.path}/claim`) throw new QueueClaimLostError(this.path, failure);
       if (!(failure instanceof ConnectionLossError) || attempt >= writeAttemptsMax) throw failure;
     }
   }
@@ -175,14 +190,18 @@ export class DistributedQueue {
 
   /** Removes and returns the head item, waiting for one. At most once: see the file's header. */
   async take(options: TakeOptions = {}): Promise<QueueItem> {
-    const claimed = await this.claim(options);
-    try {
-      await claimed.complete();
-    } catch (error) {
-      if (!(error instanceof QueueOutcomeUnknownError)) await claimed.release().catch(() => undefined);
-      throw error;
+    for (let attempt = 1; ; attempt++) {
+      const claimed = await this.claim(options);
+      try {
+        await claimed.complete();
+        return { name: claimed.name, path: claimed.path, priority: claimed.priority, data: claimed.data, stat: claimed.stat };
+      } catch (error) {
+        // A lost claim took nothing: claim again (a closed session fails the next claim).
+        if (error instanceof QueueClaimLostError && attempt < writeAttemptsMax) continue;
+        if (!(error instanceof QueueOutcomeUnknownError)) await claimed.release().catch(() => undefined);
+        throw error;
+      }
     }
-    return { name: claimed.name, path: claimed.path, priority: claimed.priority, data: claimed.data, stat: claimed.stat };
   }
 
   /** Claims the head unclaimed item, waiting for one; the item stays until complete(). */

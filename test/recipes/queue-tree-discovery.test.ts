@@ -7,12 +7,30 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ClientClosedError, OperationTimeoutError, SessionExpiredError, ZooKeeperClient, type ClientOptions } from '../../src/client/index.js';
+import { once } from 'node:events';
+import { ClientClosedError, NoNodeError, OperationTimeoutError, SessionExpiredError, ZooKeeperClient, type ClientOptions } from '../../src/client/index.js';
 import { type RunningServer, startServer } from '../../src/runtime/index.js';
 import { DistributedQueue, QueueOutcomeUnknownError } from '../../src/recipes/queue.js';
+import { TreeCache } from '../../src/recipes/tree-cache.js';
 import { CutProxy } from '../client/cut-proxy.js';
 
 const text = (bytes: Uint8Array): string => Buffer.from(bytes).toString();
+
+/** The subtree as `path data@mzxid` lines, read node by node (what a TreeCache must converge to). */
+async function walk(client: ZooKeeperClient, path: string, lines: string[] = []): Promise<string[]> {
+  try {
+    const { data, stat } = await client.getData(path);
+    lines.push(`${path} ${text(data)}@${stat.mzxid}`);
+    for (const child of (await client.getChildren(path)).children) await walk(client, `${path}/${child}`, lines);
+  } catch (error) {
+    if (!(error instanceof NoNodeError)) throw error;
+  }
+  return lines.sort();
+}
+
+function cached(cache: TreeCache): string[] {
+  return [...cache.nodes].map(([path, node]) => `${path} ${text(node.data)}@${node.stat.mzxid}`).sort();
+}
 
 async function waitUntil(condition: () => boolean | Promise<boolean>, what: string, ms = 8000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -148,6 +166,71 @@ describe('recipes: queue, tree cache, service discovery, persistent node', { tim
       await new Promise((resolve) => setTimeout(resolve, 100));
       await claimed.release();
       assert.equal(text((await blocked).data), 'second', 'the released item goes to the waiting consumer');
+    });
+  });
+
+  describe('TreeCache', () => {
+    it('mirrors a subtree through creates, updates and deletes deep in the tree', async () => {
+      await admin.create('/tree');
+      await admin.create('/tree/a', 'a0');
+      await admin.create('/tree/b', 'b0');
+      const cache = new TreeCache(await connect(), '/tree');
+      const events: string[] = [];
+      for (const type of ['nodeAdded', 'nodeUpdated', 'nodeRemoved'] as const) {
+        cache.on(type, (path, node) => events.push(`${type} ${path} ${text(node.data)}`));
+      }
+      const initialized = once(cache, 'initialized', { signal: AbortSignal.timeout(5000) });
+      await cache.start();
+      await initialized;
+      assert.deepEqual(events.sort(), ['nodeAdded /tree ', 'nodeAdded /tree/a a0', 'nodeAdded /tree/b b0']);
+      assert.deepEqual(cache.children('/tree'), ['a', 'b']);
+
+      events.length = 0;
+      await admin.create('/tree/a/x');
+      await admin.create('/tree/a/x/y');
+      await admin.create('/tree/a/x/y/z', 'deep');
+      await admin.setData('/tree/a/x/y/z', 'deeper');
+      await admin.setData('/tree/b', 'b1');
+      await admin.delete('/tree/a/x/y/z');
+      await admin.create('/tree/a/x/y/w', 'w0');
+      await waitUntil(async () => (await cache.idle(), cached(cache).join('\n') === (await walk(admin, '/tree')).join('\n')), 'the cache to match the tree');
+      assert.ok(events.includes('nodeAdded /tree/a/x/y/w w0'), events.join('\n'));
+      assert.ok(events.includes('nodeUpdated /tree/b b1'), events.join('\n'));
+      assert.equal(cache.get('/tree/a/x/y/z'), undefined);
+      assert.equal(text(cache.get('/tree/a/x/y/w')!.data), 'w0');
+      await cache.stop();
+    });
+
+    it('re-syncs after a connection cut: changes made while disconnected show up, and it matches a fresh walk', async () => {
+      await admin.create('/synced');
+      for (const name of ['keep', 'change', 'drop']) await admin.create(`/synced/${name}`, `${name}0`);
+      await admin.create('/synced/drop/leaf');
+      const through = await proxy();
+      const client = await connect(through.connectString);
+      const cache = new TreeCache(client, '/synced');
+      await cache.start();
+      const removed: string[] = [];
+      cache.on('nodeRemoved', (path) => removed.push(path));
+
+      const reconnected = once(client, 'connected', { signal: AbortSignal.timeout(8000) });
+      through.refuse(true);
+      through.cut();
+      await admin.setData('/synced/change', 'change1');
+      await admin.delete('/synced/drop/leaf');
+      await admin.delete('/synced/drop');
+      await admin.create('/synced/new', 'new0');
+      await admin.create('/synced/new/child', 'child0');
+      through.refuse(false);
+      await reconnected;
+      const expected = (await walk(admin, '/synced')).join('\n');
+      await waitUntil(async () => (await cache.idle(), cached(cache).join('\n') === expected), 'the cache to match a fresh walk');
+      assert.deepEqual(removed.sort(), ['/synced/drop', '/synced/drop/leaf']);
+
+      // The watch is registered again: later changes arrive as events.
+      const updated = once(cache, 'nodeUpdated', { signal: AbortSignal.timeout(5000) });
+      await admin.setData('/synced/keep', 'keep1');
+      assert.equal((await updated)[0], '/synced/keep');
+      await cache.stop();
     });
   });
 });
