@@ -89,6 +89,8 @@ export interface LockHandleEvents {
  */
 export class LockHandle extends EventEmitter<LockHandleEvents> {
   private holdState: HoldState = 'held';
+  /** Set while release() deletes the node, whose own deletion must not read as a loss. */
+  private releasing = false;
   private readonly lostController = new AbortController();
   private readonly unsubscribe: () => void;
 
@@ -131,7 +133,14 @@ export class LockHandle extends EventEmitter<LockHandleEvents> {
   /** Deletes the node. Idempotent; after 'lost' it only stops the handle (the node is gone). */
   async release(): Promise<void> {
     if (this.holdState === 'released') return;
-    if (this.holdState !== 'lost') await deleteOwnNode(this.client, this.path);
+    if (this.holdState !== 'lost') {
+      this.releasing = true;
+      try {
+        await deleteOwnNode(this.client, this.path);
+      } finally {
+        this.releasing = false;
+      }
+    }
     this.holdState = 'released';
     this.unsubscribe();
   }
@@ -165,7 +174,7 @@ export class LockHandle extends EventEmitter<LockHandleEvents> {
   }
 
   private lose(reason: string, cause?: unknown): void {
-    if (this.holdState === 'lost' || this.holdState === 'released') return;
+    if (this.holdState === 'lost' || this.holdState === 'released' || this.releasing) return;
     this.holdState = 'lost';
     this.unsubscribe();
     const error = new LockLostError(this.path, { reason, cause });

@@ -193,7 +193,11 @@ describe('recipes: locks', () => {
       await reconnected;
       assert.equal(handle.state, 'held');
       assert.equal(handle.signal.aborted, false);
+      handle.on('lost', () => assert.fail('a release is not a loss'));
       await handle.release();
+      await sleep(50);
+      assert.equal(handle.state, 'released');
+      assert.equal(handle.signal.aborted, false);
       assert.deepEqual(await new Lock(client, '/locks/suspend').participants(), []);
     });
 
