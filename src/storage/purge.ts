@@ -5,10 +5,11 @@
 // epochs) are never touched.
 
 import { sortedFiles, sortedSnapshots, versionDirName } from './data-dir.js';
+import { limits } from '../util/index.js';
 import { type FileSystem, joinPath } from './file-system.js';
 
-/** PurgeTxnLog refuses to keep fewer snapshots than this (a damaged newest one needs a fallback). */
-export const snapshotsRetainedMin = 3;
+/** Defined in util/limits.ts with every other bound. */
+export const snapshotsRetainedMin = limits.snapshotsRetainedMin;
 
 export interface PurgeResult {
   removed: string[];

@@ -22,12 +22,10 @@ import { type SnapshotFile, isSnapshotTempFile, sortedSnapshots, versionDirName 
 import { type FileSystem, joinPath } from './file-system.js';
 import { type SnapshotDigest, loadSnapshot } from './snapshot-reader.js';
 import { digestVersion, writeSnapshotFile } from './snapshot-writer.js';
+import { limits } from '../util/index.js';
 import { BadFileError } from './storage-errors.js';
 import { replayTxn } from './replay.js';
 import { readLog } from './txn-log-reader.js';
-
-/** ZooKeeper tries at most this many snapshots, newest first (FileSnap.findNValidSnapshots(100)). */
-const snapshotsTriedMax = 100;
 
 export interface RecoveryOptions<W> {
   fs: FileSystem;
@@ -82,7 +80,7 @@ async function loadNewestSnapshot<W>(options: RecoveryOptions<W>, snapDir: strin
     options.warn(`${joinPath(snapDir, name)}: removing an unfinished snapshot (a crash while it was written)`);
     await options.fs.remove(joinPath(snapDir, name));
   }
-  const snapshots = sortedSnapshots(names).reverse().slice(0, snapshotsTriedMax);
+  const snapshots = sortedSnapshots(names).reverse().slice(0, limits.snapshotsTriedMax);
   const failures: string[] = [];
   for (const snapshot of snapshots) {
     const path = joinPath(snapDir, snapshot.name);

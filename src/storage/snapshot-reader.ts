@@ -8,6 +8,7 @@
 // (SnapshotChecksumError), a truncated file, a node before its parent, an unknown ACL index.
 
 import { type Acl, JuteDecodeError, JuteReader, type StatPersisted, readAclList, readStatPersisted } from '../proto/index.js';
+import { limits } from '../util/index.js';
 import { Adler32 } from './adler32.js';
 import { BadFileError, SnapshotChecksumError } from './storage-errors.js';
 import { checkFileHeader, fileHeaderBytes, snapshotMagic } from './txn-log-format.js';
@@ -36,11 +37,6 @@ export interface LoadedSnapshot {
 /** ZooKeeper's ReferenceCountedACLCache index for the open ACL when it is not interned. */
 const openAclIndex = -1;
 const openAcl: readonly Acl[] = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
-/**
- * The largest single item (a node with its data, or one ACL list) a streaming reader waits for before
- * calling the bytes damaged: far above any jute.maxbuffer deployments use.
- */
-const itemBytesMax = 100 * 1024 * 1024;
 
 type Phase = 'header' | 'sessions' | 'acls' | 'nodes' | 'seal' | 'digest' | 'digestSeal' | 'done';
 
@@ -89,7 +85,7 @@ export class SnapshotReader {
       if (error instanceof BadFileError) throw error;
       if (!(error instanceof JuteDecodeError)) throw error;
       // An item cut by the chunk boundary: wait for more, unless no more can come or it is too big.
-      if (atEnd || this.pending.length - consumed > itemBytesMax) {
+      if (atEnd || this.pending.length - consumed > limits.snapshotItemBytesMax) {
         throw new BadFileError(this.file, `unreadable snapshot at byte ${offset} (reading ${this.phase}): ${error.message}`);
       }
     }

@@ -20,7 +20,7 @@ import {
   JuteDecodeError, JuteReader, JuteWriter, OpCode, type Txn, type TxnDigest, type TxnHeader, readAclList, readTxn,
   readTxnDigest, readTxnHeader, writeTxn, writeTxnDigest, writeTxnHeader,
 } from '../proto/index.js';
-import { assert } from '../util/index.js';
+import { assert, limits } from '../util/index.js';
 import { adler32 } from './adler32.js';
 import { BadFileError } from './storage-errors.js';
 
@@ -36,11 +36,6 @@ const endOfRecord = 0x42;
 const recordOverheadBytes = 13;
 const txnHeaderBytes = 28;
 const txnDigestBytes = 12;
-/**
- * The largest entry a reader believes: far above any jute.maxbuffer deployments use (ZooKeeper's
- * default is 1 MiB; some raise it to a few MiB), so only a damaged length exceeds it.
- */
-const entryBytesMax = 100 * 1024 * 1024;
 
 export interface LogEntry {
   header: TxnHeader;
@@ -148,7 +143,7 @@ export function parseLogRecord(bytes: Uint8Array, offset: number): RecordParse {
   const checksum = view.getUint32(offset + 4) + view.getInt32(offset) * 0x1_0000_0000;
   const length = view.getInt32(offset + 8);
   if (length === 0 && checksum === 0) return { kind: 'end' };
-  if (length < txnHeaderBytes || length > entryBytesMax || offset + recordOverheadBytes + length > bytes.length) {
+  if (length < txnHeaderBytes || length > limits.logEntryBytesMax || offset + recordOverheadBytes + length > bytes.length) {
     return { kind: 'bad', reason: `impossible record length ${length}` };
   }
   const entryStart = offset + 12;

@@ -11,15 +11,15 @@
 // and recovery at the next start decides what the file holds.
 
 import { JuteWriter, type Txn, type TxnDigest, type TxnHeader } from '../proto/index.js';
-import { assert } from '../util/index.js';
+import { assert, limits } from '../util/index.js';
 import { logFileName } from './data-dir.js';
 import { type AppendFile, type FileSystem, joinPath } from './file-system.js';
 import { LogBrokenError } from './storage-errors.js';
 import { truncateLog } from './txn-log-reader.js';
 import { encodeFileHeader, fileHeaderBytes, logDbid, logMagic, writeLogRecord } from './txn-log-format.js';
 
-/** ZooKeeper's preAllocSize default (zookeeper.preAllocSize = 64 MiB). */
-export const preAllocBytesDefault = 64 * 1024 * 1024;
+/** Defined in util/limits.ts with every other bound. */
+export const preAllocBytesDefault = limits.preAllocBytesDefault;
 /** FilePadding grows the file when a write comes within this many bytes of its end. */
 const paddingMarginBytes = 4096;
 

@@ -58,3 +58,27 @@ export const watchStreamEventsQueuedMax = 10_000;
 
 /** Client: retries beyond this are refused: an exponential pause overflows long before (as Curator caps it). */
 export const retriesMaxLimit = 29;
+
+/**
+ * Storage: snapshots tried at start-up, newest first, before giving up (ZooKeeper's
+ * FileSnap.findNValidSnapshots(100)); damaged ones are skipped with a warning.
+ */
+export const snapshotsTriedMax = 100;
+
+/** Storage: purge never keeps fewer snapshots than this (PurgeTxnLog's minimum; a damaged newest needs a fallback). */
+export const snapshotsRetainedMin = 3;
+
+/**
+ * Storage: the largest txn log entry a reader believes. Far above any jute.maxbuffer deployments use
+ * (ZooKeeper's default is 1 MiB; some raise it to a few MiB), so only a damaged length exceeds it.
+ */
+export const logEntryBytesMax = 100 * 1024 * 1024;
+
+/**
+ * Storage: the largest single snapshot item (a node with its data, or one ACL list) the streaming
+ * reader waits for before calling the bytes damaged; same reasoning as logEntryBytesMax.
+ */
+export const snapshotItemBytesMax = 100 * 1024 * 1024;
+
+/** Storage: the txn log grows in steps of this size (ZooKeeper's zookeeper.preAllocSize default, 64 MiB). */
+export const preAllocBytesDefault = 64 * 1024 * 1024;
