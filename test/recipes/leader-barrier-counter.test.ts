@@ -9,18 +9,63 @@ import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect as connectTcp, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { ZooKeeperClient } from '../../src/client/index.js';
 import { type RunningServer, startServer } from '../../src/runtime/index.js';
 import { LeaderElection, LeaderLatch, LeadershipLostError } from '../../src/recipes/leader.js';
-import { Barrier, DoubleBarrier } from '../../src/recipes/barrier.js';
+import { Barrier, DoubleBarrier, ensurePath } from '../../src/recipes/barrier.js';
 import { AtomicCounter, decodeCounterValue } from '../../src/recipes/counter.js';
 import { CutProxy } from '../client/cut-proxy.js';
 
 /** Short enough that expiry tests take a second or two; the server is configured to allow it. */
 const shortSessionMs = 1200;
+
+/** ZooKeeper's create2 opcode, as written after a request frame's length and xid. */
+const create2OpCode = 15;
+
+/**
+ * A socket factory whose sockets, once `armed`, stop delivering replies as soon as the client writes
+ * a create request for a path containing `pathPart` (the request still goes out). `drop()` then kills the connection, so the create
+ * has been applied but its reply is lost: the client sees ConnectionLoss.
+ */
+class ReplyDropper {
+  armed = false;
+  private victim: Socket | undefined;
+
+  constructor(private readonly pathPart: string) {}
+
+  readonly factory = (host: { host: string; port: number }): Socket => {
+    const socket = connectTcp({ host: host.host, port: host.port, noDelay: true });
+    const write = socket.write.bind(socket) as (chunk: Uint8Array) => boolean;
+    socket.write = ((chunk: Uint8Array, ...rest: unknown[]) => {
+      if (this.armed && this.victim === undefined && containsCreate(Buffer.from(chunk)) && Buffer.from(chunk).includes(this.pathPart)) {
+        socket.pause();
+        this.victim = socket;
+      }
+      return (write as (chunk: Uint8Array, ...rest: unknown[]) => boolean)(chunk, ...rest);
+    }) as Socket['write'];
+    return socket;
+  };
+
+  get holding(): boolean {
+    return this.victim !== undefined;
+  }
+
+  drop(): void {
+    this.armed = false;
+    this.victim?.destroy();
+  }
+}
+
+function containsCreate(frames: Buffer): boolean {
+  for (let offset = 0; offset + 12 <= frames.length; offset += 4 + frames.readInt32BE(offset)) {
+    if (frames.readInt32BE(offset + 8) === create2OpCode) return true;
+  }
+  return false;
+}
 
 /** Polls `predicate` every 10 ms; fails after `ms`. */
 async function waitUntil(predicate: () => boolean, what: string, ms = 5000): Promise<void> {
@@ -218,6 +263,30 @@ describe('recipes: leader election, barriers and counters', () => {
       log.assertNeverTwoLeaders();
       assert.ok(log.index('old', 'notLeader') < log.index('new', 'isLeader'));
       await contender.close();
+    });
+
+    it('finds its own candidate node after a create whose reply was lost, instead of queueing twice', async () => {
+      const dropper = new ReplyDropper('-latch-');
+      const client = await ZooKeeperClient.connect(server.connectString, { sessionTimeoutMs: 10_000, socketFactory: dropper.factory });
+      clients.push(client);
+      const observer = await connect();
+      await ensurePath(observer, '/election/lost-reply');
+      const latch = new LeaderLatch(client, '/election/lost-reply');
+      dropper.armed = true;
+      const started = latch.start();
+      await waitUntil(() => dropper.holding, 'the create to be sent');
+      const candidates = async (): Promise<string[]> => (await observer.getChildren('/election/lost-reply')).children;
+      const deadline = Date.now() + 5000;
+      while ((await candidates()).length === 0 && Date.now() < deadline) await sleep(10);
+      dropper.drop();
+      await started;
+      await waitUntil(() => latch.hasLeadership, 'the latch to lead on its first node');
+      const [only, ...others] = await candidates();
+      assert.deepEqual(others, [], 'one candidate node');
+      assert.equal(`/election/lost-reply/${only}`, latch.candidatePath);
+      assert.equal((await observer.exists(latch.candidatePath!))?.ephemeralOwner, client.sessionId);
+      await latch.close();
+      assert.deepEqual(await candidates(), []);
     });
 
     it('a leader that reconnects within its session leads again, and no one else led meanwhile', async () => {
