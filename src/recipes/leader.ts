@@ -28,7 +28,7 @@ import {
   type SessionState,
   type ZooKeeperClient,
 } from '../client/index.js';
-import { ensurePath } from './barrier.js';
+import { ensurePath, type WaitOptions } from './barrier.js';
 
 /** Between candidate-name prefix and sequence suffix, as Curator names latch nodes. */
 const latchNodeTag = '-latch-';
@@ -66,11 +66,6 @@ export interface LeaderLatchOptions {
   id?: string;
 }
 
-export interface AwaitOptions {
-  timeoutMs?: number;
-  signal?: AbortSignal;
-}
-
 type LatchState = 'latent' | 'started' | 'closed';
 
 /** 'closed' follows close() or a permanent failure (then 'error' carries the cause, if listened to). */
@@ -101,16 +96,15 @@ export class LeaderLatch extends EventEmitter<{ isLeader: []; notLeader: []; clo
     return this.ourPath;
   }
 
-  /** Joins the election; resolves once the first pass (candidate node created, position checked) ran. */
+  /**
+   * Joins the election; resolves once the first pass ran (normally: latch node and candidate node
+   * created, position checked; after a ConnectionLoss the latch carries on once reconnected). Rejects
+   * only on a permanent failure (expired session, no permission).
+   */
   async start(): Promise<void> {
     if (this.state !== 'latent') throw new Error('a LeaderLatch starts once');
     this.state = 'started';
     this.client.on('state', this.onState);
-    try {
-      await ensurePath(this.client, this.latchPath);
-    } catch (error) {
-      this.fail(error as Error);
-    }
     this.schedulePass();
     await this.loop;
     if (this.failure !== undefined) throw this.failure;
@@ -120,7 +114,7 @@ export class LeaderLatch extends EventEmitter<{ isLeader: []; notLeader: []; clo
    * Resolves true once this participant leads, false when `timeoutMs` passes first. Rejects with the
    * signal's reason on abort, and with LatchClosedError if the latch is (or gets) closed or failed.
    */
-  await(options: AwaitOptions = {}): Promise<boolean> {
+  await(options: WaitOptions = {}): Promise<boolean> {
     if (this.leader) return Promise.resolve(true);
     if (this.state === 'closed') return Promise.reject(this.closedError());
     const signal = options.signal;
@@ -242,8 +236,8 @@ export class LeaderLatch extends EventEmitter<{ isLeader: []; notLeader: []; clo
   }
 
   /**
-   * The latch's children; undefined after re-creating a missing latch node (deleted by someone, or
-   * not yet visible to this session: see the notes on ensurePath), which the next pass reads again.
+   * The latch's children; undefined after creating the latch node when missing (first use, deleted
+   * by someone, or not yet visible to this session: see ensurePath), which the next pass reads again.
    */
   private async readCandidates(): Promise<string[] | undefined> {
     try {
@@ -253,7 +247,7 @@ export class LeaderLatch extends EventEmitter<{ isLeader: []; notLeader: []; clo
     } catch (error) {
       if (!(error instanceof NoNodeError) || ++this.latchNodeMissing > latchNodeMissingMax) throw error;
       await ensurePath(this.client, this.latchPath);
-      await pause(transientRetryDelayMs);
+      if (this.latchNodeMissing > 1) await pause(transientRetryDelayMs);
       return undefined;
     }
   }
