@@ -5,10 +5,9 @@
 // Exit status 1 when any seed fails; each failure prints its seed and the command that replays it.
 
 import { Command } from 'commander';
-import type { InjectedBugs } from '../src/zab/index.js';
-import { runSimulation, type SimResult } from './simulation.js';
+import { runSimulation, type SimBugs, type SimResult } from './simulation.js';
 
-const bugNames = ['commitOnMinority', 'ackBeforePersist', 'skipTrunc'] as const;
+const bugNames = ['commitOnMinority', 'ackBeforePersist', 'skipTrunc', 'prepIgnoresPending'] as const;
 
 interface CliOptions {
   seeds?: string;
@@ -51,7 +50,7 @@ function main(): void {
   }
   const bug = options.injectBug;
   if (bug !== undefined && !(bugNames as readonly string[]).includes(bug)) program.error(`--inject-bug must be one of ${bugNames.join(', ')}`);
-  const injectedBugs: InjectedBugs | undefined = bug === undefined ? undefined : { [bug]: true };
+  const injectedBugs: SimBugs | undefined = bug === undefined ? undefined : { [bug]: true };
   const started = performance.now();
   let failures = 0;
   for (let seed = first; seed < first + count; seed++) {

@@ -12,28 +12,13 @@ import { CreateMode, ErrorCode, OpCode } from '../src/proto/index.js';
 import { SimViolation } from './checkers.js';
 import type { Checkers } from './checkers.js';
 import type { EventQueue } from './event-queue.js';
+import { neverReturned } from './linearizability.js';
 import type { Prng } from './prng.js';
+import type { ZkInput, ZkOperation, ZkOutput } from './zk-model.js';
 import { isRead, type ServerConnection, type SimRead, type SimReply, type SimServer, type SimWrite } from './server.js';
 
 /** The keys whose history is checked for linearizability (flat, one partition per key). */
 export const checkedKeys = ['/k0', '/k1', '/k2'] as const;
-
-export type KeyOp =
-  | { kind: 'create'; path: string; data: string }
-  | { kind: 'setData'; path: string; data: string; version: number }
-  | { kind: 'delete'; path: string; version: number };
-
-/** The outcome of a key operation: an error name, or success with the new version (setData). */
-export type KeyOutput = { ok: true; version?: number } | { ok: false; err: 'NodeExists' | 'NoNode' | 'BadVersion' | 'other' };
-
-/** One write on a checked key, as the client saw it. `returnMs` null: the outcome never came. */
-export interface HistoryEntry {
-  client: number;
-  op: KeyOp;
-  callMs: number;
-  returnMs: number | null;
-  output: KeyOutput | null;
-}
 
 interface Outstanding {
   cxid: number;
@@ -52,7 +37,8 @@ export interface ClientEnvironment {
   random: Prng;
   checkers: Checkers;
   servers: readonly SimServer[];
-  history: HistoryEntry[];
+  /** Writes on the checked keys, as the clients saw them. */
+  history: ZkOperation[];
   /** Called for every write reply, with the time its request was sent. */
   onWriteReply(reply: SimReply, sentAtMs: number): void;
   log(line: string): void;
@@ -149,18 +135,18 @@ export class SimClient {
     this.connection = null;
     this.server = null;
     this.connected = false;
-    // Their history entries keep returnMs null: they may or may not have taken effect.
+    // Their history entries keep `neverReturned`: they may or may not have taken effect.
     this.outstanding.clear();
   }
 
-  private send(request: SimWrite | SimRead, fields: { label: string; path: string | null; op?: KeyOp }): void {
+  private send(request: SimWrite | SimRead, fields: { label: string; path: string | null; op?: ZkInput }): void {
     const { queue, history, checkers } = this.environment;
     const cxid = this.nextCxid++;
     const write = !isRead(request);
     let historyIndex = -1;
     if (fields.op !== undefined) {
       historyIndex = history.length;
-      history.push({ client: this.id, op: fields.op, callMs: queue.now, returnMs: null, output: null });
+      history.push({ clientId: this.id, input: fields.op, call: queue.now, return: neverReturned });
     }
     this.outstanding.set(cxid, { cxid, callMs: queue.now, historyIndex, write, floor: checkers.lastAcknowledgedZxid, label: `${this.label}.${cxid}:${fields.label}`, path: fields.path });
     this.operations++;
@@ -178,9 +164,9 @@ export class SimClient {
     if (roll < 18) {
       this.send({ type: OpCode.create, path: key, data: bytes, acl, flags: CreateMode.persistent }, { label: `create ${key}`, path: key, op: { kind: 'create', path: key, data } });
     } else if (roll < 38) {
-      this.send({ type: OpCode.setData, path: key, data: bytes, version }, { label: `set ${key}@${version}`, path: key, op: { kind: 'setData', path: key, data, version } });
+      this.send({ type: OpCode.setData, path: key, data: bytes, version }, { label: `set ${key}@${version}`, path: key, op: { kind: 'setData', path: key, data, expectedVersion: version } });
     } else if (roll < 46) {
-      this.send({ type: OpCode.delete, path: key, version }, { label: `delete ${key}@${version}`, path: key, op: { kind: 'delete', path: key, version } });
+      this.send({ type: OpCode.delete, path: key, version }, { label: `delete ${key}@${version}`, path: key, op: { kind: 'delete', path: key, expectedVersion: version } });
     } else if (roll < 52) {
       this.send({ type: OpCode.create, path: '/seq-', data: bytes, acl, flags: CreateMode.persistentSequential }, { label: 'create /seq-', path: null });
     } else if (roll < 60) {
@@ -229,18 +215,21 @@ export class SimClient {
     }
     if (request.historyIndex >= 0) {
       const entry = history[request.historyIndex]!;
-      entry.returnMs = queue.now;
-      entry.output = keyOutput(reply);
+      entry.return = queue.now;
+      const output = zkOutput(entry.input, reply);
+      if (output !== null) entry.output = output;
+      else history.splice(request.historyIndex, 1, { ...entry, return: neverReturned });
     }
   }
 }
 
-function keyOutput(reply: SimReply): KeyOutput {
+/** The model's view of a write's reply; null for an error the model does not know (outcome: none). */
+function zkOutput(input: ZkInput, reply: SimReply): ZkOutput | null {
   switch (reply.err) {
-    case ErrorCode.ok: return reply.result?.stat === undefined ? { ok: true } : { ok: true, version: reply.result.stat.version };
-    case ErrorCode.nodeExists: return { ok: false, err: 'NodeExists' };
-    case ErrorCode.noNode: return { ok: false, err: 'NoNode' };
-    case ErrorCode.badVersion: return { ok: false, err: 'BadVersion' };
-    default: return { ok: false, err: 'other' };
+    case ErrorCode.ok: return input.kind === 'setData' ? { version: reply.result!.stat!.version } : 'ok';
+    case ErrorCode.nodeExists: return 'NodeExists';
+    case ErrorCode.noNode: return 'NoNode';
+    case ErrorCode.badVersion: return 'BadVersion';
+    default: return null;
   }
 }

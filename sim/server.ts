@@ -142,6 +142,8 @@ export class LeaderPrep {
   constructor(
     private readonly node: SimNode,
     private readonly queue: EventQueue,
+    /** Test-only bug: prep sees only the applied tree. */
+    private readonly ignorePending = false,
   ) {
     this.pending = new PendingChanges((path) => committedRecordOf(node.stateMachine.tree, path));
     // A new leader gives every session in its state a full timeout (as ZooKeeper's leader does).
@@ -172,6 +174,7 @@ export class LeaderPrep {
       txn = this.closeSessionTxn(sessionId, session, next.zxid);
     } else {
       this.touch(sessionId);
+      if (this.ignorePending) this.pending.clear();
       const outcome = prepareWrite(request, this.pending, { sessionId, authIds: [], superDigest: null, ttlNodesEnabled: true, zxid: next.zxid });
       txn = outcome.ok ? outcome.txn : failedWriteTxn(outcome);
     }
@@ -220,11 +223,14 @@ export class SimServer {
   /** Leading an established epoch whose log is not yet all applied: requests wait here for prep. */
   private leaderBacklog: Forwarded[] | null = null;
 
+  private readonly queue: EventQueue;
+
   constructor(
     readonly node: SimNode,
-    private readonly queue: EventQueue,
-    private readonly allocateSessionId: (serverId: number) => bigint,
-  ) {}
+    private readonly options: { queue: EventQueue; allocateSessionId: (serverId: number) => bigint; prepIgnoresPending: boolean },
+  ) {
+    this.queue = options.queue;
+  }
 
   get id(): number {
     return this.node.id;
@@ -252,7 +258,7 @@ export class SimServer {
   connect(endpoint: ClientEndpoint, options: { sessionId: bigint | null; timeoutMs: number; lastZxid: number }): ServerConnection | null {
     if (!this.accepting || this.appliedZxid < options.lastZxid) return null;
     if (options.sessionId === null) {
-      const connection = this.open(endpoint, this.allocateSessionId(this.id));
+      const connection = this.open(endpoint, this.options.allocateSessionId(this.id));
       this.request(connection, 0, { type: OpCode.createSession, timeoutMs: options.timeoutMs });
       return connection;
     }
@@ -376,7 +382,7 @@ export class SimServer {
     const status = this.node.core?.status();
     if (backlog === null || status === undefined || this.node.appliedZxid() !== status.lastZxid) return;
     this.leaderBacklog = null;
-    this.leaderPrep = new LeaderPrep(this.node, this.queue);
+    this.leaderPrep = new LeaderPrep(this.node, this.queue, this.options.prepIgnoresPending);
     for (const forwarded of backlog) this.leaderPrep.handle(forwarded);
   }
 

@@ -29,13 +29,16 @@ describe('simulator', () => {
     assert.deepEqual(Array.from({ length: 5 }, () => b.int(0, 1000)), drawn);
   });
 
-  it('keeps every checker green over 400 seeds of 3 voters and 200 seeds of 5', () => {
-    const results = [...batch({ nodes: 3 }, 400), ...batch({ nodes: 5 }, 200)];
+  it('keeps every checker green over 400 seeds of 3 voters and 150 seeds of 5', () => {
+    const results = [...batch({ nodes: 3 }, 400), ...batch({ nodes: 5 }, 150)];
     assert.equal(describeFailures(results), '');
-    const committed = results.reduce((sum, result) => sum + result.stats.committed, 0);
-    const leaders = results.reduce((sum, result) => sum + result.stats.leaders, 0);
-    assert.ok(committed > 600 * 50, `the batch commits real traffic (${committed} txns)`);
-    assert.ok(leaders > 600 * 3, `the faults force many elections (${leaders} established leaders)`);
+    const sum = (field: 'committed' | 'leaders' | 'checkedWrites' | 'clientOperations'): number =>
+      results.reduce((total, result) => total + result.stats[field], 0);
+    assert.ok(sum('committed') > 550 * 50, `the batch commits real traffic (${sum('committed')} txns)`);
+    assert.ok(sum('leaders') > 550 * 3, `the faults force many elections (${sum('leaders')} established leaders)`);
+    assert.ok(sum('checkedWrites') > 550 * 50, `clients write the checked keys (${sum('checkedWrites')} writes)`);
+    const checked = results.filter((result) => result.stats.linearizability === 'ok').length;
+    assert.ok(checked > 0.95 * results.length, `the linearizability search finishes within its budget (${checked}/${results.length} runs)`);
   });
 
   it('keeps every checker green with observers (3 voters + 2, 5 voters + 1)', () => {
@@ -62,6 +65,12 @@ describe('the checkers bite', () => {
     const failing = batch({ nodes: 3, injectedBugs: { skipTrunc: true } }, 50).filter((result) => result.failure !== null);
     assert.ok(failing.length > 0, 'no seed in 50 exposed the skipped TRUNC');
     assert.match(failing[0]!.failure!.message, /applied past it without it|skipped committed|two txns committed/);
+  });
+
+  it('finds a prep stage that ignores pending changes (linearizability checker)', () => {
+    const failing = batch({ nodes: 3, injectedBugs: { prepIgnoresPending: true } }, 20).filter((result) => result.failure !== null);
+    assert.ok(failing.length > 0, 'no seed in 20 exposed prep without pending changes');
+    assert.match(failing[0]!.failure!.message, /not linearizable/);
   });
 
   it('finds a follower that ACKs before persisting (rule 1 checker)', () => {

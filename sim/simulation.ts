@@ -11,10 +11,19 @@ import type { InjectedBugs, ZabConfig } from '../src/zab/index.js';
 import { Checkers, SimViolation } from './checkers.js';
 import { EventQueue } from './event-queue.js';
 import { SimNetwork, type NetworkEndpoints } from './network.js';
-import { SimClient, type HistoryEntry } from './clients.js';
+import { SimClient } from './clients.js';
+import { checkLinearizability } from './linearizability.js';
 import { SimNode, type NodeEnvironment } from './node.js';
 import { Prng } from './prng.js';
 import { SimServer, type SimReply } from './server.js';
+import { checkNoOrphanedEphemerals, checkSessionOrder } from './session-checks.js';
+import { type ZkOperation, zkModel } from './zk-model.js';
+
+/** Test-only bugs: the core's, plus the server layer's. */
+export interface SimBugs extends InjectedBugs {
+  /** The leader's prep ignores its pending changes: two CAS writes on one version can both succeed. */
+  prepIgnoresPending?: boolean;
+}
 
 export interface SimOptions {
   seed: number;
@@ -27,7 +36,7 @@ export interface SimOptions {
   /** Simulated milliseconds allowed, after healing, to elect a leader and commit (default 30000). */
   livenessMs?: number;
   /** Test-only protocol bugs, to prove the checkers bite. */
-  injectedBugs?: InjectedBugs;
+  injectedBugs?: SimBugs;
   /** Test-only: counter of each epoch's first zxid (near 2^32 exercises the rollover). */
   firstCounter?: number;
   /** Test-only: skip the per-message durability checks, leaving only the end-to-end checkers. */
@@ -55,10 +64,16 @@ export interface SimResult {
     acknowledged: number;
     leaders: number;
     messages: number;
+    clientOperations: number;
+    /** Writes on the checked keys, and the verdict of the linearizability checker on them. */
+    checkedWrites: number;
+    linearizability: 'ok' | 'violation' | 'unknown' | 'not run';
   };
 }
 
 const tickMs = 50;
+/** Search budget of the linearizability check per run (deterministic, unlike a deadline). */
+const linearizabilityStepsMax = 200_000;
 const traceLinesMax = 40;
 
 export function runSimulation(options: SimOptions): SimResult {
@@ -79,8 +94,9 @@ class Simulation {
   private readonly servers: SimServer[];
   private readonly clients: SimClient[];
   /** Writes on the checked keys, for the linearizability checker. */
-  readonly history: HistoryEntry[] = [];
+  readonly history: ZkOperation[] = [];
   private sessionsCreated = 0;
+  private linearizability: SimResult['stats']['linearizability'] = 'not run';
   private readonly safetyMs: number;
   private readonly livenessMs: number;
   private healed = false;
@@ -124,7 +140,11 @@ class Simulation {
     };
     this.nodes = this.ids.map((id) => new SimNode(this.config(id), { environment, snapshotEvery }));
     // Session ids are unique across the run, as ZooKeeper's (server id, time-seeded counter) make them.
-    this.servers = this.nodes.map((node) => new SimServer(node, this.queue, (serverId) => (BigInt(serverId) << 56n) | BigInt(++this.sessionsCreated)));
+    this.servers = this.nodes.map((node) => new SimServer(node, {
+      queue: this.queue,
+      allocateSessionId: (serverId) => (BigInt(serverId) << 56n) | BigInt(++this.sessionsCreated),
+      prepIgnoresPending: options.injectedBugs?.prepIgnoresPending ?? false,
+    }));
     const clientEnvironment = {
       queue: this.queue, random: this.random, checkers: this.checkers, servers: this.servers, history: this.history,
       onWriteReply: (reply: SimReply, sentAtMs: number) => this.onWriteReply(reply, sentAtMs),
@@ -308,9 +328,20 @@ class Simulation {
     const target = this.livenessZxid;
     if (!this.nodes.every((node) => node.appliedZxid() >= target)) return;
     const leader = this.leader();
-    if (leader === undefined) return;
+    const prep = leader === undefined ? null : this.server(leader.id).leaderPrep;
+    if (leader === undefined || prep === null) return;
     this.checkers.finalCheck(leader.id);
+    checkSessionOrder(leader);
+    checkNoOrphanedEphemerals(leader, prep.sessions);
+    this.checkHistory();
     this.done = true;
+  }
+
+  /** The clients' writes on the checked keys are linearizable (bounded search: 'unknown' is counted, not failed). */
+  private checkHistory(): void {
+    const outcome = checkLinearizability(zkModel, this.history, { maxSteps: linearizabilityStepsMax });
+    this.linearizability = outcome.result;
+    if (outcome.result === 'violation') throw new SimViolation(`client writes are not linearizable:\n${outcome.violation.text}`);
   }
 
   stats(): SimResult['stats'] {
@@ -322,6 +353,9 @@ class Simulation {
       acknowledged: this.checkers.acknowledged.size,
       leaders: this.checkers.leaderByEpoch.size,
       messages: this.network.stats.sent,
+      clientOperations: this.clients.reduce((sum, client) => sum + client.operations, 0),
+      checkedWrites: this.history.length,
+      linearizability: this.linearizability,
     };
   }
 }

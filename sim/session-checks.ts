@@ -1,0 +1,33 @@
+// End-of-run checks of sessions on the final leader, beside the ZAB checkers (checkers.ts):
+//  - per-session order: each session's txns were applied in the order its client sent them (cxids
+//    strictly increase; cxid 0 marks server-made txns: createSession and expiry);
+//  - no orphaned ephemeral (ZOOKEEPER-2355): every ephemeral in the final tree belongs to a session
+//    the leader tracks, so it will be deleted when that session closes or expires — a session closed
+//    by a txn that a failed leader never committed must still be known to its successor.
+
+import { JuteReader, readTxnHeader } from '../src/proto/index.js';
+import { SimViolation } from './checkers.js';
+import type { SimNode } from './node.js';
+
+export function checkSessionOrder(node: SimNode): void {
+  const lastCxid = new Map<bigint, number>();
+  for (const entry of node.stateMachine.applied) {
+    const header = readTxnHeader(new JuteReader(entry.data));
+    if (header.cxid === 0) continue;
+    const previous = lastCxid.get(header.sessionId) ?? 0;
+    if (header.cxid <= previous) {
+      throw new SimViolation(`session 0x${header.sessionId.toString(16)}: request ${header.cxid} applied at 0x${entry.zxid.toString(16)} after its request ${previous}`);
+    }
+    lastCxid.set(header.sessionId, header.cxid);
+  }
+}
+
+export function checkNoOrphanedEphemerals(node: SimNode, trackedSessions: ReadonlyMap<bigint, unknown>): void {
+  for (const owner of node.stateMachine.tree.ephemeralSessions()) {
+    if (node.stateMachine.tree.getEphemerals(owner).size === 0) continue;
+    if (!trackedSessions.has(owner)) {
+      const paths = [...node.stateMachine.tree.getEphemerals(owner)].join(', ');
+      throw new SimViolation(`ephemeral ${paths} of session 0x${owner.toString(16)} outlives its session: the leader ${node.id} does not track it (ZOOKEEPER-2355)`);
+    }
+  }
+}
