@@ -285,7 +285,8 @@ export class LeaderLatch extends EventEmitter<{ isLeader: []; notLeader: []; clo
         this.ourPath = undefined;
         return;
       } catch (error) {
-        // Past the attempts, session expiry removes the ephemeral node anyway.
+        // A session that ended took the ephemeral node with it; past the attempts, its expiry will.
+        if (isFinal(this.client.state)) return;
         if (!(error instanceof ConnectionLossError) || attempt >= closeDeleteAttemptsMax) throw error;
       }
     }
@@ -351,7 +352,8 @@ export interface LeaderElectionOptions extends LeaderLatchOptions {
  * Curator's LeaderSelector with auto-requeue: each round joins the election with a fresh latch,
  * runs `lead` while leading, then gives leadership up and joins again at the back, until closed.
  * A round never starts before the previous `lead` has returned, so one participant never runs two.
- * After session expiry the election stops ('error' with the cause): make a new client and election.
+ * A round that fails for good (session expiry, no permission) stops the election with 'error' (the
+ * LatchClosedError, its cause the reason): make a new client and election.
  */
 export class LeaderElection extends EventEmitter<{ error: [Error] }> {
   readonly id: string;
@@ -376,7 +378,7 @@ export class LeaderElection extends EventEmitter<{ error: [Error] }> {
     return readParticipants(this.client, this.electionPath);
   }
 
-  /** Starts the rounds; resolves once the first candidate node exists (rejects if it cannot be made). */
+  /** Starts the rounds; resolves once the first round joined (rejects on a permanent failure). */
   start(): Promise<void> {
     if (this.rounds !== undefined) throw new Error('a LeaderElection starts once');
     return new Promise<void>((resolve, reject) => {
@@ -402,10 +404,11 @@ export class LeaderElection extends EventEmitter<{ error: [Error] }> {
         await latch.await({ signal: this.closing.signal });
         await this.leadOnce(latch);
       } catch (error) {
+        // The latch retries transient failures itself: what reaches here (expiry, no permission)
+        // would fail every round the same way, so the election stops.
         if (first) started.reject(error as Error);
-        if (this.closing.signal.aborted) break;
-        if (this.listenerCount('error') > 0) this.emit('error', error as Error);
-        if (isFinal(this.client.state) || first) break;
+        else if (!this.closing.signal.aborted && this.listenerCount('error') > 0) this.emit('error', error as Error);
+        break;
       } finally {
         await latch.close().catch(() => undefined);
       }
@@ -413,11 +416,12 @@ export class LeaderElection extends EventEmitter<{ error: [Error] }> {
   }
 
   private async leadOnce(latch: LeaderLatch): Promise<void> {
+    // Lost again between 'isLeader' and now: this round ends without leading.
+    if (!latch.hasLeadership) return;
     const leadership = new AbortController();
     const onLost = (): void => leadership.abort(new LeadershipLostError('leadership lost'));
     latch.once('notLeader', onLost);
     this.leadership = leadership;
-    if (!latch.hasLeadership) onLost();
     try {
       await this.lead(leadership.signal);
     } catch (error) {
