@@ -128,6 +128,14 @@ function decodeSessionReport(data: Uint8Array): bigint[] {
   }) ?? [];
 }
 
+/** Test-only broken behaviour of the server layer, to prove the end checks bite. */
+export interface ServerBugs {
+  /** Prep sees only the applied tree: two CAS writes on one version can both succeed. */
+  prepIgnoresPending?: boolean;
+  /** A new leader tracks only sessions created under it: older sessions never expire (ZOOKEEPER-2355's orphans). */
+  newLeaderForgetsSessions?: boolean;
+}
+
 interface TrackedSession {
   timeoutMs: number;
   expiresAt: number;
@@ -142,11 +150,11 @@ export class LeaderPrep {
   constructor(
     private readonly node: SimNode,
     private readonly queue: EventQueue,
-    /** Test-only bug: prep sees only the applied tree. */
-    private readonly ignorePending = false,
+    private readonly bugs: ServerBugs = {},
   ) {
     this.pending = new PendingChanges((path) => committedRecordOf(node.stateMachine.tree, path));
     // A new leader gives every session in its state a full timeout (as ZooKeeper's leader does).
+    if (bugs.newLeaderForgetsSessions) return;
     for (const [id, timeoutMs] of node.stateMachine.sessions) this.sessions.set(id, { timeoutMs, expiresAt: queue.now + timeoutMs, closing: false });
   }
 
@@ -174,7 +182,7 @@ export class LeaderPrep {
       txn = this.closeSessionTxn(sessionId, session, next.zxid);
     } else {
       this.touch(sessionId);
-      if (this.ignorePending) this.pending.clear();
+      if (this.bugs.prepIgnoresPending) this.pending.clear();
       const outcome = prepareWrite(request, this.pending, { sessionId, authIds: [], superDigest: null, ttlNodesEnabled: true, zxid: next.zxid });
       txn = outcome.ok ? outcome.txn : failedWriteTxn(outcome);
     }
@@ -227,7 +235,7 @@ export class SimServer {
 
   constructor(
     readonly node: SimNode,
-    private readonly options: { queue: EventQueue; allocateSessionId: (serverId: number) => bigint; prepIgnoresPending: boolean },
+    private readonly options: { queue: EventQueue; allocateSessionId: (serverId: number) => bigint; bugs: ServerBugs },
   ) {
     this.queue = options.queue;
   }
@@ -382,7 +390,7 @@ export class SimServer {
     const status = this.node.core?.status();
     if (backlog === null || status === undefined || this.node.appliedZxid() !== status.lastZxid) return;
     this.leaderBacklog = null;
-    this.leaderPrep = new LeaderPrep(this.node, this.queue, this.options.prepIgnoresPending);
+    this.leaderPrep = new LeaderPrep(this.node, this.queue, this.options.bugs);
     for (const forwarded of backlog) this.leaderPrep.handle(forwarded);
   }
 

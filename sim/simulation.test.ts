@@ -73,6 +73,12 @@ describe('the checkers bite', () => {
     assert.match(failing[0]!.failure!.message, /not linearizable/);
   });
 
+  it('finds a new leader that forgets older sessions (orphaned ephemerals, ZOOKEEPER-2355 checker)', () => {
+    const failing = batch({ nodes: 3, injectedBugs: { newLeaderForgetsSessions: true } }, 20).filter((result) => result.failure !== null);
+    assert.ok(failing.length > 0, 'no seed in 20 exposed the forgotten sessions');
+    assert.match(failing[0]!.failure!.message, /outlives its session/);
+  });
+
   it('finds a follower that ACKs before persisting (rule 1 checker)', () => {
     const failing = batch({ nodes: 5, injectedBugs: { ackBeforePersist: true } }, 20).filter((result) => result.failure !== null);
     assert.ok(failing.length > 0, 'no seed in 20 exposed ACK-before-persist');

@@ -15,15 +15,12 @@ import { SimClient } from './clients.js';
 import { checkLinearizability } from './linearizability.js';
 import { SimNode, type NodeEnvironment } from './node.js';
 import { Prng } from './prng.js';
-import { SimServer, type SimReply } from './server.js';
+import { type ServerBugs, SimServer, type SimReply } from './server.js';
 import { checkNoOrphanedEphemerals, checkSessionOrder } from './session-checks.js';
 import { type ZkOperation, zkModel } from './zk-model.js';
 
 /** Test-only bugs: the core's, plus the server layer's. */
-export interface SimBugs extends InjectedBugs {
-  /** The leader's prep ignores its pending changes: two CAS writes on one version can both succeed. */
-  prepIgnoresPending?: boolean;
-}
+export interface SimBugs extends InjectedBugs, ServerBugs {}
 
 export interface SimOptions {
   seed: number;
@@ -143,7 +140,7 @@ class Simulation {
     this.servers = this.nodes.map((node) => new SimServer(node, {
       queue: this.queue,
       allocateSessionId: (serverId) => (BigInt(serverId) << 56n) | BigInt(++this.sessionsCreated),
-      prepIgnoresPending: options.injectedBugs?.prepIgnoresPending ?? false,
+      bugs: options.injectedBugs ?? {},
     }));
     const clientEnvironment = {
       queue: this.queue, random: this.random, checkers: this.checkers, servers: this.servers, history: this.history,
