@@ -414,6 +414,22 @@ describe('recipes: leader election, barriers and counters', () => {
       assert.deepEqual(await Promise.all(waits), [true, true, true]);
       assert.equal(await waiters[0]!.waitOnBarrier({ timeoutMs: 100 }), true);
     });
+
+    it('wakes a waiter whose connection was down while the barrier was removed', async () => {
+      const owner = new Barrier(await connect(), '/barriers/partition');
+      await owner.setBarrier();
+      const cut = await proxy();
+      const waiter = await connect({ via: cut });
+      const waiting = new Barrier(waiter, '/barriers/partition').waitOnBarrier({ timeoutMs: 5000 });
+      await sleep(50);
+      cut.refuse(true);
+      const disconnected = next(waiter, 'disconnected');
+      cut.cut();
+      await disconnected;
+      await owner.removeBarrier();
+      cut.refuse(false);
+      assert.equal(await waiting, true);
+    });
   });
 
   describe('DoubleBarrier', () => {
@@ -472,6 +488,18 @@ describe('recipes: leader election, barriers and counters', () => {
       const { data } = await clients[clients.length - 1]!.getData('/counters/hits');
       assert.equal(data.length, 8, 'stored as an 8-byte big-endian long, as Curator does');
       assert.equal(Buffer.from(data).readBigInt64BE(0), total);
+    });
+
+    it('gives up with CounterContentionError past attemptsMax, changing nothing', async () => {
+      const counter = new AtomicCounter(await connect(), '/counters/contended', { attemptsMax: 1 });
+      await counter.add(0);
+      // Issued together on one connection: every read precedes every write, so one write wins.
+      const results = await Promise.allSettled(Array.from({ length: 5 }, () => counter.increment()));
+      assert.equal(results.filter((result) => result.status === 'fulfilled').length, 1);
+      for (const result of results) {
+        if (result.status === 'rejected') assert.equal((result.reason as Error).name, 'CounterContentionError');
+      }
+      assert.equal(await counter.get(), 1n);
     });
 
     it('compareAndSet applies only on the expected value; add wraps like a Java long', async () => {
