@@ -413,6 +413,7 @@ export class LeaderElection extends EventEmitter<{ error: [Error] }> {
         await latch.close().catch(() => undefined);
       }
     }
+    if (first) started.reject(new LatchClosedError('the leader election was closed before it joined'));
   }
 
   private async leadOnce(latch: LeaderLatch): Promise<void> {
