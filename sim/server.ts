@@ -150,11 +150,11 @@ export class LeaderPrep {
   constructor(
     private readonly node: SimNode,
     private readonly queue: EventQueue,
-    private readonly bugs: ServerBugs = {},
+    private readonly options: { bugs: ServerBugs; log: (line: string) => void },
   ) {
     this.pending = new PendingChanges((path) => committedRecordOf(node.stateMachine.tree, path));
     // A new leader gives every session in its state a full timeout (as ZooKeeper's leader does).
-    if (bugs.newLeaderForgetsSessions) return;
+    if (options.bugs.newLeaderForgetsSessions) return;
     for (const [id, timeoutMs] of node.stateMachine.sessions) this.sessions.set(id, { timeoutMs, expiresAt: queue.now + timeoutMs, closing: false });
   }
 
@@ -182,7 +182,7 @@ export class LeaderPrep {
       txn = this.closeSessionTxn(sessionId, session, next.zxid);
     } else {
       this.touch(sessionId);
-      if (this.bugs.prepIgnoresPending) this.pending.clear();
+      if (this.options.bugs.prepIgnoresPending) this.pending.clear();
       const outcome = prepareWrite(request, this.pending, { sessionId, authIds: [], superDigest: null, ttlNodesEnabled: true, zxid: next.zxid });
       txn = outcome.ok ? outcome.txn : failedWriteTxn(outcome);
     }
@@ -214,6 +214,7 @@ export class LeaderPrep {
       if (session.closing || session.expiresAt > this.queue.now) continue;
       const next = core.nextZxid();
       if (!next.ok) return;
+      this.options.log(`${this.node.id} expires session 0x${id.toString(16)} at 0x${next.zxid.toString(16)}`);
       this.propose({ sessionId: id, cxid: 0, zxid: next.zxid }, this.closeSessionTxn(id, session, next.zxid));
     }
   }
@@ -235,7 +236,7 @@ export class SimServer {
 
   constructor(
     readonly node: SimNode,
-    private readonly options: { queue: EventQueue; allocateSessionId: (serverId: number) => bigint; bugs: ServerBugs },
+    private readonly options: { queue: EventQueue; allocateSessionId: (serverId: number) => bigint; bugs: ServerBugs; log: (line: string) => void },
   ) {
     this.queue = options.queue;
   }
@@ -390,7 +391,7 @@ export class SimServer {
     const status = this.node.core?.status();
     if (backlog === null || status === undefined || this.node.appliedZxid() !== status.lastZxid) return;
     this.leaderBacklog = null;
-    this.leaderPrep = new LeaderPrep(this.node, this.queue, this.options.bugs);
+    this.leaderPrep = new LeaderPrep(this.node, this.queue, this.options);
     for (const forwarded of backlog) this.leaderPrep.handle(forwarded);
   }
 

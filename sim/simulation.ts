@@ -40,6 +40,12 @@ export interface SimOptions {
   skipDurabilityChecks?: boolean;
 }
 
+/** A scripted run (named scenarios): no random clients or faults; the script drives it. */
+export interface ScriptedOptions {
+  seed: number;
+  nodes: number;
+}
+
 export interface SimFailure {
   kind: 'violation' | 'assertion' | 'liveness' | 'error';
   message: string;
@@ -79,15 +85,16 @@ export function runSimulation(options: SimOptions): SimResult {
   return { seed: options.seed, nodes: options.nodes, observers: options.observers ?? 0, failure, stats: simulation.stats() };
 }
 
-class Simulation {
+export class Simulation {
   private readonly random: Prng;
-  private readonly queue = new EventQueue();
+  readonly queue = new EventQueue();
   private readonly checkers = new Checkers();
-  private readonly network: SimNetwork;
+  readonly network: SimNetwork;
   private readonly nodes: SimNode[];
   private readonly ids: number[];
   private readonly voters: number[];
-  private readonly trace: string[] = [];
+  readonly trace: string[] = [];
+  private readonly traceMax: number;
   private readonly servers: SimServer[];
   private readonly clients: SimClient[];
   /** Writes on the checked keys, for the linearizability checker. */
@@ -101,8 +108,17 @@ class Simulation {
   private livenessZxid: number | null = null;
   private done = false;
 
-  constructor(private readonly options: SimOptions) {
+  /** A scripted simulation: call startNodes(), then drive it with runUntil() and the fault methods. */
+  static scripted(options: ScriptedOptions): Simulation {
+    return new Simulation({ ...options, safetyMs: 0 }, { scripted: true });
+  }
+
+  constructor(
+    private readonly options: SimOptions,
+    mode: { scripted: boolean } = { scripted: false },
+  ) {
     this.random = new Prng(options.seed);
+    this.traceMax = mode.scripted ? Number.POSITIVE_INFINITY : traceLinesMax;
     this.safetyMs = options.safetyMs ?? 6000;
     this.livenessMs = options.livenessMs ?? 30_000;
     this.voters = Array.from({ length: options.nodes }, (_, index) => index + 1);
@@ -141,16 +157,18 @@ class Simulation {
       queue: this.queue,
       allocateSessionId: (serverId) => (BigInt(serverId) << 56n) | BigInt(++this.sessionsCreated),
       bugs: options.injectedBugs ?? {},
+      log: (line) => this.log(line),
     }));
     const clientEnvironment = {
       queue: this.queue, random: this.random, checkers: this.checkers, servers: this.servers, history: this.history,
       onWriteReply: (reply: SimReply, sentAtMs: number) => this.onWriteReply(reply, sentAtMs),
       log: (line: string) => this.log(line),
     };
-    this.clients = Array.from({ length: this.random.int(3, 6) }, (_, index) => new SimClient(index + 1, clientEnvironment));
+    const clientCount = mode.scripted ? 0 : this.random.int(3, 6);
+    this.clients = Array.from({ length: clientCount }, (_, index) => new SimClient(index + 1, clientEnvironment));
   }
 
-  private server(id: number): SimServer {
+  server(id: number): SimServer {
     return this.servers[id - 1]!;
   }
 
@@ -163,13 +181,20 @@ class Simulation {
     };
   }
 
-  private node(id: number): SimNode {
+  node(id: number): SimNode {
     return this.nodes[id - 1]!;
   }
 
-  private log(line: string): void {
+  log(line: string): void {
     this.trace.push(`${this.queue.now}ms ${line}`);
-    if (this.trace.length > traceLinesMax) this.trace.shift();
+    if (this.trace.length > this.traceMax) this.trace.shift();
+  }
+
+  /** Scripted runs: runs events until `done()` holds (true) or `limitMs` of simulated time pass (false). */
+  runUntil(done: () => boolean, limitMs: number): boolean {
+    const end = this.queue.now + limitMs;
+    while (!done()) if (!this.queue.runNext(end)) return false;
+    return true;
   }
 
   run(): SimFailure | null {
@@ -190,7 +215,7 @@ class Simulation {
     return { kind, message, atMs: this.queue.now, trace: this.trace.slice() };
   }
 
-  private describe(): string {
+  describe(): string {
     return this.nodes.map((node) => {
       const status = node.core?.status();
       if (status === undefined) return `${node.id}:down`;
@@ -199,6 +224,15 @@ class Simulation {
   }
 
   private schedule(): void {
+    this.startNodes();
+    for (const client of this.clients) this.every(this.random.int(5, 40), this.random.int(0, 40), () => client.step());
+    this.every(this.random.int(100, 1000), this.random.int(0, 500), () => this.fault());
+    this.queue.at(this.safetyMs, () => this.heal());
+    this.every(100, this.safetyMs, () => this.checkLiveness());
+  }
+
+  /** Starts every server and its clock. */
+  startNodes(): void {
     for (const node of this.nodes) {
       node.start();
       // Clocks drift: each server ticks at its own rate, within 10% of tickMs.
@@ -209,10 +243,6 @@ class Simulation {
         server.tick();
       }));
     }
-    for (const client of this.clients) this.every(this.random.int(5, 40), this.random.int(0, 40), () => client.step());
-    this.every(this.random.int(100, 1000), this.random.int(0, 500), () => this.fault());
-    this.queue.at(this.safetyMs, () => this.heal());
-    this.every(100, this.safetyMs, () => this.checkLiveness());
   }
 
   private every(periodMs: number, firstAtMs: number, run: () => void): void {
@@ -224,7 +254,7 @@ class Simulation {
   }
 
   /** The established leader of the highest epoch (a paused deposed leader may still think it leads). */
-  private leader(): SimNode | undefined {
+  leader(): SimNode | undefined {
     let best: SimNode | undefined;
     let bestEpoch = -1;
     for (const node of this.nodes) {
@@ -236,7 +266,7 @@ class Simulation {
     return best;
   }
 
-  private crash(node: SimNode): void {
+  crash(node: SimNode): void {
     node.crash();
     this.server(node.id).crashed();
     this.network.crashed(node.id);

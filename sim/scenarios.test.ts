@@ -1,0 +1,100 @@
+// Named scenarios that need clients and sessions, scripted on the full simulator (real cores,
+// trees, prep and session tracking). Each asserts its outcome and compares the run's trace with a
+// golden file in sim/golden/; regenerate with
+//   REWRITE_GOLDEN=1 npm test -- sim/scenarios
+// and review the diff before committing it.
+
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { CreateMode, ErrorCode, OpCode } from '../src/proto/index.js';
+import type { ClientEndpoint, SimReply } from './server.js';
+import { Simulation } from './simulation.js';
+
+// Tests run from dist/, so the golden files are found from the repository root (npm runs in it).
+const goldenDirectory = pathToFileURL(join(process.cwd(), 'sim/golden/'));
+const rewrite = process.env.REWRITE_GOLDEN === '1';
+
+function matchesGolden(name: string, trace: readonly string[]): void {
+  const file = new URL(`${name}.txt`, goldenDirectory);
+  const actual = `${trace.join('\n')}\n`;
+  if (rewrite) {
+    mkdirSync(goldenDirectory, { recursive: true });
+    writeFileSync(file, actual);
+    return;
+  }
+  assert.ok(existsSync(file), `no golden trace ${name}.txt: run with REWRITE_GOLDEN=1 and review it`);
+  assert.equal(actual, readFileSync(file, 'utf8'), `trace of ${name} changed: if intended, regenerate with REWRITE_GOLDEN=1`);
+}
+
+/** A hand-driven client: records what its server tells it. */
+class ScriptClient implements ClientEndpoint {
+  sessionId: bigint | null = null;
+  readonly replies: SimReply[] = [];
+  closedBecause: string | null = null;
+
+  constructor(readonly label: string) {}
+
+  connected(sessionId: bigint): void {
+    this.sessionId = sessionId;
+  }
+
+  reply(reply: SimReply): void {
+    this.replies.push(reply);
+  }
+
+  closed(reason: 'lost' | 'expired' | 'closed'): void {
+    this.closedBecause = reason;
+  }
+}
+
+const openAcl = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
+
+describe('scenarios with sessions (golden traces)', () => {
+  it('ZOOKEEPER-2355: an ephemeral whose session closes while the leader fails is deleted by a later leader', () => {
+    const sim = Simulation.scripted({ seed: 2355, nodes: 3 });
+    const ids = [1, 2, 3];
+    const serving = (): boolean => {
+      const leader = sim.leader();
+      return leader !== undefined && sim.server(leader.id).leaderPrep !== null && ids.every((id) => !sim.node(id).up || sim.server(id).accepting);
+    };
+    const everywhere = (path: string): boolean[] => ids.map((id) => sim.node(id).stateMachine.tree.getNode(path) !== undefined);
+    sim.startNodes();
+    assert.ok(sim.runUntil(serving, 10_000), `no ensemble: ${sim.describe()}`);
+
+    const first = sim.leader()!;
+    const client = new ScriptClient('c1');
+    const connection = sim.server(first.id).connect(client, { sessionId: null, timeoutMs: 2000, lastZxid: 0 })!;
+    assert.ok(sim.runUntil(() => client.sessionId !== null, 1000), 'session created');
+    sim.server(first.id).request(connection, 1, { type: OpCode.create, path: '/eph', data: Buffer.from('x'), acl: openAcl, flags: CreateMode.ephemeral });
+    assert.ok(sim.runUntil(() => client.replies.length === 1 && everywhere('/eph').every(Boolean), 1000), 'ephemeral on every replica');
+    assert.equal(client.replies[0]!.err, ErrorCode.ok);
+    const sessionId = client.sessionId!;
+    sim.log(`script: session 0x${sessionId.toString(16)} created ephemeral /eph at 0x${client.replies[0]!.zxid.toString(16)}`);
+
+    sim.log(`script: isolate leader ${first.id}; the client closes its session there`);
+    sim.network.partition([first.id], false);
+    sim.server(first.id).request(connection, 2, { type: OpCode.closeSession });
+    assert.ok(sim.runUntil(() => first.core!.status().lastZxid > first.appliedZxid(), 200), 'closeSession logged by the leader alone');
+    sim.log(`script: crash leader ${first.id} before its closeSession commits; heal the network`);
+    sim.crash(first);
+    sim.network.healAll();
+
+    assert.ok(sim.runUntil(serving, 10_000), `no new ensemble: ${sim.describe()}`);
+    const second = sim.leader()!;
+    assert.notEqual(second.id, first.id);
+    assert.deepEqual(everywhere('/eph').filter((_, index) => ids[index] !== first.id), [true, true], 'the uncommitted close deleted nothing');
+    assert.ok(sim.server(second.id).leaderPrep!.sessions.has(sessionId), 'the new leader tracks the session whose close was lost');
+
+    sim.log(`script: restart ${first.id}`);
+    sim.network.restarted(first.id);
+    first.start();
+    assert.ok(sim.runUntil(() => everywhere('/eph').every((present) => !present), 10_000), `the session expires and its ephemeral goes: ${everywhere('/eph')}`);
+    for (const id of ids) assert.equal(sim.node(id).stateMachine.sessions.has(sessionId), false, `server ${id} still has the session`);
+    sim.log(`script: /eph is gone from every replica (applied up to 0x${second.appliedZxid().toString(16)})`);
+    assert.equal(client.closedBecause, 'lost', 'the client saw its connection drop with the leader');
+    matchesGolden('zk-2355-ephemeral-of-session-closed-during-leader-failure', sim.trace);
+  });
+});
