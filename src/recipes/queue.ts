@@ -11,8 +11,9 @@
 //   held by one session. A `claim()`ed item whose consumer's session ends before `complete()` is
 //   claimable again: claim/complete is at-least-once, take is at-most-once.
 // - No item is lost to a lost connection: after ConnectionLoss the recipe reconnects and checks
-//   (is the claim ours? is the item gone?) instead of guessing. `put()` carries a random token in the
-//   name, so a put retried after ConnectionLoss finds its first attempt instead of adding twice.
+//   (is the claim ours? is the item gone?) behind a write barrier, instead of guessing. `put()`
+//   carries a random token in the name, so a put retried after ConnectionLoss finds its first
+//   attempt instead of adding twice.
 // - The one window that cannot be closed: the session ends after the server applied `complete()` but
 //   before its reply arrived. Then nobody can tell whether the item was removed; the call rejects with
 //   QueueOutcomeUnknownError carrying the item (delivered to nobody else if the delete applied, else
@@ -76,6 +77,16 @@ export class QueueClaimLostError extends ZooKeeperError {
   }
 }
 
+/**
+ * A write that changes nothing (a transaction checking '/' at any version). Its reply comes after
+ * every write this session sent before it, also on a connection since lost: a read made after it
+ * sees whether such a write applied. (Meerkat orders reads after writes per connection, ZooKeeper
+ * per session; this works with both.)
+ */
+export async function writeBarrier(client: ZooKeeperClient): Promise<void> {
+  await client.transaction().check('/', -1).commit();
+}
+
 /** Creates `path` and its missing ancestors as persistent nodes. */
 export async function ensurePath(client: ZooKeeperClient, path: string): Promise<void> {
   let prefix = '';
@@ -121,8 +132,10 @@ export class ClaimedItem implements QueueItem {
       // Only the claim holder removes a claimed item: if it is gone, our transaction applied.
       let stillThere: boolean;
       try {
+        if (failure instanceof ConnectionLossError) await writeBarrier(this.client);
         stillThere = (await this.client.exists(this.path)) !== null;
       } catch (checkError) {
+        if (checkError instanceof ConnectionLossError && attempt < writeAttemptsMax) continue;
         throw new QueueOutcomeUnknownError(this.snapshot(), checkError);
       }
       if (!stillThere) return;
@@ -170,6 +183,7 @@ export class DistributedQueue {
         }
         if (!(error instanceof ConnectionLossError) || attempt >= writeAttemptsMax) throw error;
       }
+      await writeBarrier(this.client);
       const earlier = (await this.client.getChildren(this.path)).children.find((name) => name.startsWith(prefix));
       if (earlier !== undefined) return `${this.path}/${earlier}`;
     }
@@ -263,6 +277,7 @@ export class DistributedQueue {
       if (error instanceof NodeExistsError || error instanceof NoNodeError) return false;
       if (!(error instanceof ConnectionLossError)) throw error;
     }
+    await writeBarrier(this.client);
     const stat = await this.client.exists(`${itemPath}/claim`);
     return stat !== null && stat.ephemeralOwner === this.client.sessionId;
   }

@@ -155,6 +155,8 @@ export class TreeCache extends EventEmitter<TreeCacheEvents> {
   private kick(): Promise<void> {
     this.working ??= this.work().finally(() => {
       this.working = undefined;
+      // Work marked after the loop's last test but before this line would otherwise wait.
+      if (!this.stopped && this.client.state === 'connected' && (this.resyncWanted || this.dirty.size > 0)) void this.kick();
     });
     return this.working;
   }

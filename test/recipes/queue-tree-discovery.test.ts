@@ -12,6 +12,8 @@ import { ClientClosedError, NoNodeError, OperationTimeoutError, SessionExpiredEr
 import { type RunningServer, startServer } from '../../src/runtime/index.js';
 import { DistributedQueue, QueueOutcomeUnknownError } from '../../src/recipes/queue.js';
 import { TreeCache } from '../../src/recipes/tree-cache.js';
+import { PersistentEphemeralNode } from '../../src/recipes/persistent-node.js';
+import { ServiceDiscovery, type ServiceInstance } from '../../src/recipes/service-discovery.js';
 import { CutProxy } from '../client/cut-proxy.js';
 
 const text = (bytes: Uint8Array): string => Buffer.from(bytes).toString();
@@ -133,8 +135,12 @@ describe('recipes: queue, tree cache, service discovery, persistent node', { tim
       }
       // Only an item whose removal raced the session's end may be missing, and its taker was told.
       assert.ok(uncertain.length <= 1, `at most one uncertain take (the expired session's): ${uncertain.join(', ')}`);
+      const left = await Promise.all((await admin.getChildren(queuePath)).children.map(async (name) => {
+        const claim = await admin.exists(`${queuePath}/${name}/claim`);
+        return `${name} ${text((await admin.getData(`${queuePath}/${name}`)).data)} claimed by ${claim?.ephemeralOwner ?? 'nobody'}`;
+      }));
+      assert.deepEqual(left, [], 'the queue is empty');
       assert.deepEqual(missing.filter((item) => !uncertain.includes(item)), [], 'no item lost');
-      assert.deepEqual((await admin.getChildren(queuePath)).children, [], 'the queue is empty');
     });
 
     it('hands out lower priorities first, and equal priorities in put order', async () => {
@@ -231,6 +237,106 @@ describe('recipes: queue, tree cache, service discovery, persistent node', { tim
       await admin.setData('/synced/keep', 'keep1');
       assert.equal((await updated)[0], '/synced/keep');
       await cache.stop();
+    });
+  });
+
+  describe('PersistentEphemeralNode', () => {
+    it('re-creates the node after a foreign delete and, on a new session, after expiry; close() deletes it', async () => {
+      const through = await proxy();
+      const node = new PersistentEphemeralNode(await connect(through.connectString), {
+        path: '/kept/node',
+        data: 'here',
+        newClient: () => connect(through.connectString),
+      });
+      node.start();
+      assert.equal(await node.waitForInitialCreate(5000), '/kept/node');
+      const firstSession = node.client.sessionId;
+      assert.equal((await admin.exists('/kept/node'))?.ephemeralOwner, firstSession);
+
+      const recreated = once(node, 'created', { signal: AbortSignal.timeout(5000) });
+      await admin.delete('/kept/node');
+      await recreated;
+      assert.equal((await admin.exists('/kept/node'))?.ephemeralOwner, firstSession);
+
+      const afterExpiry = once(node, 'created', { signal: AbortSignal.timeout(8000) });
+      await expire(node.client, through);
+      await afterExpiry;
+      const stat = await admin.exists('/kept/node');
+      assert.notEqual(node.client.sessionId, firstSession);
+      assert.equal(stat?.ephemeralOwner, node.client.sessionId, 'owned by the new session');
+      assert.equal(text((await admin.getData('/kept/node')).data), 'here');
+
+      await node.close();
+      assert.equal(await admin.exists('/kept/node'), null);
+    });
+
+    it('gives a sequential node a new name each time it is re-created', async () => {
+      const node = new PersistentEphemeralNode(await connect(), { path: '/kept/seq-', mode: 'ephemeralSequential' });
+      node.start();
+      const first = await node.waitForInitialCreate(5000);
+      assert.match(first, /^\/kept\/seq-\d{10}$/);
+      const recreated = once(node, 'created', { signal: AbortSignal.timeout(5000) });
+      await admin.delete(first);
+      const [second] = (await recreated) as [string];
+      assert.notEqual(second, first);
+      assert.equal(node.path, second);
+      assert.deepEqual((await admin.getChildren('/kept')).children.filter((name) => name.startsWith('seq-')), [second.slice('/kept/'.length)]);
+      await node.close();
+    });
+  });
+
+  describe('ServiceDiscovery', () => {
+    const instance = (name: string, id: string, port: number): ServiceInstance => ({ name, id, address: '10.0.0.1', port, payload: { zone: 'a' } });
+
+    it('registers, queries and watches instances; an instance goes with its session', async () => {
+      const discovery = new ServiceDiscovery(await connect(), { basePath: '/services' });
+      await discovery.register(instance('api', 'api-1', 8080));
+      await discovery.register(instance('db', 'db-1', 5432));
+      assert.deepEqual(await discovery.queryForNames(), ['api', 'db']);
+      assert.deepEqual(await discovery.queryForInstances('api'), [instance('api', 'api-1', 8080)]);
+      assert.deepEqual(await discovery.queryForInstances('cache'), []);
+
+      const observer = new ServiceDiscovery(await connect(), { basePath: '/services' });
+      const watcher = await observer.watch('api');
+      assert.deepEqual(watcher.current.map((found) => found.id), ['api-1']);
+
+      const otherClient = await connect();
+      const other = new ServiceDiscovery(otherClient, { basePath: '/services' });
+      const joined = once(watcher, 'change', { signal: AbortSignal.timeout(5000) });
+      await other.register(instance('api', 'api-2', 8081));
+      assert.deepEqual(((await joined)[0] as ServiceInstance[]).map((found) => found.id), ['api-1', 'api-2']);
+      await assert.rejects(discovery.register(instance('api', 'api-2', 9999)), { name: 'NodeExistsError' });
+
+      const left = once(watcher, 'change', { signal: AbortSignal.timeout(5000) });
+      await otherClient.close();
+      assert.deepEqual(((await left)[0] as ServiceInstance[]).map((found) => found.id), ['api-1']);
+
+      const unregistered = once(watcher, 'change', { signal: AbortSignal.timeout(5000) });
+      await discovery.unregister('api', 'api-1');
+      assert.deepEqual((await unregistered)[0], []);
+      assert.deepEqual(await observer.queryForInstances('api'), []);
+      await discovery.close();
+      await observer.close();
+    });
+
+    it('re-registers after its session expires, and a watcher sees the instance come back', async () => {
+      const through = await proxy();
+      const discovery = new ServiceDiscovery(await connect(through.connectString), { basePath: '/renewing', newClient: () => connect(through.connectString) });
+      await discovery.register(instance('web', 'web-1', 80));
+      const watcher = await new ServiceDiscovery(admin, { basePath: '/renewing' }).watch('web');
+      const ids: string[][] = [];
+      watcher.on('change', (list) => ids.push(list.map((found) => found.id)));
+      const expiredSession = discovery.session.client.sessionId;
+
+      await expire(discovery.session.client, through);
+      await waitUntil(async () => (await admin.exists('/renewing/web/web-1'))?.ephemeralOwner === discovery.session.client.sessionId, 're-registration');
+      assert.notEqual(discovery.session.client.sessionId, expiredSession);
+      await waitUntil(() => ids.length >= 2, 'the watcher to see the instance go and come back');
+      assert.deepEqual(ids.slice(0, 2), [[], ['web-1']]);
+      assert.deepEqual(await discovery.queryForInstances('web'), [instance('web', 'web-1', 80)]);
+      await watcher.close();
+      await discovery.close();
+      assert.equal(await admin.exists('/renewing/web/web-1'), null);
     });
   });
 });
