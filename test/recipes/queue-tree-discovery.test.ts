@@ -11,10 +11,12 @@ import { once } from 'node:events';
 import { ClientClosedError, NoNodeError, OperationTimeoutError, SessionExpiredError, ZooKeeperClient, type ClientOptions } from '../../src/client/index.js';
 import { type RunningServer, startServer } from '../../src/runtime/index.js';
 import { DistributedQueue, QueueOutcomeUnknownError } from '../../src/recipes/queue.js';
-import { TreeCache } from '../../src/recipes/tree-cache.js';
+import { PersistentWatchUnsupportedError, TreeCache } from '../../src/recipes/tree-cache.js';
 import { PersistentEphemeralNode } from '../../src/recipes/persistent-node.js';
 import { ServiceDiscovery, type ServiceInstance } from '../../src/recipes/service-discovery.js';
 import { CutProxy } from '../client/cut-proxy.js';
+import { connectResponse, replyFrame } from '../client/scripted-server.js';
+import { createServer, type Server } from 'node:net';
 
 const text = (bytes: Uint8Array): string => Buffer.from(bytes).toString();
 
@@ -32,6 +34,36 @@ async function walk(client: ZooKeeperClient, path: string, lines: string[] = [])
 
 function cached(cache: TreeCache): string[] {
   return [...cache.nodes].map(([path, node]) => `${path} ${text(node.data)}@${node.stat.mzxid}`).sort();
+}
+
+/**
+ * A server as old as ZooKeeper 3.5: it opens sessions, answers pings, and answers every other request
+ * UNIMPLEMENTED (-6), as ZooKeeper's UnimplementedRequestProcessor does for an opcode it does not know.
+ */
+async function startOldServer(): Promise<{ server: Server; connectString: string }> {
+  const server = createServer((socket) => {
+    let buffered = Buffer.alloc(0);
+    let connected = false;
+    socket.on('error', () => undefined);
+    socket.on('data', (chunk) => {
+      buffered = Buffer.concat([buffered, chunk]);
+      while (buffered.length >= 4 && buffered.length >= 4 + buffered.readInt32BE(0)) {
+        const frame = buffered.subarray(4, 4 + buffered.readInt32BE(0));
+        buffered = buffered.subarray(4 + frame.length);
+        if (!connected) {
+          connected = true;
+          socket.write(connectResponse({ sessionId: 0x1234n, timeOut: 4000 }));
+          continue;
+        }
+        const xid = frame.readInt32BE(0);
+        socket.write(xid === -2 ? replyFrame({ xid }) : replyFrame({ xid, err: -6 }));
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen({ host: '127.0.0.1', port: 0 }, () => resolve()));
+  const address = server.address();
+  assert.ok(address !== null && typeof address !== 'string');
+  return { server, connectString: `127.0.0.1:${address.port}` };
 }
 
 async function waitUntil(condition: () => boolean | Promise<boolean>, what: string, ms = 8000): Promise<void> {
@@ -237,6 +269,22 @@ describe('recipes: queue, tree cache, service discovery, persistent node', { tim
       await admin.setData('/synced/keep', 'keep1');
       assert.equal((await updated)[0], '/synced/keep');
       await cache.stop();
+    });
+
+    it('fails to start with PersistentWatchUnsupportedError on a server without addWatch', async () => {
+      const old = await startOldServer();
+      try {
+        const client = await ZooKeeperClient.connect(old.connectString, { connectTimeoutMs: 5000, retry: false });
+        clients.push(client);
+        await assert.rejects(new TreeCache(client, '/anything').start(), (error: unknown) => {
+          assert.ok(error instanceof PersistentWatchUnsupportedError);
+          assert.match(error.message, /persistent recursive watches .*3\.6/);
+          return true;
+        });
+        await client.close({ timeoutMs: 200 });
+      } finally {
+        old.server.close();
+      }
     });
   });
 
