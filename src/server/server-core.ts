@@ -70,6 +70,8 @@ export class ServerCore {
   readonly connections = new Set<ClientConnection>();
   private readonly pending: PendingChanges;
   private readonly proposals: Proposal[] = [];
+  /** Answers decided by prep that wait for the txns prepared before them (see answerVerdict). */
+  private readonly verdicts: Array<{ zxid: number; connection: ClientConnection; entry: QueuedRequest }> = [];
   /** Index in `proposals` of the first txn not yet handed out for persistence. */
   private unpersistedFrom = 0;
   private lastPreparedZxid: number;
@@ -118,6 +120,14 @@ export class ServerCore {
     this.proposals.length = 0;
     this.unpersistedFrom = 0;
     this.pending.clear();
+    // Their basis will never be applied: the state they described is lost with the log.
+    for (const { connection, entry } of this.verdicts) {
+      entry.err = ErrorCode.systemError;
+      entry.response = undefined;
+      entry.ready = true;
+      this.drain(connection);
+    }
+    this.verdicts.length = 0;
     this.lastPreparedZxid = this.tree.lastProcessedZxid;
   }
 
@@ -281,15 +291,33 @@ export class ServerCore {
     });
     if (!outcome.ok) {
       const response: Response | undefined = 'multiResults' in outcome ? { type: OpCode.multi, results: outcome.multiResults } : undefined;
-      this.answer(connection, xid, outcome.err, response);
+      this.answerVerdict(connection, xid, request.type, outcome.err, response);
     } else if (outcome.txn.type === OpCode.check) {
       // A standalone check (ZooKeeper 3.9) changes nothing: prep's verdict, in FIFO order, is the answer.
-      this.answer(connection, xid, 0);
+      this.answerVerdict(connection, xid, request.type, 0, undefined);
     } else {
       const entry = queued(xid, request.type, { ready: false });
       this.enqueue(connection, entry);
       this.propose({ sessionId: session.id, cxid: xid, type: outcome.txn.type }, outcome.txn, { kind: 'client', connection, entry });
     }
+  }
+
+  /**
+   * Answers a write that prep decided without a txn (a failure, or a standalone check). The verdict
+   * may rest on txns prepared but not yet applied (NODEEXISTS for a node another session is
+   * creating): then the answer waits until they are applied, so that nothing this client reads
+   * afterwards is older than the state its answer described (ZooKeeper gets the same order by
+   * logging an error txn).
+   */
+  private answerVerdict(connection: ClientConnection, xid: number, type: number, err: number, response: Response | undefined): void {
+    const basis = this.lastPreparedZxid;
+    if (basis <= this.tree.lastProcessedZxid) {
+      this.answer(connection, xid, err, response);
+      return;
+    }
+    const entry = queued(xid, type, { err, response, ready: false });
+    this.enqueue(connection, entry);
+    this.verdicts.push({ zxid: basis, connection, entry });
   }
 
   private closeSession(connection: ClientConnection, xid: number): void {
@@ -403,6 +431,19 @@ export class ServerCore {
     this.unpersistedFrom = Math.max(0, this.unpersistedFrom - applied);
     this.pending.applied(zxid);
     this.stats.txnsApplied += applied;
+    this.releaseVerdicts();
+  }
+
+  /** Answers the verdicts whose basis is now applied (they were queued in zxid order). */
+  private releaseVerdicts(): void {
+    let released = 0;
+    while (released < this.verdicts.length && this.verdicts[released]!.zxid <= this.tree.lastProcessedZxid) {
+      const { connection, entry } = this.verdicts[released]!;
+      released++;
+      entry.ready = true;
+      this.drain(connection);
+    }
+    this.verdicts.splice(0, released);
   }
 
   /** The effects of an applied txn beyond the tree: the reply, session bookkeeping. */
