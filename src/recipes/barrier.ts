@@ -21,6 +21,7 @@ import {
   type Watcher,
   type ZooKeeperClient,
 } from '../client/index.js';
+import { ensurePath } from './paths.js';
 
 /** Bound on attempts to create a member node when replies are lost (ConnectionLoss). */
 const memberCreateAttemptsMax = 5;
@@ -31,24 +32,6 @@ export interface WaitOptions {
   timeoutMs?: number;
   /** Aborting rejects the call with the signal's reason. */
   signal?: AbortSignal;
-}
-
-/**
- * Creates `path` and its missing ancestors as persistent nodes; existing ones are left alone. When
- * another session is creating the same node, NodeExists may reach us before its create is visible to
- * our reads (Meerkat answers a failed prep at once), so callers that then find the node missing
- * call this again, a bounded number of times.
- */
-export async function ensurePath(client: ZooKeeperClient, path: string): Promise<void> {
-  let prefix = '';
-  for (const part of path.split('/').filter((segment) => segment !== '')) {
-    prefix += `/${part}`;
-    try {
-      await client.create(prefix);
-    } catch (error) {
-      if (!(error instanceof NodeExistsError)) throw error;
-    }
-  }
 }
 
 export class Barrier {

@@ -13,7 +13,7 @@
 // ConnectionLossError, and whether it applied is unknown, as for any ZooKeeper write.
 
 import { BadVersionError, NodeExistsError, NoNodeError, type ZooKeeperClient } from '../client/index.js';
-import { ensurePath } from './barrier.js';
+import { ensurePath } from './paths.js';
 
 /** Default bound on compare-and-set attempts for one add(); enough for tens of busy writers. */
 export const counterAttemptsMaxDefault = 100;

@@ -28,7 +28,8 @@ import {
   type SessionState,
   type ZooKeeperClient,
 } from '../client/index.js';
-import { ensurePath, type WaitOptions } from './barrier.js';
+import type { WaitOptions } from './barrier.js';
+import { ensurePath } from './paths.js';
 
 /** Between candidate-name prefix and sequence suffix, as Curator names latch nodes. */
 const latchNodeTag = '-latch-';

@@ -22,7 +22,6 @@ import {
   AuthFailedError,
   ClientClosedError,
   ConnectionLossError,
-  NodeExistsError,
   NoNodeError,
   OperationTimeoutError,
   SessionExpiredError,
@@ -30,6 +29,7 @@ import {
   type Stat,
   type ZooKeeperClient,
 } from '../client/index.js';
+import { ensurePath } from './paths.js';
 
 /** Attempts at creating our node when the create fails with ConnectionLoss or a missing parent. */
 const createAttemptsMax = 3;
@@ -347,19 +347,6 @@ export function orderBySequence(children: readonly string[]): string[] {
 
 function sequenceOf(name: string): number {
   return Number.parseInt(name.slice(-10), 10);
-}
-
-/** Creates `path` and its ancestors as persistent nodes where missing. */
-export async function ensurePath(client: ZooKeeperClient, path: string): Promise<void> {
-  let prefix = '';
-  for (const part of path.split('/').filter((segment) => segment !== '')) {
-    prefix += `/${part}`;
-    try {
-      await client.create(prefix);
-    } catch (error) {
-      if (!(error instanceof NodeExistsError)) throw error;
-    }
-  }
 }
 
 /** Deletes a node of ours: version 0 (never written) makes it retryable; gone already is fine. */

@@ -26,7 +26,7 @@ import {
   type SessionState,
   type ZooKeeperClient,
 } from '../client/index.js';
-import { ensurePath, writeBarrier } from './queue.js';
+import { ensurePath, writeBarrier } from './paths.js';
 
 /** Attempts of one create whose outcome stays unknown (connection loss) before the worker backs off. */
 const createAttemptsMax = 5;

@@ -33,6 +33,7 @@ import {
   type Stat,
   type ZooKeeperClient,
 } from '../client/index.js';
+import { ensurePath, writeBarrier } from './paths.js';
 
 /** Attempts of one put or complete when the connection keeps dropping; each attempt re-checks first. */
 const writeAttemptsMax = 5;
@@ -74,29 +75,6 @@ export class QueueClaimLostError extends ZooKeeperError {
   override name = 'QueueClaimLostError';
   constructor(itemPath: string, cause: unknown) {
     super(new NoNodeError().code, `the claim on ${itemPath} was lost before the item was removed`, { path: itemPath, cause });
-  }
-}
-
-/**
- * A write that changes nothing (a transaction checking '/' at any version). Its reply comes after
- * every write this session sent before it, also on a connection since lost: a read made after it
- * sees whether such a write applied. (Meerkat orders reads after writes per connection, ZooKeeper
- * per session; this works with both.)
- */
-export async function writeBarrier(client: ZooKeeperClient): Promise<void> {
-  await client.transaction().check('/', -1).commit();
-}
-
-/** Creates `path` and its missing ancestors as persistent nodes. */
-export async function ensurePath(client: ZooKeeperClient, path: string): Promise<void> {
-  let prefix = '';
-  for (const part of path.split('/').filter((segment) => segment !== '')) {
-    prefix += `/${part}`;
-    try {
-      await client.create(prefix);
-    } catch (error) {
-      if (!(error instanceof NodeExistsError)) throw error;
-    }
   }
 }
 

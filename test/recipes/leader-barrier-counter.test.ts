@@ -16,7 +16,8 @@ import { fileURLToPath } from 'node:url';
 import { ZooKeeperClient } from '../../src/client/index.js';
 import { type RunningServer, startServer } from '../../src/runtime/index.js';
 import { LeaderElection, LeaderLatch, LeadershipLostError } from '../../src/recipes/leader.js';
-import { Barrier, DoubleBarrier, ensurePath } from '../../src/recipes/barrier.js';
+import { Barrier, DoubleBarrier } from '../../src/recipes/barrier.js';
+import { ensurePath } from '../../src/recipes/paths.js';
 import { AtomicCounter, decodeCounterValue } from '../../src/recipes/counter.js';
 import { CutProxy } from '../client/cut-proxy.js';
 
