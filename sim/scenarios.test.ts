@@ -6,28 +6,10 @@
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { CreateMode, ErrorCode, OpCode } from '../src/proto/index.js';
+import { matchesGolden } from '../test/helpers/golden.js';
 import type { ClientEndpoint, SimReply } from './server.js';
 import { Simulation } from './simulation.js';
-
-// Tests run from dist/, so the golden files are found from the repository root (npm runs in it).
-const goldenDirectory = pathToFileURL(join(process.cwd(), 'sim/golden/'));
-const rewrite = process.env.REWRITE_GOLDEN === '1';
-
-function matchesGolden(name: string, trace: readonly string[]): void {
-  const file = new URL(`${name}.txt`, goldenDirectory);
-  const actual = `${trace.join('\n')}\n`;
-  if (rewrite) {
-    mkdirSync(goldenDirectory, { recursive: true });
-    writeFileSync(file, actual);
-    return;
-  }
-  assert.ok(existsSync(file), `no golden trace ${name}.txt: run with REWRITE_GOLDEN=1 and review it`);
-  assert.equal(actual, readFileSync(file, 'utf8'), `trace of ${name} changed: if intended, regenerate with REWRITE_GOLDEN=1`);
-}
 
 /** A hand-driven client: records what its server tells it. */
 class ScriptClient implements ClientEndpoint {
@@ -95,6 +77,6 @@ describe('scenarios with sessions (golden traces)', () => {
     for (const id of ids) assert.equal(sim.node(id).stateMachine.sessions.has(sessionId), false, `server ${id} still has the session`);
     sim.log(`script: /eph is gone from every replica (applied up to 0x${second.appliedZxid().toString(16)})`);
     assert.equal(client.closedBecause, 'lost', 'the client saw its connection drop with the leader');
-    matchesGolden('zk-2355-ephemeral-of-session-closed-during-leader-failure', sim.trace);
+    matchesGolden('sim/golden', 'zk-2355-ephemeral-of-session-closed-during-leader-failure', sim.trace);
   });
 });

@@ -67,7 +67,7 @@ export function defaultConfig(): ServerConfig {
     serverId: 0,
     snapCount: 100_000,
     forceSync: true,
-    preAllocBytes: 64 * 1024 * 1024,
+    preAllocBytes: limits.preAllocBytesDefault,
     autopurgeSnapRetainCount: 3,
     autopurgePurgeIntervalHours: 0,
     extra: {},

@@ -6,28 +6,14 @@
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { QuorumPacketType as Type } from '../proto/index.js';
 import { makeZxid } from '../util/index.js';
+import { matchesGolden as matchesGoldenTrace } from '../../test/helpers/golden.js';
 import { TestCluster, entry } from './test-cluster.js';
 import type { DurableState } from './types.js';
 
-// Tests run from dist/, so the golden files are found from the repository root (npm runs in it).
-const goldenDirectory = pathToFileURL(join(process.cwd(), 'src/zab/golden/'));
-const rewrite = process.env.REWRITE_GOLDEN === '1';
-
 function matchesGolden(name: string, cluster: TestCluster): void {
-  const file = new URL(`${name}.txt`, goldenDirectory);
-  const actual = `${cluster.trace.join('\n')}\n`;
-  if (rewrite) {
-    mkdirSync(goldenDirectory, { recursive: true });
-    writeFileSync(file, actual);
-    return;
-  }
-  assert.ok(existsSync(file), `no golden trace ${name}.txt: run with REWRITE_GOLDEN=1 and review it`);
-  assert.equal(actual, readFileSync(file, 'utf8'), `trace of ${name} changed: if intended, regenerate with REWRITE_GOLDEN=1`);
+  matchesGoldenTrace('src/zab/golden', name, cluster.trace);
 }
 
 const durable = (state: Partial<DurableState>): DurableState => ({ acceptedEpoch: 0, currentEpoch: 0, snapshotZxid: 0, log: [], ...state });

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as connectTcp, type Socket } from 'node:net';
@@ -19,6 +19,7 @@ import { LeaderElection, LeaderLatch, LeadershipLostError } from '../../src/reci
 import { Barrier, DoubleBarrier } from '../../src/recipes/barrier.js';
 import { ensurePath } from '../../src/recipes/paths.js';
 import { AtomicCounter, decodeCounterValue } from '../../src/recipes/counter.js';
+import { tearDown } from '../helpers/teardown.js';
 import { CutProxy } from '../client/cut-proxy.js';
 
 /** Short enough that expiry tests take a second or two; the server is configured to allow it. */
@@ -158,12 +159,7 @@ describe('recipes: leader election, barriers and counters', () => {
     });
   });
 
-  after(async () => {
-    await Promise.all(clients.map((client) => client.close({ timeoutMs: 1000 })));
-    await Promise.all(proxies.map((started) => started.close()));
-    await server?.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  after(() => tearDown({ clients, proxies, server, dataDir }));
 
   describe('LeaderLatch', () => {
     it('elects exactly one of many contenders, and passes leadership down the queue as leaders close', async () => {

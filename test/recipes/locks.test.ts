@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +15,7 @@ import { type RunningServer, startServer } from '../../src/runtime/index.js';
 import { Lock, type LockHandle } from '../../src/recipes/lock.js';
 import { ReadWriteLock } from '../../src/recipes/rw-lock.js';
 import { Semaphore } from '../../src/recipes/semaphore.js';
+import { tearDown } from '../helpers/teardown.js';
 import { CutProxy } from '../client/cut-proxy.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -97,12 +98,7 @@ describe('recipes: locks', () => {
     server = await startServer({ port: 0, dataDir, logLevel: 'silent' });
   });
 
-  after(async () => {
-    await Promise.all(clients.map((client) => client.close({ timeoutMs: 1000 })));
-    await Promise.all(proxies.map((proxy) => proxy.close()));
-    await server?.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  after(() => tearDown({ clients, proxies, server, dataDir }));
 
   describe('Lock', () => {
     it('admits one holder at a time among many contenders, with strictly increasing fencing tokens', async () => {

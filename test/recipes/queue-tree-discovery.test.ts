@@ -4,7 +4,7 @@
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
@@ -14,6 +14,7 @@ import { DistributedQueue, QueueOutcomeUnknownError } from '../../src/recipes/qu
 import { PersistentWatchUnsupportedError, TreeCache } from '../../src/recipes/tree-cache.js';
 import { PersistentEphemeralNode } from '../../src/recipes/persistent-node.js';
 import { ServiceDiscovery, type ServiceInstance } from '../../src/recipes/service-discovery.js';
+import { tearDown } from '../helpers/teardown.js';
 import { CutProxy } from '../client/cut-proxy.js';
 import { connectResponse, replyFrame } from '../client/scripted-server.js';
 import { createServer, type Server } from 'node:net';
@@ -107,12 +108,7 @@ describe('recipes: queue, tree cache, service discovery, persistent node', { tim
     admin = await connect();
   });
 
-  after(async () => {
-    await Promise.all(clients.map((client) => client.close({ timeoutMs: 1000 })));
-    await Promise.all(proxies.map((started) => started.close()));
-    await server?.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  after(() => tearDown({ clients, proxies, server, dataDir }));
 
   describe('DistributedQueue', () => {
     it('delivers every item exactly once to parallel consumers, through a cut connection and an expired session', async () => {
