@@ -28,6 +28,8 @@ export interface QueuedRequest {
   response: Response | undefined;
   /** Close the connection after replying (closeSession). */
   closeAfter: boolean;
+  /** A barrier, not a request: nothing is sent when it reaches the head (see ServerCore.connect). */
+  silent?: boolean;
   /** Set on arrival, for latency statistics. */
   receivedAtMs: number;
 }

@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { ErrorCode, JuteReader, OpCode, type Request, readReplyHeader } from '../proto/index.js';
 import { defaultConfig } from './config.js';
 import { ServerCore } from './server-core.js';
+import { sessionPassword } from './session-password.js';
 
 const open = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
 const paths = ['/a', '/b', '/a/x', '/a/y', '/b/z'];
@@ -164,5 +165,34 @@ describe('ServerCore', () => {
     assert.equal(batch.length, 3, 'createSession and two creates; the failing writes make no txn');
     core.persisted(batch[batch.length - 1]!.header.zxid);
     assert.deepEqual(errors, [0, 0, ErrorCode.nodeExists, ErrorCode.notEmpty, 0]);
+  });
+
+  it('orders a session, not a connection: a read on a new connection waits for writes sent on the old one', () => {
+    let now = 1_700_000_000_000; // a real-looking clock: session ids are derived from it
+    const core = new ServerCore(defaultConfig(), { now: () => now++ });
+    const replies: Array<{ connection: number; xid: number; err: number }> = [];
+    const openConnection = (id: number) => core.openConnection({
+      send: (frame) => {
+        const header = readReplyHeader(new JuteReader(frame, 4));
+        if (header.xid > 0) replies.push({ connection: id, xid: header.xid, err: header.err });
+      },
+      close: () => {},
+    }, '127.0.0.1', id);
+    const first = openConnection(1);
+    core.connect(first, { protocolVersion: 0, lastZxidSeen: 0, timeOut: 30_000, sessionId: 0n, passwd: new Uint8Array(16), readOnly: false });
+    const flush = (): void => {
+      const batch = core.takeUnpersisted();
+      if (batch.length > 0) core.persisted(batch[batch.length - 1]!.header.zxid);
+    };
+    flush();
+    const sessionId = first.sessionId;
+    core.request(first, 1, { type: OpCode.create, path: '/w', data: new Uint8Array(0), acl: open, flags: 0 });
+    // The client loses the connection before the create is durable, and reattaches.
+    const second = openConnection(2);
+    core.connect(second, { protocolVersion: 0, lastZxidSeen: 0, timeOut: 30_000, sessionId, passwd: sessionPassword(sessionId), readOnly: false });
+    core.request(second, 1, { type: OpCode.exists, path: '/w', watch: false });
+    assert.deepEqual(replies, [], 'the read waits for the create sent on the old connection');
+    flush();
+    assert.deepEqual(replies, [{ connection: 2, xid: 1, err: 0 }], 'then it sees the node (and the old connection hears nothing)');
   });
 });

@@ -192,6 +192,7 @@ export class ServerCore {
       if (previous !== undefined && previous !== connection) this.closeConnection(previous, 'session moved to a new connection');
       this.attach(connection, session, now);
       this.sendConnectResponse(connection, { timeOut: session.timeoutMs, sessionId: session.id, readOnly });
+      this.holdBehindEarlierWrites(connection, session.id);
       return;
     }
     if (this.writesRefused) {
@@ -205,6 +206,21 @@ export class ServerCore {
     this.propose({ sessionId, cxid: 0, type: OpCode.createSession }, { type: OpCode.createSession, timeOut: timeoutMs }, {
       kind: 'createSession', connection, timeoutMs, readOnly,
     });
+  }
+
+  /**
+   * A session that moved to a new connection may still have writes in the pipeline from the old one.
+   * As ZooKeeper orders a session's requests (not a connection's), nothing on the new connection is
+   * answered before they are applied: a silent barrier entry waits for the last of them.
+   */
+  private holdBehindEarlierWrites(connection: ClientConnection, sessionId: bigint): void {
+    let basis = -1;
+    for (const proposal of this.proposals) if (proposal.header.sessionId === sessionId) basis = proposal.header.zxid;
+    if (basis < 0) return;
+    const barrier = queued(0, 0, { ready: false });
+    barrier.silent = true;
+    this.enqueue(connection, barrier);
+    this.verdicts.push({ zxid: basis, connection, entry: barrier });
   }
 
   private attach(connection: ClientConnection, session: ReturnType<SessionTracker['add']>, now: number): void {
@@ -373,6 +389,7 @@ export class ServerCore {
     while (queue.length > 0 && queue[0]!.ready) {
       const entry = queue.shift()!;
       this.outstanding--;
+      if (entry.silent === true) continue;
       this.stats.recordLatency(this.clock.now() - entry.receivedAtMs);
       if (entry.read !== null) this.performAndSend(connection, entry.xid, entry.read);
       else this.send(connection, entry.xid, entry.zxid < 0 ? this.tree.lastProcessedZxid : entry.zxid, entry.err, entry.response);
@@ -434,16 +451,17 @@ export class ServerCore {
     this.releaseVerdicts();
   }
 
-  /** Answers the verdicts whose basis is now applied (they were queued in zxid order). */
+  /** Answers the verdicts (and lifts the barriers) whose basis is now applied. */
   private releaseVerdicts(): void {
-    let released = 0;
-    while (released < this.verdicts.length && this.verdicts[released]!.zxid <= this.tree.lastProcessedZxid) {
-      const { connection, entry } = this.verdicts[released]!;
-      released++;
+    if (this.verdicts.length === 0) return;
+    const applied = this.tree.lastProcessedZxid;
+    const due = this.verdicts.filter((verdict) => verdict.zxid <= applied);
+    if (due.length === 0) return;
+    this.verdicts.splice(0, this.verdicts.length, ...this.verdicts.filter((verdict) => verdict.zxid > applied));
+    for (const { connection, entry } of due) {
       entry.ready = true;
       this.drain(connection);
     }
-    this.verdicts.splice(0, released);
   }
 
   /** The effects of an applied txn beyond the tree: the reply, session bookkeeping. */
