@@ -10,7 +10,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FrameDecoder, JuteWriter } from '../src/proto/index.js';
+import {
+  ErrorCode, FrameDecoder, JuteReader, JuteWriter, OpCode, emptyStat, encodeFrame, writeConnectResponse, writeReplyHeader, writeResponse,
+} from '../src/proto/index.js';
 // The compiled generator: its worker threads load dist/bench/worker.js.
 import { type BenchResult, type WorkloadName, runBench } from '../dist/bench/index.js';
 import { sendFourLetterWord } from '../test/helpers/four-letter.js';
@@ -73,6 +75,46 @@ async function echoFloorUs(): Promise<number> {
   return samples[Math.floor(samples.length / 2)]!;
 }
 
+/**
+ * Round-trip floor seen through the bench generator itself: a bare Node server that answers the
+ * handshake and every request at once with a canned reply (getData: a 100-byte value), so the
+ * generator's own cost is in the floor as it is in every server's figure.
+ */
+async function cannedReplyFloorUs(): Promise<number> {
+  const value = Buffer.alloc(100, 7);
+  const server = createServer((socket) => {
+    socket.setNoDelay(true);
+    const decoder = new FrameDecoder();
+    let handshaken = false;
+    socket.on('data', (chunk: Buffer) => decoder.push(chunk, (payload) => {
+      if (!handshaken) {
+        handshaken = true;
+        socket.write(encodeFrame((w) => writeConnectResponse(w, { protocolVersion: 0, timeOut: 30_000, sessionId: 1n, passwd: Buffer.alloc(16), readOnly: false })));
+        return;
+      }
+      const reader = new JuteReader(payload);
+      const xid = reader.int();
+      const type = reader.int();
+      socket.write(encodeFrame((w) => {
+        const ok = type === OpCode.getData || type === OpCode.ping;
+        writeReplyHeader(w, { xid, zxid: 1, err: ok ? 0 : ErrorCode.nodeExists });
+        if (type === OpCode.getData) writeResponse(w, { type: OpCode.getData, data: value, stat: emptyStat() });
+      }));
+    }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  try {
+    const result = await runBench({
+      servers: [{ host: '127.0.0.1', port }], workload: 'read', readPct: 90, valueSize: 100, keys: 10, sessions: 1, outstanding: 1,
+      durationSeconds: seconds, ops: 0, rate: 0, workers: 1,
+    });
+    return Object.values(result.latencyUs)[0]!.p50Us;
+  } finally {
+    server.close();
+  }
+}
+
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 const dir = mkdtempSync(join(tmpdir(), 'meerkat-bench-compare-'));
@@ -95,8 +137,10 @@ const cases = [
 ];
 const results: Record<string, Record<string, Result[]>> = { zookeeper: {}, meerkat: {} };
 let floorUs = 0;
+let generatorFloorUs = 0;
 try {
   floorUs = await echoFloorUs();
+  generatorFloorUs = await cannedReplyFloorUs();
   for (let round = 0; round < rounds; round++) {
     for (const entry of cases) {
       (results.zookeeper![entry.name] ??= []).push(await measure(zk.port, zkPid, entry.workload, entry.shape));
@@ -118,10 +162,11 @@ const summary = cases.map((entry) => ({
     return [key, { zookeeper, meerkat: meerkatValue, ratio: meerkatValue / zookeeper }];
   })),
 }));
-if (args.includes('--json')) console.log(JSON.stringify({ floorUs, summary }));
+if (args.includes('--json')) console.log(JSON.stringify({ floorUs, generatorFloorUs, summary }));
 else {
   console.log(`${rounds} rounds x ${seconds}s; read/write: 12 sessions x 8 outstanding; -1: one request outstanding; 100-byte values`);
   console.log(`bare Node echo round trip (floor), p50: ${floorUs.toFixed(1)} us`);
+  console.log(`canned-reply Node server through the bench generator (floor), p50: ${generatorFloorUs.toFixed(1)} us`);
   for (const row of summary) {
     for (const key of keys) {
       const cell = (row as unknown as Record<string, { zookeeper: number; meerkat: number; ratio: number }>)[key]!;
