@@ -7,7 +7,7 @@
 import { Command } from 'commander';
 import { runSimulation, type SimBugs, type SimResult } from './simulation.js';
 
-const bugNames = ['commitOnMinority', 'ackBeforePersist', 'skipTrunc', 'prepIgnoresPending', 'newLeaderForgetsSessions'] as const;
+const bugNames = ['commitOnMinority', 'ackBeforePersist', 'skipTrunc', 'prepIgnoresPending', 'newLeaderForgetsSessions', 'localSync'] as const;
 
 interface CliOptions {
   seeds?: string;

@@ -1,6 +1,7 @@
 // Simulated ZooKeeper clients. Each holds at most one session and one connection at a time, issues
 // a random mix of requests with a few outstanding (creates, CAS setData and delete on a few shared
-// keys, sequential and ephemeral creates, multi, local reads, closeSession), reconnects elsewhere
+// keys, sequential and ephemeral creates, multi, local reads, sync followed by a read, closeSession),
+// reconnects elsewhere
 // after a connection loss (only to a server that has seen everything it has seen, as ZooKeeper's
 // clients do), gives up a connection that stays silent for 2/3 of the session timeout, and records
 // every operation with its call and return times for the linearizability checker.
@@ -30,6 +31,8 @@ interface Outstanding {
   floor: number;
   label: string;
   path: string | null;
+  /** A sync whose answer triggers a read of this key (see send). */
+  syncThenRead: string | null;
 }
 
 export interface ClientEnvironment {
@@ -37,7 +40,7 @@ export interface ClientEnvironment {
   random: Prng;
   checkers: Checkers;
   servers: readonly SimServer[];
-  /** Writes on the checked keys, as the clients saw them. */
+  /** Writes and synced reads on the checked keys, as the clients saw them. */
   history: ZkOperation[];
   /** Called for every write reply, with the time its request was sent. */
   onWriteReply(reply: SimReply, sentAtMs: number): void;
@@ -139,16 +142,23 @@ export class SimClient {
     this.outstanding.clear();
   }
 
-  private send(request: SimWrite | SimRead, fields: { label: string; path: string | null; op?: ZkInput }): void {
+  /**
+   * `syncThenRead`: once the sync is answered, read this key on the same connection; the pair is one
+   * linearizable read in the history, from the sync's call to the read's return.
+   */
+  private send(request: SimWrite | SimRead, fields: { label: string; path: string | null; op?: ZkInput; syncThenRead?: string; callMs?: number }): void {
     const { queue, history, checkers } = this.environment;
     const cxid = this.nextCxid++;
     const write = !isRead(request);
     let historyIndex = -1;
     if (fields.op !== undefined) {
       historyIndex = history.length;
-      history.push({ clientId: this.id, input: fields.op, call: queue.now, return: neverReturned });
+      history.push({ clientId: this.id, input: fields.op, call: fields.callMs ?? queue.now, return: neverReturned });
     }
-    this.outstanding.set(cxid, { cxid, callMs: queue.now, historyIndex, write, floor: checkers.lastAcknowledgedZxid, label: `${this.label}.${cxid}:${fields.label}`, path: fields.path });
+    this.outstanding.set(cxid, {
+      cxid, callMs: queue.now, historyIndex, write, floor: checkers.lastAcknowledgedZxid, label: `${this.label}.${cxid}:${fields.label}`, path: fields.path,
+      syncThenRead: fields.syncThenRead ?? null,
+    });
     this.operations++;
     this.server!.request(this.connection!, cxid, request);
   }
@@ -182,8 +192,10 @@ export class SimClient {
           { type: OpCode.setData, path: b, data: bytes, version: -1 },
         ],
       }, { label: `multi ${a} ${b}`, path: null });
-    } else if (roll < 98) {
+    } else if (roll < 88) {
       this.send({ type: OpCode.getData, path: key }, { label: `get ${key}`, path: key });
+    } else if (roll < 98) {
+      this.send({ type: OpCode.sync, path: key }, { label: `sync ${key}`, path: null, syncThenRead: key });
     } else {
       this.closing = true;
       this.send({ type: OpCode.closeSession }, { label: 'closeSession', path: null });
@@ -213,6 +225,10 @@ export class SimClient {
       if (reply.err === ErrorCode.noNode) this.knownVersion.delete(request.path);
       else if (version !== undefined) this.knownVersion.set(request.path, version);
     }
+    if (request.syncThenRead !== null && reply.err === ErrorCode.ok && this.connection !== null && !this.closing) {
+      const key = request.syncThenRead;
+      this.send({ type: OpCode.getData, path: key }, { label: `get ${key} after sync`, path: key, op: { kind: 'getData', path: key }, callMs: request.callMs });
+    }
     if (request.historyIndex >= 0) {
       const entry = history[request.historyIndex]!;
       entry.return = queue.now;
@@ -225,6 +241,7 @@ export class SimClient {
 
 /** The model's view of a write's reply; null for an error the model does not know (outcome: none). */
 function zkOutput(input: ZkInput, reply: SimReply): ZkOutput | null {
+  if (input.kind === 'getData') return reply.node === undefined ? null : (reply.node ?? 'NoNode');
   switch (reply.err) {
     case ErrorCode.ok: return input.kind === 'setData' ? { version: reply.result!.stat!.version } : 'ok';
     case ErrorCode.nodeExists: return 'NodeExists';

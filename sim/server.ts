@@ -32,6 +32,7 @@ import type { AppliedTxn } from './state-machine.js';
 export type SimWrite =
   | { type: typeof OpCode.createSession; timeoutMs: number }
   | { type: typeof OpCode.closeSession }
+  | { type: typeof OpCode.sync; path: string }
   | WriteRequest;
 
 /** A local read. */
@@ -134,6 +135,8 @@ export interface ServerBugs {
   prepIgnoresPending?: boolean;
   /** A new leader tracks only sessions created under it: older sessions never expire (ZOOKEEPER-2355's orphans). */
   newLeaderForgetsSessions?: boolean;
+  /** A server answers sync from its own state without the leader: a read after it may be stale. */
+  localSync?: boolean;
 }
 
 interface TrackedSession {
@@ -180,6 +183,11 @@ export class LeaderPrep {
       txn = expired;
     } else if (request.type === OpCode.closeSession) {
       txn = this.closeSessionTxn(sessionId, session, next.zxid);
+    } else if (request.type === OpCode.sync) {
+      // A sync goes through the log (a no-op check of '/'): its commit proves a quorum still follows
+      // this leader, so a read after it sees every write acknowledged before the sync was sent.
+      this.touch(sessionId);
+      txn = { type: OpCode.check, path: '/', version: -1 };
     } else {
       this.touch(sessionId);
       if (this.options.bugs.prepIgnoresPending) this.pending.clear();
@@ -304,6 +312,11 @@ export class SimServer {
   }
 
   private submit(connection: ServerConnection, cxid: number, request: SimWrite): void {
+    if (request.type === OpCode.sync && this.options.bugs.localSync) {
+      connection.queue.push({ cxid, read: { type: OpCode.exists, path: '/' }, closeAfter: false, reply: null });
+      this.drain(connection);
+      return;
+    }
     connection.queue.push({ cxid, read: null, closeAfter: request.type === OpCode.closeSession, reply: null });
     const forwarded: Forwarded = { sessionId: connection.sessionId, cxid, request };
     if (this.leaderPrep !== null || this.leaderBacklog !== null) {

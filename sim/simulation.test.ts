@@ -36,7 +36,7 @@ describe('simulator', () => {
       results.reduce((total, result) => total + result.stats[field], 0);
     assert.ok(sum('committed') > 550 * 50, `the batch commits real traffic (${sum('committed')} txns)`);
     assert.ok(sum('leaders') > 550 * 3, `the faults force many elections (${sum('leaders')} established leaders)`);
-    assert.ok(sum('checkedWrites') > 550 * 50, `clients write the checked keys (${sum('checkedWrites')} writes)`);
+    assert.ok(sum('checkedWrites') > 550 * 50, `clients write and sync-read the checked keys (${sum('checkedWrites')} operations)`);
     const checked = results.filter((result) => result.stats.linearizability === 'ok').length;
     assert.ok(checked > 0.95 * results.length, `the linearizability search finishes within its budget (${checked}/${results.length} runs)`);
   });
@@ -77,6 +77,12 @@ describe('the checkers bite', () => {
     const failing = batch({ nodes: 3, injectedBugs: { newLeaderForgetsSessions: true } }, 20).filter((result) => result.failure !== null);
     assert.ok(failing.length > 0, 'no seed in 20 exposed the forgotten sessions');
     assert.match(failing[0]!.failure!.message, /outlives its session/);
+  });
+
+  it('finds a server that answers sync from its own state (linearizability of synced reads)', () => {
+    const failing = batch({ nodes: 3, injectedBugs: { localSync: true } }, 40).filter((result) => result.failure !== null);
+    assert.ok(failing.length > 0, 'no seed in 40 exposed the local sync');
+    assert.match(failing[0]!.failure!.message, /not linearizable/);
   });
 
   it('finds a follower that ACKs before persisting (rule 1 checker)', () => {

@@ -97,7 +97,7 @@ export class Simulation {
   private readonly traceMax: number;
   private readonly servers: SimServer[];
   private readonly clients: SimClient[];
-  /** Writes on the checked keys, for the linearizability checker. */
+  /** Writes and synced reads on the checked keys, for the linearizability checker. */
   readonly history: ZkOperation[] = [];
   private sessionsCreated = 0;
   private linearizability: SimResult['stats']['linearizability'] = 'not run';
@@ -364,11 +364,11 @@ export class Simulation {
     this.done = true;
   }
 
-  /** The clients' writes on the checked keys are linearizable (bounded search: 'unknown' is counted, not failed). */
+  /** The clients' writes and synced reads on the checked keys are linearizable (bounded search: 'unknown' is counted, not failed). */
   private checkHistory(): void {
     const outcome = checkLinearizability(zkModel, this.history, { maxSteps: linearizabilityStepsMax });
     this.linearizability = outcome.result;
-    if (outcome.result === 'violation') throw new SimViolation(`client writes are not linearizable:\n${outcome.violation.text}`);
+    if (outcome.result === 'violation') throw new SimViolation(`client writes and synced reads are not linearizable:\n${outcome.violation.text}`);
   }
 
   stats(): SimResult['stats'] {
