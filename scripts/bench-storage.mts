@@ -2,7 +2,11 @@
 //  1. the longest event-loop stall while a fuzzy snapshot is written (target: none above 50 ms),
 //  2. restart-to-serving time and RSS for Meerkat and Apache ZooKeeper 3.8 on the same data directory
 //     (Meerkat writes it; ZooKeeper reads Meerkat's format), as ratios.
-//   node --import tsx scripts/bench-storage.mts [--nodes 1000000] [--json]
+//   node --import tsx scripts/bench-storage.mts [--nodes 1000000] [--json] [--restarts 1] [--meerkat-only] [--keep-data-dir]
+// --restarts N restarts Meerkat N times on the same snapshot and reports the median (timings on a
+// shared machine are noisy); --meerkat-only skips ZooKeeper (a quick proxy while iterating; ratios
+// need both); --keep-data-dir leaves the data directory for profiling (`node --cpu-prof bin/meerkat.js
+// start --data-dir <dir>`).
 
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -20,6 +24,9 @@ import { startReferenceZooKeeper } from '../test/helpers/reference-zookeeper.js'
 const args = process.argv.slice(2);
 const nodes = Number(args[args.indexOf('--nodes') + 1] ?? 0) || 1_000_000;
 const asJson = args.includes('--json');
+const meerkatOnly = args.includes('--meerkat-only');
+const keepDataDir = args.includes('--keep-data-dir');
+const restarts = args.includes('--restarts') ? Math.max(1, Number(args[args.indexOf('--restarts') + 1]) || 1) : 1;
 const open = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
 
 function buildTree(count: number): DataTree {
@@ -100,20 +107,33 @@ try {
   const tree = buildTree(nodes);
   const buildMs = Date.now() - buildStarted;
   const snapshot = await writeSnapshotMeasuringStalls(tree, join(dataDir, versionDirName));
-  const meerkat = await meerkatRestart(dataDir);
-  const zookeeper = await zookeeperRestart(dataDir);
+  const runs: Array<{ ms: number; rss: number }> = [];
+  for (let run = 0; run < restarts; run++) runs.push(await meerkatRestart(dataDir));
+  const median = (values: number[]): number => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  const meerkat = { ms: median(runs.map((run) => run.ms)), rss: median(runs.map((run) => run.rss)), runs };
+  const zookeeper = meerkatOnly ? null : await zookeeperRestart(dataDir);
   const result = {
     nodes, buildMs, snapshot,
     snapshotFileBytes: statSync(join(dataDir, versionDirName, snapshotFileName(tree.lastProcessedZxid))).size,
-    restart: { meerkat, zookeeper, speedup: zookeeper.ms / meerkat.ms, rssRatio: meerkat.rss / zookeeper.rss },
+    restart: {
+      meerkat, zookeeper,
+      speedup: zookeeper === null ? null : zookeeper.ms / meerkat.ms, rssRatio: zookeeper === null ? null : meerkat.rss / zookeeper.rss,
+    },
   };
   if (asJson) console.log(JSON.stringify(result));
   else {
+    const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(0)} MB`;
     console.log(`${nodes} znodes of 100 bytes`);
     console.log(`snapshot: ${snapshot.ms} ms, ${(snapshot.bytes / 1e6).toFixed(1)} MB, longest event-loop stall ${snapshot.maxStallMs.toFixed(1)} ms (p99 ${snapshot.p99StallMs.toFixed(1)} ms)`);
-    console.log(`restart to serving: meerkat ${meerkat.ms} ms, zookeeper ${zookeeper.ms} ms (meerkat ${result.restart.speedup.toFixed(2)}x faster)`);
-    console.log(`RSS after restart: meerkat ${(meerkat.rss / 1e6).toFixed(0)} MB, zookeeper ${(zookeeper.rss / 1e6).toFixed(0)} MB (ratio ${result.restart.rssRatio.toFixed(2)})`);
+    if (restarts > 1) console.log(`meerkat restarts: ${runs.map((run) => `${run.ms} ms / ${mb(run.rss)}`).join(', ')}`);
+    if (zookeeper === null) {
+      console.log(`restart to serving: meerkat ${meerkat.ms} ms; RSS after restart: meerkat ${mb(meerkat.rss)} (ZooKeeper skipped)`);
+    } else {
+      console.log(`restart to serving: meerkat ${meerkat.ms} ms, zookeeper ${zookeeper.ms} ms (meerkat ${result.restart.speedup!.toFixed(2)}x faster)`);
+      console.log(`RSS after restart: meerkat ${mb(meerkat.rss)}, zookeeper ${mb(zookeeper.rss)} (ratio ${result.restart.rssRatio!.toFixed(2)})`);
+    }
   }
 } finally {
-  rmSync(dataDir, { recursive: true, force: true });
+  if (keepDataDir) console.log(`data directory kept: ${dataDir}`);
+  else rmSync(dataDir, { recursive: true, force: true });
 }

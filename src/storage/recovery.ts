@@ -86,7 +86,8 @@ async function loadNewestSnapshot<W>(options: RecoveryOptions<W>, snapDir: strin
     const path = joinPath(snapDir, snapshot.name);
     const tree = options.createTree(false);
     try {
-      const loaded = loadSnapshot(path, await snapshotBytes(options.fs, path, snapshot), tree);
+      // The bytes are this call's own (a fresh read or gunzip output): the tree keeps views into them.
+      const loaded = loadSnapshot(path, await snapshotBytes(options.fs, path, snapshot), tree, { adoptBytes: true });
       if (failures.length > 0) options.warn(`skipped damaged snapshots: ${failures.join('; ')}`);
       return { tree, sessions: loaded.sessions, zxid: snapshot.zxid, file: path, digest: loaded.digest };
     } catch (error) {

@@ -7,7 +7,8 @@
 // Every failure is a BadFileError naming the file: wrong magic or version, a checksum mismatch
 // (SnapshotChecksumError), a truncated file, a node before its parent, an unknown ACL index.
 
-import { type Acl, JuteDecodeError, JuteReader, type StatPersisted, readAclList, readStatPersisted } from '../proto/index.js';
+import { type Acl, JuteDecodeError, JuteReader, readAclList } from '../proto/index.js';
+import type { LoadedNode } from '../tree/index.js';
 import { limits } from '../util/index.js';
 import { Adler32 } from './adler32.js';
 import { BadFileError, SnapshotChecksumError } from './storage-errors.js';
@@ -16,9 +17,12 @@ import { checkFileHeader, fileHeaderBytes, snapshotMagic } from './txn-log-forma
 /** What a snapshot is loaded into. An empty DataTree (`withSystemNodes: false`) satisfies it. */
 export interface SnapshotTarget {
   readonly aclCache: { define(index: number, acl: Acl[]): void; purgeUnused(): void };
-  getNode(path: string): unknown;
-  /** `acl` is an index defined earlier, or a list (ZooKeeper's -1 index: the open ACL, not interned). */
-  insert(path: string, fields: { data: Uint8Array; acl: readonly Acl[] | number; stat: StatPersisted }): unknown;
+  /**
+   * Adds a node under its parent, copying its data; false when the parent is missing. `node.acl` is
+   * an index defined earlier, or a list (ZooKeeper's -1 index: the open ACL, not interned). The
+   * record is reused for the next node.
+   */
+  load(path: string, node: LoadedNode): boolean;
 }
 
 export interface SnapshotDigest {
@@ -37,6 +41,7 @@ export interface LoadedSnapshot {
 /** ZooKeeper's ReferenceCountedACLCache index for the open ACL when it is not interned. */
 const openAclIndex = -1;
 const openAcl: readonly Acl[] = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
+const emptyData = new Uint8Array(0);
 
 type Phase = 'header' | 'sessions' | 'acls' | 'nodes' | 'seal' | 'digest' | 'digestSeal' | 'done';
 
@@ -52,8 +57,19 @@ export class SnapshotReader {
   private readonly acls = new Set<number>();
   private nodeCount = 0;
   private digest: SnapshotDigest | null = null;
+  /** One record for every node: loading a million nodes allocates no per-node stat object. */
+  private readonly node: LoadedNode = {
+    czxid: 0, mzxid: 0, ctime: 0, mtime: 0, version: 0, cversion: 0, aversion: 0, ephemeralOwner: 0n, pzxid: 0,
+    data: emptyData, dataIsAdoptable: false, acl: openAcl,
+  };
 
-  constructor(private readonly file: string, private readonly tree: SnapshotTarget) {}
+  /**
+   * With `adoptChunks`, the caller promises never to modify a chunk after pushing it, and the tree
+   * keeps node data as views into the chunks instead of copies (recovery's whole-file read).
+   */
+  constructor(private readonly file: string, private readonly tree: SnapshotTarget, options: { adoptChunks?: boolean } = {}) {
+    this.node.dataIsAdoptable = options.adoptChunks === true;
+  }
 
   /** Loads every complete item in `chunk` (and what was left over from earlier chunks). */
   push(chunk: Uint8Array): void {
@@ -156,18 +172,24 @@ export class SnapshotReader {
       this.phase = 'seal';
       return;
     }
-    const data = reader.buffer() ?? new Uint8Array(0);
+    const node = this.node;
+    node.data = reader.buffer() ?? emptyData;
     const aclIndex = reader.long();
-    const stat = readStatPersisted(reader);
+    node.czxid = reader.long();
+    node.mzxid = reader.long();
+    node.ctime = reader.long();
+    node.mtime = reader.long();
+    node.version = reader.int();
+    node.cversion = reader.int();
+    node.aversion = reader.int();
+    node.ephemeralOwner = reader.bigLong();
+    node.pzxid = reader.long();
     const nodePath = path === '' ? '/' : path;
-    if (nodePath !== '/' && this.tree.getNode(nodePath.slice(0, Math.max(1, nodePath.lastIndexOf('/')))) === undefined) {
-      throw new BadFileError(this.file, `node ${nodePath} appears before its parent`);
-    }
     if (aclIndex !== openAclIndex && !this.acls.has(aclIndex)) {
       throw new BadFileError(this.file, `node ${nodePath} refers to ACL index ${aclIndex}, which the snapshot does not list`);
     }
-    // A copy: the chunk it came in is reused by the caller.
-    this.tree.insert(nodePath, { data: Buffer.from(data), acl: aclIndex === openAclIndex ? openAcl : aclIndex, stat });
+    node.acl = aclIndex === openAclIndex ? openAcl : aclIndex;
+    if (!this.tree.load(nodePath, node)) throw new BadFileError(this.file, `node ${nodePath} appears before its parent`);
     this.nodeCount++;
   }
 
@@ -181,9 +203,12 @@ export class SnapshotReader {
   }
 }
 
-/** Loads a whole snapshot file's bytes into an empty tree. Checksums are verified. */
-export function loadSnapshot(file: string, bytes: Uint8Array, tree: SnapshotTarget): LoadedSnapshot {
-  const reader = new SnapshotReader(file, tree);
+/**
+ * Loads a whole snapshot file's bytes into an empty tree. Checksums are verified. With `adoptBytes`,
+ * the tree keeps node data as views into `bytes`, which the caller must never modify afterwards.
+ */
+export function loadSnapshot(file: string, bytes: Uint8Array, tree: SnapshotTarget, options: { adoptBytes?: boolean } = {}): LoadedSnapshot {
+  const reader = new SnapshotReader(file, tree, { adoptChunks: options.adoptBytes === true });
   reader.push(bytes);
   return reader.end();
 }

@@ -38,8 +38,11 @@ export interface SnapshotNode extends StatPersisted {
 export interface SnapshotSource {
   readonly lastProcessedZxid: number;
   readonly aclCache: { entries(): Array<[number, Acl[]]> };
-  /** Every node, parents before children (the iteration must tolerate changes between chunks). */
-  entries(): Iterable<[string, SnapshotNode]>;
+  /**
+   * Every node, parents before children, through one object that `next()` moves to the next node (the
+   * walk must tolerate changes between chunks).
+   */
+  nodeCursor(): SnapshotNode & { readonly path: string; next(): boolean };
   /** ZooKeeper's tree digest (DigestCalculator version 2). */
   digest(): bigint;
 }
@@ -79,8 +82,10 @@ export function* serializeSnapshot(tree: SnapshotSource, options: SnapshotOption
   const fallbackAcl = aclEntries[0]?.[0] ?? -1;
   const perChunk = options.nodesPerChunk ?? 500;
   let count = 0;
-  for (const [path, node] of tree.entries()) {
+  const node = tree.nodeCursor();
+  while (node.next()) {
     if (node.czxid > options.zxid) continue;
+    const path = node.path;
     out.ustring(path === '/' ? '' : path).buffer(node.data);
     out.long(writtenAcls.has(node.aclIndex) ? node.aclIndex : fallbackAcl);
     writeStatPersisted(out, node);

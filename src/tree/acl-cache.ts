@@ -49,6 +49,13 @@ export class AclCache {
     this.lastIndex = Math.max(this.lastIndex, index);
   }
 
+  /** The list interned under `index` (a node's ACL). */
+  aclAt(index: number): Acl[] {
+    const entry = this.byIndex.get(index);
+    assert(entry !== undefined, `unknown ACL index ${index}`);
+    return entry.acl;
+  }
+
   release(index: number): void {
     const entry = this.byIndex.get(index);
     assert(entry !== undefined && entry.references > 0, `releasing unreferenced ACL index ${index}`);

@@ -3,6 +3,9 @@
 // Mutations are the primitive steps txns are made of (createNode, deleteNode, setData, setAcl); the
 // txn-level logic is in apply-txn.ts. Deterministic: no clock, no I/O.
 //
+// Nodes are numbers into column storage (node-store.ts); `ids` maps each path to its number, in
+// insertion order (parents before children), which is the order snapshots are written in.
+//
 // cversion: like ZooKeeper, a node stores the number of child creations, and shows clients
 // `2 × stored − numChildren` (every create has a delete except for children still present).
 
@@ -12,44 +15,23 @@ import { assert } from '../util/index.js';
 import { AclCache } from './acl-cache.js';
 import { openAclUnsafe, readAclUnsafe } from './acl.js';
 import { isContainerOwner, isSessionOwner, isTtlOwner, ttlOfOwner } from './ephemeral-type.js';
+import { NodeCursor, NodeStore, ZNode, noChildren } from './node-store.js';
 import { baseName, parentOf } from './path.js';
 import { type WatchDelivery, WatchManager } from './watch-manager.js';
 
-/**
- * A znode. The stored stat fields live on the node itself (one object per znode, not two); cversion
- * counts child creations (see the file header).
- */
-export interface ZNode extends StatPersisted {
+export { NodeCursor, ZNode } from './node-store.js';
+
+/** A node as a snapshot holds it. The snapshot reader fills one record and reuses it for every node. */
+export interface LoadedNode extends StatPersisted {
   data: Uint8Array;
-  acl: Acl[];
-  aclIndex: number;
-  /** Child names; read-only outside this file (leaves share one empty set). */
-  children: ReadonlySet<string>;
-  /** This node's contribution to the tree digest. */
-  digest: number;
-}
-
-/**
- * Most znodes are leaves: they share this empty set until their first child, saving a Set per leaf.
- * Only this file mutates `children`, through addChild/removeChild.
- */
-const noChildren: Set<string> = new Set();
-
-function addChild(parent: ZNode, name: string): void {
-  const children = parent.children === noChildren ? new Set<string>() : (parent.children as Set<string>);
-  children.add(name);
-  parent.children = children;
-}
-
-function removeChild(parent: ZNode, name: string): void {
-  const children = parent.children as Set<string>;
-  children.delete(name);
-  if (children.size === 0) parent.children = noChildren;
+  /** True: `data` views bytes never written again, which the tree keeps (no copy). False: copied. */
+  dataIsAdoptable: boolean;
+  /** An index defined earlier in the ACL cache, or a list to intern. */
+  acl: readonly Acl[] | number;
 }
 
 export type NodeOutcome = { err: 0; node: ZNode } | { err: number; node?: undefined };
 
-const emptyData = new Uint8Array(0);
 const statBytes = Buffer.alloc(60);
 const twoTo32 = 0x1_0000_0000;
 
@@ -61,30 +43,44 @@ function writeLong(buffer: Buffer, value: number, at: number): void {
 }
 
 /** ZooKeeper's per-node digest: CRC32 of path, data and the stat fields (DigestCalculator). */
-function nodeDigest(path: string, stat: ZNode): number {
+function nodeDigest(path: string, store: NodeStore, id: number): number {
   // ZooKeeper leaves out what is under /zookeeper/ but counts the /zookeeper node itself.
   if (path.startsWith('/zookeeper/')) return 0;
-  writeLong(statBytes, stat.czxid, 0);
-  writeLong(statBytes, stat.mzxid, 8);
-  writeLong(statBytes, stat.pzxid, 16);
-  writeLong(statBytes, stat.ctime, 24);
-  writeLong(statBytes, stat.mtime, 32);
-  statBytes.writeInt32BE(stat.version, 40);
-  statBytes.writeInt32BE(stat.cversion, 44);
-  statBytes.writeInt32BE(stat.aversion, 48);
-  statBytes.writeBigInt64BE(stat.ephemeralOwner, 52);
+  writeLong(statBytes, store.czxid[id]!, 0);
+  writeLong(statBytes, store.mzxid[id]!, 8);
+  writeLong(statBytes, store.pzxid[id]!, 16);
+  writeLong(statBytes, store.ctime[id]!, 24);
+  writeLong(statBytes, store.mtime[id]!, 32);
+  statBytes.writeInt32BE(store.version[id]!, 40);
+  statBytes.writeInt32BE(store.cversion[id]!, 44);
+  statBytes.writeInt32BE(store.aversion[id]!, 48);
+  statBytes.writeBigInt64BE(store.ephemeralOwner[id]!, 52);
   let crc = crc32(path === '/' ? '' : path);
-  crc = crc32(stat.data, crc);
+  if (store.dataLength[id]! > 0) crc = crc32(store.dataOf(id), crc);
   return crc32(statBytes, crc);
 }
 
+function addChild(store: NodeStore, parent: number, name: string): void {
+  let children = store.children[parent]!;
+  if (children === noChildren) store.children[parent] = children = new Set<string>();
+  children.add(name);
+}
+
+function removeChild(store: NodeStore, parent: number, name: string): void {
+  const children = store.children[parent]!;
+  children.delete(name);
+  if (children.size === 0) store.children[parent] = noChildren;
+}
+
 export class DataTree<W = unknown> {
-  private readonly nodes = new Map<string, ZNode>();
+  /** Path → node number, in insertion order. */
+  private readonly ids = new Map<string, number>();
   private readonly ephemerals = new Map<bigint, Set<string>>();
   readonly containers = new Set<string>();
   readonly ttls = new Set<string>();
   readonly aclCache = new AclCache();
   readonly watches = new WatchManager<W>();
+  private readonly store = new NodeStore(this.aclCache);
   lastProcessedZxid = 0;
   approximateDataBytes = 0;
   /** The tree digest mod 2^64, as two 32-bit halves so updates need no BigInt. */
@@ -94,10 +90,11 @@ export class DataTree<W = unknown> {
   /** A tree as a fresh server has it; `withSystemNodes: false` gives an empty one to load a snapshot into. */
   constructor(options: { withSystemNodes?: boolean } = {}) {
     if (options.withSystemNodes === false) return;
-    this.insert('/', { data: emptyData, acl: openAclUnsafe, stat: DataTree.zeroStat() });
-    this.insert('/zookeeper', { data: emptyData, acl: openAclUnsafe, stat: DataTree.zeroStat() });
-    this.insert('/zookeeper/quota', { data: emptyData, acl: openAclUnsafe, stat: DataTree.zeroStat() });
-    this.insert('/zookeeper/config', { data: emptyData, acl: readAclUnsafe, stat: { ...DataTree.zeroStat(), aversion: -1 } });
+    const empty = new Uint8Array(0);
+    this.insert('/', { data: empty, acl: openAclUnsafe, stat: DataTree.zeroStat() });
+    this.insert('/zookeeper', { data: empty, acl: openAclUnsafe, stat: DataTree.zeroStat() });
+    this.insert('/zookeeper/quota', { data: empty, acl: openAclUnsafe, stat: DataTree.zeroStat() });
+    this.insert('/zookeeper/config', { data: empty, acl: readAclUnsafe, stat: { ...DataTree.zeroStat(), aversion: -1 } });
   }
 
   static zeroStat(): StatPersisted {
@@ -105,7 +102,7 @@ export class DataTree<W = unknown> {
   }
 
   get nodeCount(): number {
-    return this.nodes.size;
+    return this.ids.size;
   }
 
   get ephemeralCount(): number {
@@ -115,17 +112,21 @@ export class DataTree<W = unknown> {
   }
 
   getNode(path: string): ZNode | undefined {
-    return this.nodes.get(path);
+    const id = this.ids.get(path);
+    return id === undefined ? undefined : new ZNode(this.store, id);
   }
 
   /** The Stat a client sees for a node. */
   statOf(node: ZNode): Stat {
-    const numChildren = node.children.size;
+    const { store } = this;
+    const id = node.id;
+    const numChildren = store.children[id]!.size;
+    const owner = store.ownerOf(id);
     return {
-      czxid: node.czxid, mzxid: node.mzxid, ctime: node.ctime, mtime: node.mtime, version: node.version,
-      cversion: node.cversion * 2 - numChildren, aversion: node.aversion,
-      ephemeralOwner: isSessionOwner(node.ephemeralOwner) ? node.ephemeralOwner : 0n,
-      dataLength: node.data.length, numChildren, pzxid: node.pzxid,
+      czxid: store.czxid[id]!, mzxid: store.mzxid[id]!, ctime: store.ctime[id]!, mtime: store.mtime[id]!, version: store.version[id]!,
+      cversion: store.cversion[id]! * 2 - numChildren, aversion: store.aversion[id]!,
+      ephemeralOwner: isSessionOwner(owner) ? owner : 0n,
+      dataLength: store.dataLength[id]!, numChildren, pzxid: store.pzxid[id]!,
     };
   }
 
@@ -139,14 +140,14 @@ export class DataTree<W = unknown> {
 
   /** Every descendant of `path` (ZooKeeper's getAllChildrenNumber; for '/' all nodes but the root). */
   getAllChildrenNumber(path: string): number {
-    if (path === '/') return this.nodes.size - 1;
+    if (path === '/') return this.ids.size - 1;
     let count = 0;
     const pending = [path];
     while (pending.length > 0) {
       const at = pending.pop()!;
-      const node = this.nodes.get(at);
-      if (node === undefined) continue;
-      for (const child of node.children) {
+      const id = this.ids.get(at);
+      if (id === undefined) continue;
+      for (const child of this.store.children[id]!) {
         count++;
         pending.push(`${at}/${child}`);
       }
@@ -170,58 +171,88 @@ export class DataTree<W = unknown> {
     }
   }
 
-  /** Every node, for snapshots. Iteration order is insertion order; parents precede children. */
-  entries(): IterableIterator<[string, ZNode]> {
-    return this.nodes.entries();
+  /**
+   * Every node, for snapshots. Iteration order is insertion order; parents precede children. It
+   * tolerates changes between steps (a fuzzy snapshot); each node is a view, read it at once.
+   */
+  *entries(): IterableIterator<[string, ZNode]> {
+    for (const [path, id] of this.ids) yield [path, new ZNode(this.store, id)];
   }
 
-  /** Adds or replaces a node without touching its parent (system nodes, snapshot loading). */
+  /** Every node as entries() has them, through one reused object (snapshots walk every node). */
+  nodeCursor(): NodeCursor {
+    return new NodeCursor(this.store, this.ids.entries());
+  }
+
+  /** Adds or replaces a node without touching its parent (system nodes, tests); the data is copied. */
   insert(path: string, fields: { data: Uint8Array; acl: readonly Acl[] | number; stat: StatPersisted }): ZNode {
-    const existing = this.nodes.get(path);
-    if (existing !== undefined) this.forget(path, existing);
-    const acl = typeof fields.acl === 'number' ? this.aclCache.acquireIndex(fields.acl) : this.aclCache.acquire(fields.acl);
-    const stat = fields.stat;
-    const node: ZNode = {
-      czxid: stat.czxid, mzxid: stat.mzxid, ctime: stat.ctime, mtime: stat.mtime, version: stat.version, cversion: stat.cversion,
-      aversion: stat.aversion, ephemeralOwner: stat.ephemeralOwner, pzxid: stat.pzxid,
-      data: fields.data, acl: acl.acl, aclIndex: acl.index, children: noChildren, digest: 0,
-    };
-    this.nodes.set(path, node);
-    const parent = path === '/' ? undefined : this.nodes.get(parentOf(path));
-    if (parent !== undefined) addChild(parent, baseName(path));
-    this.remember(path, node);
-    return node;
+    const id = this.add(path, { ...fields.stat, data: fields.data, dataIsAdoptable: false, acl: fields.acl });
+    const parent = path === '/' ? undefined : this.ids.get(parentOf(path));
+    if (parent !== undefined) addChild(this.store, parent, baseName(path));
+    return new ZNode(this.store, id);
   }
 
-  private remember(path: string, node: ZNode): void {
-    this.approximateDataBytes += path.length + node.data.length;
-    const owner = node.ephemeralOwner;
-    if (isContainerOwner(owner)) this.containers.add(path);
-    else if (isTtlOwner(owner)) this.ttls.add(path);
-    else if (owner !== 0n) {
-      let paths = this.ephemerals.get(owner);
-      if (paths === undefined) this.ephemerals.set(owner, (paths = new Set()));
-      paths.add(path);
+  /**
+   * Adds (or replaces) a node read from a snapshot, under its parent. False, adding nothing, when the
+   * parent is missing (a snapshot lists parents first). `node` is not kept.
+   */
+  load(path: string, node: LoadedNode): boolean {
+    let parent: number | undefined;
+    if (path !== '/') {
+      parent = this.ids.get(parentOf(path));
+      if (parent === undefined) return false;
     }
-    this.redigest(path, node);
+    this.add(path, node);
+    if (parent !== undefined) addChild(this.store, parent, baseName(path));
+    return true;
   }
 
-  private forget(path: string, node: ZNode): void {
-    this.approximateDataBytes -= path.length + node.data.length;
-    const owner = node.ephemeralOwner;
+  private add(path: string, node: LoadedNode): number {
+    const existing = this.ids.get(path);
+    if (existing !== undefined) this.forget(path, existing);
+    const acl = typeof node.acl === 'number' ? this.aclCache.acquireIndex(node.acl) : this.aclCache.acquire(node.acl);
+    const id = this.store.allocate(node, acl.index);
+    if (node.dataIsAdoptable) this.store.adoptData(id, node.data);
+    else this.store.copyData(id, node.data);
+    this.ids.set(path, id);
+    this.remember(path, id, node.ephemeralOwner);
+    return id;
+  }
+
+  private remember(path: string, id: number, owner: bigint): void {
+    this.approximateDataBytes += path.length + this.store.dataLength[id]!;
+    if (owner !== 0n) {
+      if (isContainerOwner(owner)) this.containers.add(path);
+      else if (isTtlOwner(owner)) this.ttls.add(path);
+      else {
+        let paths = this.ephemerals.get(owner);
+        if (paths === undefined) this.ephemerals.set(owner, (paths = new Set()));
+        paths.add(path);
+      }
+    }
+    this.redigest(path, id);
+  }
+
+  /** Undoes remember() and frees the number; the caller has removed `path` from `ids` or replaces it. */
+  private forget(path: string, id: number): void {
+    const { store } = this;
+    this.approximateDataBytes -= path.length + store.dataLength[id]!;
+    const owner = store.ownerOf(id);
     this.containers.delete(path);
     this.ttls.delete(path);
     const paths = this.ephemerals.get(owner);
     if (paths !== undefined && paths.delete(path) && paths.size === 0) this.ephemerals.delete(owner);
-    this.addToDigest(-node.digest);
-    node.digest = 0;
-    this.aclCache.release(node.aclIndex);
+    this.addToDigest(-store.digest[id]!);
+    this.aclCache.release(store.aclIndex[id]!);
+    store.release(id);
   }
 
-  private redigest(path: string, node: ZNode): void {
-    this.addToDigest(-node.digest);
-    node.digest = nodeDigest(path, node);
-    this.addToDigest(node.digest);
+  private redigest(path: string, id: number): void {
+    const { store } = this;
+    this.addToDigest(-store.digest[id]!);
+    const digest = nodeDigest(path, store, id);
+    store.digest[id] = digest;
+    this.addToDigest(digest);
   }
 
   createNode(
@@ -229,67 +260,76 @@ export class DataTree<W = unknown> {
     fields: { data: Uint8Array; acl: readonly Acl[]; ephemeralOwner: bigint; parentCVersion: number; zxid: number; time: number },
     events: WatchDelivery<W>[],
   ): NodeOutcome {
+    const { store } = this;
     const parentPath = parentOf(path);
-    const parent = this.nodes.get(parentPath);
+    const parent = this.ids.get(parentPath);
     if (parent === undefined) return { err: -101 };
     const name = baseName(path);
-    if (parent.children.has(name)) return { err: -110 };
+    if (store.children[parent]!.has(name)) return { err: -110 };
     const { zxid, time } = fields;
     // A replayed create (after a fuzzy snapshot) must not move the parent's cversion backwards.
-    if (fields.parentCVersion > parent.cversion) {
-      parent.cversion = fields.parentCVersion;
-      parent.pzxid = zxid;
+    if (fields.parentCVersion > store.cversion[parent]!) {
+      store.cversion[parent] = fields.parentCVersion;
+      store.pzxid[parent] = zxid;
     }
     this.redigest(parentPath, parent);
     const stat: StatPersisted = {
       czxid: zxid, mzxid: zxid, ctime: time, mtime: time, version: 0, cversion: 0, aversion: 0,
       ephemeralOwner: fields.ephemeralOwner, pzxid: zxid,
     };
-    const node = this.insert(path, { data: fields.data, acl: fields.acl, stat });
+    const existing = this.ids.get(path);
+    if (existing !== undefined) this.forget(path, existing);
+    const id = store.allocate(stat, this.aclCache.acquire(fields.acl).index);
+    store.holdData(id, fields.data);
+    this.ids.set(path, id);
+    this.remember(path, id, fields.ephemeralOwner);
+    addChild(store, parent, name);
     this.watches.trigger({ type: EventType.nodeCreated, path: path, zxid: zxid }, events);
     this.watches.trigger({ type: EventType.nodeChildrenChanged, path: parentPath, zxid: zxid }, events);
-    return { err: 0, node };
+    return { err: 0, node: new ZNode(store, id) };
   }
 
   deleteNode(path: string, zxid: number, events: WatchDelivery<W>[]): number {
-    const node = this.nodes.get(path);
-    if (node === undefined || path === '/') return -101;
-    assert(node.children.size === 0, `deleting ${path} with children: prep must prevent this`);
+    const { store } = this;
+    const id = this.ids.get(path);
+    if (id === undefined || path === '/') return -101;
+    assert(store.children[id]!.size === 0, `deleting ${path} with children: prep must prevent this`);
     const parentPath = parentOf(path);
-    const parent = this.nodes.get(parentPath)!;
-    removeChild(parent, baseName(path));
-    if (zxid > parent.pzxid) parent.pzxid = zxid;
+    const parent = this.ids.get(parentPath)!;
+    removeChild(store, parent, baseName(path));
+    if (zxid > store.pzxid[parent]!) store.pzxid[parent] = zxid;
     this.redigest(parentPath, parent);
-    this.nodes.delete(path);
-    this.forget(path, node);
+    this.ids.delete(path);
+    this.forget(path, id);
     this.watches.trigger({ type: EventType.nodeDeleted, path: path, zxid: zxid }, events);
     this.watches.trigger({ type: EventType.nodeChildrenChanged, path: parentPath, zxid: zxid }, events);
     return 0;
   }
 
   setData(path: string, fields: { data: Uint8Array; version: number; zxid: number; time: number }, events: WatchDelivery<W>[]): NodeOutcome {
-    const node = this.nodes.get(path);
-    if (node === undefined) return { err: -101 };
-    this.approximateDataBytes += fields.data.length - node.data.length;
-    node.data = fields.data;
-    node.version = fields.version;
-    node.mzxid = fields.zxid;
-    node.mtime = fields.time;
-    this.redigest(path, node);
+    const { store } = this;
+    const id = this.ids.get(path);
+    if (id === undefined) return { err: -101 };
+    this.approximateDataBytes += fields.data.length - store.dataLength[id]!;
+    store.holdData(id, fields.data);
+    store.version[id] = fields.version;
+    store.mzxid[id] = fields.zxid;
+    store.mtime[id] = fields.time;
+    this.redigest(path, id);
     this.watches.trigger({ type: EventType.nodeDataChanged, path: path, zxid: fields.zxid }, events);
-    return { err: 0, node };
+    return { err: 0, node: new ZNode(store, id) };
   }
 
   setAcl(path: string, acl: readonly Acl[], aversion: number): NodeOutcome {
-    const node = this.nodes.get(path);
-    if (node === undefined) return { err: -101 };
+    const { store } = this;
+    const id = this.ids.get(path);
+    if (id === undefined) return { err: -101 };
     const interned = this.aclCache.acquire(acl);
-    this.aclCache.release(node.aclIndex);
-    node.acl = interned.acl;
-    node.aclIndex = interned.index;
-    node.aversion = aversion;
-    this.redigest(path, node);
-    return { err: 0, node };
+    this.aclCache.release(store.aclIndex[id]!);
+    store.aclIndex[id] = interned.index;
+    store.aversion[id] = aversion;
+    this.redigest(path, id);
+    return { err: 0, node: new ZNode(store, id) };
   }
 
   /**
@@ -297,15 +337,16 @@ export class DataTree<W = unknown> {
    * have had a child, and childless TTL nodes not modified within their TTL.
    */
   reapCandidates(nowMs: number): { containers: string[]; expiredTtl: string[] } {
+    const { store } = this;
     const containers: string[] = [];
     const expiredTtl: string[] = [];
     for (const path of this.containers) {
-      const node = this.nodes.get(path)!;
-      if (node.children.size === 0 && node.cversion > 0) containers.push(path);
+      const id = this.ids.get(path)!;
+      if (store.children[id]!.size === 0 && store.cversion[id]! > 0) containers.push(path);
     }
     for (const path of this.ttls) {
-      const node = this.nodes.get(path)!;
-      if (node.children.size === 0 && nowMs - node.mtime > ttlOfOwner(node.ephemeralOwner)) expiredTtl.push(path);
+      const id = this.ids.get(path)!;
+      if (store.children[id]!.size === 0 && nowMs - store.mtime[id]! > ttlOfOwner(store.ephemeralOwner[id]!)) expiredTtl.push(path);
     }
     return { containers, expiredTtl };
   }

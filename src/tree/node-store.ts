@@ -1,0 +1,309 @@
+// The znodes' fields in columns indexed by a node number, instead of a ZNode object, a stat object and
+// a Buffer per znode: a tree of a million znodes is a few typed arrays, two plain arrays and the
+// DataTree's path Map, so loading allocates almost nothing per node (little to trace for the garbage
+// collector) and the tree takes a fraction of the memory.
+//
+// Node data lives in chunks and is shown as a view made on each access: a snapshot file's own bytes,
+// adopted whole when recovery hands them over (no copy per node), or arena chunks that data is copied
+// into (`DataTree.insert`, snapshot chunks the caller reuses). Data a txn sets is kept as given, as
+// before (no copy on the write path). A chunk is dropped once no node's data lives in it; until then
+// it keeps its other bytes (a snapshot's paths and stats, replaced data).
+//
+// Invariants: a number is live from allocate() to release(), then reused; a ZNode is a view by
+// number, valid until its node is deleted. Deterministic: no clock, no I/O.
+
+import type { Acl, StatPersisted } from '../proto/index.js';
+import type { AclCache } from './acl-cache.js';
+
+const arenaChunkBytes = 1 << 20;
+/** Larger data gets its own copy, so a chunk's unused tail stays small. */
+const arenaDataBytesMax = arenaChunkBytes >> 4;
+const initialCapacity = 1024;
+/** dataChunk value for data held outside the arena (in `held`, or empty). */
+const notInArena = -1;
+const emptyData = new Uint8Array(0);
+/** Where the high half of a 64-bit value is, in 32-bit words of a typed array (host byte order). */
+const highWord = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1 ? 1 : 0;
+
+/**
+ * Most znodes are leaves: they share this empty set until their first child, saving a Set per leaf.
+ * Only this file and data-tree.ts mutate children sets, through addChild/removeChild.
+ */
+export const noChildren: Set<string> = new Set();
+
+export class NodeStore {
+  czxid = new Float64Array(initialCapacity);
+  mzxid = new Float64Array(initialCapacity);
+  ctime = new Float64Array(initialCapacity);
+  mtime = new Float64Array(initialCapacity);
+  pzxid = new Float64Array(initialCapacity);
+  version = new Int32Array(initialCapacity);
+  /** Child creations (see data-tree.ts on cversion). */
+  cversion = new Int32Array(initialCapacity);
+  aversion = new Int32Array(initialCapacity);
+  ephemeralOwner = new BigInt64Array(initialCapacity);
+  /** The same bytes as 32-bit words, to read an owner without making a BigInt. */
+  private ownerWords = new Int32Array(this.ephemeralOwner.buffer);
+  aclIndex = new Int32Array(initialCapacity);
+  /** Each node's contribution to the tree digest (a CRC32). */
+  digest = new Uint32Array(initialCapacity);
+  dataChunk = new Int32Array(initialCapacity);
+  dataOffset = new Int32Array(initialCapacity);
+  dataLength = new Int32Array(initialCapacity);
+  /** Child names by node; read-only outside this file and data-tree.ts. */
+  readonly children: Array<Set<string>> = [];
+  /** Data kept outside the chunks, by node (dense: an array lookup, not a Map's, on every read). */
+  private readonly held: Array<Uint8Array | undefined> = [];
+  private readonly chunks: Array<Uint8Array | undefined> = [];
+  /** Nodes whose data is in each chunk. */
+  private readonly chunkNodes: number[] = [];
+  /** The arena chunk copies go into, and how much of it is used. */
+  private fillChunk = -1;
+  private fillUsed = arenaChunkBytes;
+  /** The chunk adopted last, and the bytes it views. */
+  private adoptedChunk = -1;
+  private adoptedBuffer: ArrayBufferLike | null = null;
+  private readonly free: number[] = [];
+  private next = 0;
+
+  constructor(readonly aclCache: AclCache) {}
+
+  /** A number for a new node, with its stat fields set and no data and no children. */
+  allocate(stat: StatPersisted, aclIndex: number): number {
+    const id = this.free.length > 0 ? this.free.pop()! : this.next++;
+    if (id >= this.czxid.length) this.grow();
+    this.czxid[id] = stat.czxid;
+    this.mzxid[id] = stat.mzxid;
+    this.ctime[id] = stat.ctime;
+    this.mtime[id] = stat.mtime;
+    this.pzxid[id] = stat.pzxid;
+    this.version[id] = stat.version;
+    this.cversion[id] = stat.cversion;
+    this.aversion[id] = stat.aversion;
+    this.ephemeralOwner[id] = stat.ephemeralOwner;
+    this.aclIndex[id] = aclIndex;
+    this.digest[id] = 0;
+    this.dataChunk[id] = notInArena;
+    this.dataLength[id] = 0;
+    this.children[id] = noChildren;
+    this.held[id] = undefined;
+    return id;
+  }
+
+  release(id: number): void {
+    this.dropData(id);
+    this.children[id] = noChildren;
+    this.free.push(id);
+  }
+
+  dataOf(id: number): Uint8Array {
+    const chunk = this.dataChunk[id]!;
+    if (chunk === notInArena) return this.held[id] ?? emptyData;
+    const at = this.dataOffset[id]!;
+    return this.chunks[chunk]!.subarray(at, at + this.dataLength[id]!);
+  }
+
+  /** Most owners are 0 (persistent nodes): that one needs no BigInt made. */
+  ownerOf(id: number): bigint {
+    return this.ownerWords[2 * id] === 0 && this.ownerWords[2 * id + 1] === 0 ? 0n : this.ephemeralOwner[id]!;
+  }
+
+  ownerHigh(id: number): number {
+    return this.ownerWords[2 * id + highWord]!;
+  }
+
+  ownerLow(id: number): number {
+    return this.ownerWords[2 * id + 1 - highWord]!;
+  }
+
+  /** Keeps `data` itself as the node's data (txns: their bytes are not reused). */
+  holdData(id: number, data: Uint8Array): void {
+    this.dropData(id);
+    if (data.length > 0) this.held[id] = data;
+    this.dataLength[id] = data.length;
+  }
+
+  /** Copies `data` in as the node's data (the caller may reuse its bytes). */
+  copyData(id: number, data: Uint8Array): void {
+    this.dropData(id);
+    const length = data.length;
+    this.dataLength[id] = length;
+    if (length === 0) return;
+    if (length > arenaDataBytesMax) {
+      this.held[id] = Uint8Array.prototype.slice.call(data);
+      return;
+    }
+    if (this.fillUsed + length > arenaChunkBytes) {
+      this.fillChunk = this.addChunk(new Uint8Array(arenaChunkBytes));
+      this.fillUsed = 0;
+    }
+    this.chunks[this.fillChunk]!.set(data, this.fillUsed);
+    this.placeData(id, this.fillChunk, this.fillUsed);
+    this.fillUsed += length;
+  }
+
+  /**
+   * Keeps `data`, a view of bytes that are never written again (a snapshot file read for loading), as
+   * the node's data without copying: the whole underlying buffer becomes a chunk.
+   */
+  adoptData(id: number, data: Uint8Array): void {
+    this.dropData(id);
+    this.dataLength[id] = data.length;
+    if (data.length === 0) return;
+    if (data.buffer !== this.adoptedBuffer || this.chunks[this.adoptedChunk] === undefined) {
+      this.adoptedBuffer = data.buffer;
+      this.adoptedChunk = this.addChunk(new Uint8Array(data.buffer));
+    }
+    this.placeData(id, this.adoptedChunk, data.byteOffset);
+  }
+
+  private addChunk(bytes: Uint8Array): number {
+    this.chunks.push(bytes);
+    this.chunkNodes.push(0);
+    return this.chunks.length - 1;
+  }
+
+  private placeData(id: number, chunk: number, offset: number): void {
+    this.dataChunk[id] = chunk;
+    this.dataOffset[id] = offset;
+    this.chunkNodes[chunk]!++;
+  }
+
+  private dropData(id: number): void {
+    const chunk = this.dataChunk[id]!;
+    if (chunk === notInArena) {
+      this.held[id] = undefined;
+      return;
+    }
+    this.dataChunk[id] = notInArena;
+    // The chunk being filled stays: new data goes into it.
+    if (--this.chunkNodes[chunk]! === 0 && chunk !== this.fillChunk) {
+      this.chunks[chunk] = undefined;
+      if (chunk === this.adoptedChunk) this.adoptedBuffer = null;
+    }
+  }
+
+  private grow(): void {
+    const capacity = this.czxid.length * 2;
+    const grown = <T extends Float64Array | Int32Array | Uint32Array | BigInt64Array>(column: T, make: new (length: number) => T): T => {
+      const bigger = new make(capacity);
+      bigger.set(column as never);
+      return bigger;
+    };
+    this.czxid = grown(this.czxid, Float64Array);
+    this.mzxid = grown(this.mzxid, Float64Array);
+    this.ctime = grown(this.ctime, Float64Array);
+    this.mtime = grown(this.mtime, Float64Array);
+    this.pzxid = grown(this.pzxid, Float64Array);
+    this.version = grown(this.version, Int32Array);
+    this.cversion = grown(this.cversion, Int32Array);
+    this.aversion = grown(this.aversion, Int32Array);
+    this.ephemeralOwner = grown(this.ephemeralOwner, BigInt64Array);
+    this.ownerWords = new Int32Array(this.ephemeralOwner.buffer);
+    this.aclIndex = grown(this.aclIndex, Int32Array);
+    this.digest = grown(this.digest, Uint32Array);
+    this.dataChunk = grown(this.dataChunk, Int32Array);
+    this.dataOffset = grown(this.dataOffset, Int32Array);
+    this.dataLength = grown(this.dataLength, Int32Array);
+  }
+}
+
+/**
+ * A znode, as a view of its columns: made on each lookup, valid until the node is deleted. The stored
+ * stat fields are ZooKeeper's StatPersisted; cversion counts child creations (see data-tree.ts).
+ */
+export class ZNode implements StatPersisted {
+  constructor(protected readonly store: NodeStore, protected at: number) {}
+
+  get id(): number {
+    return this.at;
+  }
+
+  get czxid(): number {
+    return this.store.czxid[this.at]!;
+  }
+
+  get mzxid(): number {
+    return this.store.mzxid[this.at]!;
+  }
+
+  get ctime(): number {
+    return this.store.ctime[this.at]!;
+  }
+
+  get mtime(): number {
+    return this.store.mtime[this.at]!;
+  }
+
+  get version(): number {
+    return this.store.version[this.at]!;
+  }
+
+  get aversion(): number {
+    return this.store.aversion[this.at]!;
+  }
+
+  get ephemeralOwner(): bigint {
+    return this.store.ownerOf(this.at);
+  }
+
+  /** Settable for replay's repair of a parent a fuzzy snapshot caught early; the caller re-digests. */
+  get cversion(): number {
+    return this.store.cversion[this.at]!;
+  }
+
+  set cversion(value: number) {
+    this.store.cversion[this.at] = value;
+  }
+
+  /** Settable, as cversion. */
+  get pzxid(): number {
+    return this.store.pzxid[this.at]!;
+  }
+
+  set pzxid(value: number) {
+    this.store.pzxid[this.at] = value;
+  }
+
+  get data(): Uint8Array {
+    return this.store.dataOf(this.at);
+  }
+
+  get aclIndex(): number {
+    return this.store.aclIndex[this.at]!;
+  }
+
+  get acl(): Acl[] {
+    return this.store.aclCache.aclAt(this.store.aclIndex[this.at]!);
+  }
+
+  /** Child names. */
+  get children(): ReadonlySet<string> {
+    return this.store.children[this.at]!;
+  }
+
+  /** This node's contribution to the tree digest. */
+  get digest(): number {
+    return this.store.digest[this.at]!;
+  }
+}
+
+/**
+ * Walks nodes for a snapshot with one object: `next()` moves it to the next entry of a path → number
+ * iterator (insertion order, tolerating changes between steps); read each node before the next step.
+ */
+export class NodeCursor extends ZNode {
+  path = '';
+
+  constructor(store: NodeStore, private readonly entries: Iterator<[string, number]>) {
+    super(store, -1);
+  }
+
+  next(): boolean {
+    const step = this.entries.next();
+    if (step.done === true) return false;
+    this.path = step.value[0];
+    this.at = step.value[1];
+    return true;
+  }
+}
