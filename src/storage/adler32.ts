@@ -27,14 +27,6 @@ export class Adler32 {
     return this;
   }
 
-  /** An independent copy of the running state (to read a checksum mid-stream and keep going). */
-  clone(): Adler32 {
-    const copy = new Adler32();
-    copy.a = this.a;
-    copy.b = this.b;
-    return copy;
-  }
-
   /** The checksum as an unsigned 32-bit number (Java writes it as a long). */
   get value(): number {
     return (this.b * 65536 + this.a) >>> 0;

@@ -51,6 +51,8 @@ export class SnapshotReader {
   /** Items left in the current counted section (sessions, ACL lists). */
   private left = -1;
   private readonly checksum = new Adler32();
+  /** How much of `pending` the checksum covers (a seal advances it, so no byte is summed twice). */
+  private checksummed = 0;
   /** Bytes consumed before `pending` begins, for error offsets. */
   private consumedBefore = 0;
   private readonly sessions = new Map<bigint, number>();
@@ -105,7 +107,8 @@ export class SnapshotReader {
         throw new BadFileError(this.file, `unreadable snapshot at byte ${offset} (reading ${this.phase}): ${error.message}`);
       }
     }
-    this.checksum.update(this.pending, 0, consumed);
+    this.checksum.update(this.pending, this.checksummed, consumed);
+    this.checksummed = 0;
     this.consumedBefore += consumed;
     // A copy: the leftover (less than one item) must not alias a chunk the caller may reuse.
     this.pending = Buffer.from(this.pending.subarray(consumed));
@@ -196,7 +199,8 @@ export class SnapshotReader {
   private readSeal(reader: JuteReader, itemStart: number): void {
     const stored = reader.long();
     const marker = reader.string();
-    const computed = this.checksum.clone().update(this.pending, 0, itemStart).value;
+    const computed = this.checksum.update(this.pending, this.checksummed, itemStart).value;
+    this.checksummed = itemStart;
     if (marker !== '/') throw new BadFileError(this.file, 'snapshot seal is missing its "/" marker');
     if (stored !== computed) throw new SnapshotChecksumError(this.file, { stored, computed });
     this.phase = this.phase === 'seal' ? 'digest' : 'done';

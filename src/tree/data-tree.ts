@@ -9,11 +9,11 @@
 // cversion: like ZooKeeper, a node stores the number of child creations, and shows clients
 // `2 × stored − numChildren` (every create has a delete except for children still present).
 
-import { crc32 } from 'node:zlib';
 import { type Acl, EventType, type Stat, type StatPersisted } from '../proto/index.js';
 import { assert } from '../util/index.js';
 import { AclCache } from './acl-cache.js';
 import { openAclUnsafe, readAclUnsafe } from './acl.js';
+import { crcAscii, crcBytes, crcEnd, crcInt, crcLong, crcStart } from './crc32.js';
 import { isContainerOwner, isSessionOwner, isTtlOwner, ttlOfOwner } from './ephemeral-type.js';
 import { NodeCursor, NodeStore, ZNode, noChildren } from './node-store.js';
 import { baseName, parentOf } from './path.js';
@@ -32,32 +32,32 @@ export interface LoadedNode extends StatPersisted {
 
 export type NodeOutcome = { err: 0; node: ZNode } | { err: number; node?: undefined };
 
-const statBytes = Buffer.alloc(60);
 const twoTo32 = 0x1_0000_0000;
-
-/** Writes a non-negative long that fits a double, big-endian, without BigInt (hot at recovery). */
-function writeLong(buffer: Buffer, value: number, at: number): void {
-  const high = Math.floor(value / twoTo32);
-  buffer.writeInt32BE(high, at);
-  buffer.writeUInt32BE(value - high * twoTo32, at + 4);
-}
 
 /** ZooKeeper's per-node digest: CRC32 of path, data and the stat fields (DigestCalculator). */
 function nodeDigest(path: string, store: NodeStore, id: number): number {
   // ZooKeeper leaves out what is under /zookeeper/ but counts the /zookeeper node itself.
   if (path.startsWith('/zookeeper/')) return 0;
-  writeLong(statBytes, store.czxid[id]!, 0);
-  writeLong(statBytes, store.mzxid[id]!, 8);
-  writeLong(statBytes, store.pzxid[id]!, 16);
-  writeLong(statBytes, store.ctime[id]!, 24);
-  writeLong(statBytes, store.mtime[id]!, 32);
-  statBytes.writeInt32BE(store.version[id]!, 40);
-  statBytes.writeInt32BE(store.cversion[id]!, 44);
-  statBytes.writeInt32BE(store.aversion[id]!, 48);
-  statBytes.writeBigInt64BE(store.ephemeralOwner[id]!, 52);
-  let crc = crc32(path === '/' ? '' : path);
-  if (store.dataLength[id]! > 0) crc = crc32(store.dataOf(id), crc);
-  return crc32(statBytes, crc);
+  let crc = crcStart;
+  if (path !== '/') {
+    const ascii = crcAscii(crc, path);
+    if (ascii !== null) crc = ascii;
+    else {
+      const bytes = Buffer.from(path, 'utf8');
+      crc = crcBytes(crc, bytes, 0, bytes.length);
+    }
+  }
+  crc = store.crcData(crc, id);
+  crc = crcLong(crc, store.czxid[id]!);
+  crc = crcLong(crc, store.mzxid[id]!);
+  crc = crcLong(crc, store.pzxid[id]!);
+  crc = crcLong(crc, store.ctime[id]!);
+  crc = crcLong(crc, store.mtime[id]!);
+  crc = crcInt(crc, store.version[id]!);
+  crc = crcInt(crc, store.cversion[id]!);
+  crc = crcInt(crc, store.aversion[id]!);
+  crc = crcInt(crc, store.ownerHigh(id));
+  return crcEnd(crcInt(crc, store.ownerLow(id)));
 }
 
 function addChild(store: NodeStore, parent: number, name: string): void {

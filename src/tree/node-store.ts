@@ -14,6 +14,7 @@
 
 import type { Acl, StatPersisted } from '../proto/index.js';
 import type { AclCache } from './acl-cache.js';
+import { crcBytes } from './crc32.js';
 
 const arenaChunkBytes = 1 << 20;
 /** Larger data gets its own copy, so a chunk's unused tail stays small. */
@@ -101,6 +102,16 @@ export class NodeStore {
     if (chunk === notInArena) return this.held[id] ?? emptyData;
     const at = this.dataOffset[id]!;
     return this.chunks[chunk]!.subarray(at, at + this.dataLength[id]!);
+  }
+
+  /** The running CRC-32 (crc32.ts) fed with the node's data. */
+  crcData(crc: number, id: number): number {
+    const length = this.dataLength[id]!;
+    if (length === 0) return crc;
+    const chunk = this.dataChunk[id]!;
+    if (chunk === notInArena) return crcBytes(crc, this.held[id]!, 0, length);
+    const at = this.dataOffset[id]!;
+    return crcBytes(crc, this.chunks[chunk]!, at, at + length);
   }
 
   /** Most owners are 0 (persistent nodes): that one needs no BigInt made. */
