@@ -9,7 +9,7 @@
 
 import { type Acl, JuteDecodeError, JuteReader, readAclList } from '../proto/index.js';
 import type { LoadedNode } from '../tree/index.js';
-import { limits } from '../util/index.js';
+import { assert, limits } from '../util/index.js';
 import { Adler32 } from './adler32.js';
 import { BadFileError, SnapshotChecksumError } from './storage-errors.js';
 import { checkFileHeader, fileHeaderBytes, snapshotMagic } from './txn-log-format.js';
@@ -42,6 +42,16 @@ export interface LoadedSnapshot {
 const openAclIndex = -1;
 const openAcl: readonly Acl[] = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
 const emptyData = new Uint8Array(0);
+/** A node record's bytes after its data: aclIndex and StatPersisted (six longs, three ints). */
+const nodeFixedBytes = 8 + 6 * 8 + 3 * 4;
+const twoTo32 = 0x1_0000_0000;
+
+/** A long that must fit a double (JuteReader.long's rule), read in place. */
+function readLong(view: DataView, at: number): number {
+  const high = view.getInt32(at);
+  if (high > 0x1fffff || high < -0x200000) throw new JuteDecodeError(`long at offset ${at} exceeds 2^53`);
+  return high * twoTo32 + view.getUint32(at + 4);
+}
 
 type Phase = 'header' | 'sessions' | 'acls' | 'nodes' | 'seal' | 'digest' | 'digestSeal' | 'done';
 
@@ -51,6 +61,8 @@ export class SnapshotReader {
   /** Items left in the current counted section (sessions, ACL lists). */
   private left = -1;
   private readonly checksum = new Adler32();
+  /** Where readNodes stopped in `pending`: the end of the last node it loaded, or of the "/" marker. */
+  private nodesEnd = 0;
   /** How much of `pending` the checksum covers (a seal advances it, so no byte is summed twice). */
   private checksummed = 0;
   /** Bytes consumed before `pending` begins, for error offsets. */
@@ -62,7 +74,7 @@ export class SnapshotReader {
   /** One record for every node: loading a million nodes allocates no per-node stat object. */
   private readonly node: LoadedNode = {
     czxid: 0, mzxid: 0, ctime: 0, mtime: 0, version: 0, cversion: 0, aversion: 0, ephemeralOwner: 0n, pzxid: 0,
-    data: emptyData, dataIsAdoptable: false, acl: openAcl,
+    source: emptyData, dataStart: 0, dataEnd: 0, dataIsAdoptable: false, acl: openAcl,
   };
 
   /**
@@ -91,10 +103,24 @@ export class SnapshotReader {
   }
 
   private drain(atEnd: boolean): void {
-    const reader = new JuteReader(this.pending);
+    let reader = new JuteReader(this.pending);
     let consumed = 0;
     try {
-      while (this.phase !== 'done' && reader.remaining > 0) {
+      while (this.phase !== 'done' && consumed < this.pending.length) {
+        if (this.phase === 'nodes') {
+          try {
+            this.readNodes(consumed);
+          } finally {
+            // Nodes loaded before a bad or cut record stay consumed: they must not be loaded twice.
+            consumed = this.nodesEnd;
+          }
+          if (this.phase === 'nodes') {
+            if (consumed === this.pending.length) break;
+            throw new JuteDecodeError(`node record truncated at offset ${consumed}`);
+          }
+          reader = new JuteReader(this.pending, consumed);
+          continue;
+        }
         this.step(reader, consumed);
         consumed = reader.position;
       }
@@ -147,8 +173,7 @@ export class SnapshotReader {
         this.left--;
         return;
       case 'nodes':
-        this.readNode(reader);
-        return;
+        return assert(false, 'nodes are read by readNodes');
       case 'seal':
       case 'digestSeal':
         this.readSeal(reader, itemStart);
@@ -169,31 +194,64 @@ export class SnapshotReader {
     this.acls.add(index);
   }
 
-  private readNode(reader: JuteReader): void {
-    const path = reader.string();
-    if (path === '/') {
-      this.phase = 'seal';
-      return;
-    }
+  /**
+   * Loads every complete node record from `start` on, parsed in place (the hot loop of a restart: no
+   * view, reader or stat object per node): (ustring path, buffer data, long aclIndex, StatPersisted).
+   * Stops at the first incomplete record, or after the "/" marker (phase 'seal'); `nodesEnd` says
+   * where. Throws JuteDecodeError for a negative length or a long beyond 2^53, as JuteReader does.
+   */
+  private readNodes(start: number): void {
+    const bytes = this.pending;
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const end = bytes.length;
     const node = this.node;
-    node.data = reader.buffer() ?? emptyData;
-    const aclIndex = reader.long();
-    node.czxid = reader.long();
-    node.mzxid = reader.long();
-    node.ctime = reader.long();
-    node.mtime = reader.long();
-    node.version = reader.int();
-    node.cversion = reader.int();
-    node.aversion = reader.int();
-    node.ephemeralOwner = reader.bigLong();
-    node.pzxid = reader.long();
-    const nodePath = path === '' ? '/' : path;
-    if (aclIndex !== openAclIndex && !this.acls.has(aclIndex)) {
-      throw new BadFileError(this.file, `node ${nodePath} refers to ACL index ${aclIndex}, which the snapshot does not list`);
+    node.source = bytes;
+    let at = start;
+    this.nodesEnd = start;
+    for (;;) {
+      if (at + 4 > end) return;
+      const pathLength = view.getInt32(at);
+      if (pathLength < -1) throw new JuteDecodeError(`negative string length ${pathLength}`);
+      const pathStart = at + 4;
+      const pathEnd = pathStart + Math.max(0, pathLength);
+      if (pathEnd > end) return;
+      const path = pathLength <= 0 ? '' : bytes.toString('utf8', pathStart, pathEnd);
+      if (path === '/') {
+        this.phase = 'seal';
+        this.nodesEnd = pathEnd;
+        return;
+      }
+      if (pathEnd + 4 > end) return;
+      const dataLength = view.getInt32(pathEnd);
+      if (dataLength < -1) throw new JuteDecodeError(`negative buffer length ${dataLength}`);
+      const dataStart = pathEnd + 4;
+      const dataEnd = dataStart + Math.max(0, dataLength);
+      // After the data: aclIndex, czxid, mzxid, ctime, mtime (longs), version, cversion, aversion
+      // (ints), ephemeralOwner, pzxid (longs).
+      const recordEnd = dataEnd + nodeFixedBytes;
+      if (recordEnd > end) return;
+      const aclIndex = readLong(view, dataEnd);
+      node.czxid = readLong(view, dataEnd + 8);
+      node.mzxid = readLong(view, dataEnd + 16);
+      node.ctime = readLong(view, dataEnd + 24);
+      node.mtime = readLong(view, dataEnd + 32);
+      node.version = view.getInt32(dataEnd + 40);
+      node.cversion = view.getInt32(dataEnd + 44);
+      node.aversion = view.getInt32(dataEnd + 48);
+      node.ephemeralOwner = view.getInt32(dataEnd + 52) === 0 && view.getInt32(dataEnd + 56) === 0 ? 0n : view.getBigInt64(dataEnd + 52);
+      node.pzxid = readLong(view, dataEnd + 60);
+      node.dataStart = dataStart;
+      node.dataEnd = dataEnd;
+      const nodePath = path === '' ? '/' : path;
+      if (aclIndex !== openAclIndex && !this.acls.has(aclIndex)) {
+        throw new BadFileError(this.file, `node ${nodePath} refers to ACL index ${aclIndex}, which the snapshot does not list`);
+      }
+      node.acl = aclIndex === openAclIndex ? openAcl : aclIndex;
+      if (!this.tree.load(nodePath, node)) throw new BadFileError(this.file, `node ${nodePath} appears before its parent`);
+      this.nodeCount++;
+      at = recordEnd;
+      this.nodesEnd = at;
     }
-    node.acl = aclIndex === openAclIndex ? openAcl : aclIndex;
-    if (!this.tree.load(nodePath, node)) throw new BadFileError(this.file, `node ${nodePath} appears before its parent`);
-    this.nodeCount++;
   }
 
   private readSeal(reader: JuteReader, itemStart: number): void {

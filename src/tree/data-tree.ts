@@ -23,8 +23,11 @@ export { NodeCursor, ZNode } from './node-store.js';
 
 /** A node as a snapshot holds it. The snapshot reader fills one record and reuses it for every node. */
 export interface LoadedNode extends StatPersisted {
-  data: Uint8Array;
-  /** True: `data` views bytes never written again, which the tree keeps (no copy). False: copied. */
+  /** The node's data is `source[dataStart, dataEnd)`. */
+  source: Uint8Array;
+  dataStart: number;
+  dataEnd: number;
+  /** True: `source` is never written again, and the tree keeps views into it (no copy). False: copied. */
   dataIsAdoptable: boolean;
   /** An index defined earlier in the ACL cache, or a list to intern. */
   acl: readonly Acl[] | number;
@@ -186,7 +189,8 @@ export class DataTree<W = unknown> {
 
   /** Adds or replaces a node without touching its parent (system nodes, tests); the data is copied. */
   insert(path: string, fields: { data: Uint8Array; acl: readonly Acl[] | number; stat: StatPersisted }): ZNode {
-    const id = this.add(path, { ...fields.stat, data: fields.data, dataIsAdoptable: false, acl: fields.acl });
+    const data = fields.data;
+    const id = this.add(path, { ...fields.stat, source: data, dataStart: 0, dataEnd: data.length, dataIsAdoptable: false, acl: fields.acl });
     const parent = path === '/' ? undefined : this.ids.get(parentOf(path));
     if (parent !== undefined) addChild(this.store, parent, baseName(path));
     return new ZNode(this.store, id);
@@ -208,12 +212,13 @@ export class DataTree<W = unknown> {
   }
 
   private add(path: string, node: LoadedNode): number {
+    // The ACL first: replacing a node that holds the last reference to it must not drop it.
+    const acl = typeof node.acl === 'number' ? this.aclCache.acquireIndex(node.acl) : this.aclCache.acquire(node.acl);
     const existing = this.ids.get(path);
     if (existing !== undefined) this.forget(path, existing);
-    const acl = typeof node.acl === 'number' ? this.aclCache.acquireIndex(node.acl) : this.aclCache.acquire(node.acl);
     const id = this.store.allocate(node, acl.index);
-    if (node.dataIsAdoptable) this.store.adoptData(id, node.data);
-    else this.store.copyData(id, node.data);
+    if (node.dataIsAdoptable) this.store.adoptData(id, node);
+    else this.store.copyData(id, node);
     this.ids.set(path, id);
     this.remember(path, id, node.ephemeralOwner);
     return id;

@@ -26,6 +26,13 @@ const emptyData = new Uint8Array(0);
 /** Where the high half of a 64-bit value is, in 32-bit words of a typed array (host byte order). */
 const highWord = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1 ? 1 : 0;
 
+/** Data given as a range of a larger buffer. */
+export interface DataRange {
+  readonly source: Uint8Array;
+  readonly dataStart: number;
+  readonly dataEnd: number;
+}
+
 /**
  * Most znodes are leaves: they share this empty set until their first child, saving a Set per leaf.
  * Only this file and data-tree.ts mutate children sets, through addChild/removeChild.
@@ -134,38 +141,40 @@ export class NodeStore {
     this.dataLength[id] = data.length;
   }
 
-  /** Copies `data` in as the node's data (the caller may reuse its bytes). */
-  copyData(id: number, data: Uint8Array): void {
+  /** Copies `source[dataStart, dataEnd)` in as the node's data (the caller may reuse `source`). */
+  copyData(id: number, range: DataRange): void {
     this.dropData(id);
-    const length = data.length;
+    const { source, dataStart, dataEnd } = range;
+    const length = dataEnd - dataStart;
     this.dataLength[id] = length;
     if (length === 0) return;
     if (length > arenaDataBytesMax) {
-      this.held[id] = Uint8Array.prototype.slice.call(data);
+      this.held[id] = source.slice(dataStart, dataEnd);
       return;
     }
     if (this.fillUsed + length > arenaChunkBytes) {
       this.fillChunk = this.addChunk(new Uint8Array(arenaChunkBytes));
       this.fillUsed = 0;
     }
-    this.chunks[this.fillChunk]!.set(data, this.fillUsed);
+    this.chunks[this.fillChunk]!.set(source.subarray(dataStart, dataEnd), this.fillUsed);
     this.placeData(id, this.fillChunk, this.fillUsed);
     this.fillUsed += length;
   }
 
   /**
-   * Keeps `data`, a view of bytes that are never written again (a snapshot file read for loading), as
-   * the node's data without copying: the whole underlying buffer becomes a chunk.
+   * Keeps `source[dataStart, dataEnd)` as the node's data without copying, `source` being bytes that
+   * are never written again (a snapshot file read for loading): its whole buffer becomes a chunk.
    */
-  adoptData(id: number, data: Uint8Array): void {
+  adoptData(id: number, range: DataRange): void {
     this.dropData(id);
-    this.dataLength[id] = data.length;
-    if (data.length === 0) return;
-    if (data.buffer !== this.adoptedBuffer || this.chunks[this.adoptedChunk] === undefined) {
-      this.adoptedBuffer = data.buffer;
-      this.adoptedChunk = this.addChunk(new Uint8Array(data.buffer));
+    const { source, dataStart, dataEnd } = range;
+    this.dataLength[id] = dataEnd - dataStart;
+    if (dataEnd === dataStart) return;
+    if (source.buffer !== this.adoptedBuffer || this.chunks[this.adoptedChunk] === undefined) {
+      this.adoptedBuffer = source.buffer;
+      this.adoptedChunk = this.addChunk(new Uint8Array(source.buffer));
     }
-    this.placeData(id, this.adoptedChunk, data.byteOffset);
+    this.placeData(id, this.adoptedChunk, source.byteOffset + dataStart);
   }
 
   private addChunk(bytes: Uint8Array): number {
