@@ -23,6 +23,8 @@ export interface SnapshotTarget {
    * record is reused for the next node.
    */
   load(path: string, node: LoadedNode): boolean;
+  /** A hint that about `count` more nodes are coming. */
+  reserve(count: number): void;
 }
 
 export interface SnapshotDigest {
@@ -45,6 +47,8 @@ const emptyData = new Uint8Array(0);
 /** A node record's bytes after its data: aclIndex and StatPersisted (six longs, three ints). */
 const nodeFixedBytes = 8 + 6 * 8 + 3 * 4;
 const twoTo32 = 0x1_0000_0000;
+/** Nodes read before the rest are estimated from their average size. */
+const nodesSampled = 1024;
 
 /** A long that must fit a double (JuteReader.long's rule), read in place. */
 function readLong(view: DataView, at: number): number {
@@ -61,6 +65,9 @@ export class SnapshotReader {
   /** Items left in the current counted section (sessions, ACL lists). */
   private left = -1;
   private readonly checksum = new Adler32();
+  private readonly totalBytes: number;
+  /** Where the node records begin in the file (-1 until known). */
+  private nodesStart = -1;
   /** Where readNodes stopped in `pending`: the end of the last node it loaded, or of the "/" marker. */
   private nodesEnd = 0;
   /** How much of `pending` the checksum covers (a seal advances it, so no byte is summed twice). */
@@ -79,10 +86,13 @@ export class SnapshotReader {
 
   /**
    * With `adoptChunks`, the caller promises never to modify a chunk after pushing it, and the tree
-   * keeps node data as views into the chunks instead of copies (recovery's whole-file read).
+   * keeps node data as views into the chunks instead of copies (recovery's whole-file read). With
+   * `totalBytes` (the file's size), the tree is told how many nodes to expect once the first few
+   * show the average record size.
    */
-  constructor(private readonly file: string, private readonly tree: SnapshotTarget, options: { adoptChunks?: boolean } = {}) {
+  constructor(private readonly file: string, private readonly tree: SnapshotTarget, options: { adoptChunks?: boolean; totalBytes?: number } = {}) {
     this.node.dataIsAdoptable = options.adoptChunks === true;
+    this.totalBytes = options.totalBytes ?? 0;
   }
 
   /** Loads every complete item in `chunk` (and what was left over from earlier chunks). */
@@ -108,6 +118,7 @@ export class SnapshotReader {
     try {
       while (this.phase !== 'done' && consumed < this.pending.length) {
         if (this.phase === 'nodes') {
+          if (this.nodesStart < 0) this.nodesStart = this.consumedBefore + consumed;
           try {
             this.readNodes(consumed);
           } finally {
@@ -248,10 +259,16 @@ export class SnapshotReader {
       }
       node.acl = aclIndex === openAclIndex ? openAcl : aclIndex;
       if (!this.tree.load(nodePath, node)) throw new BadFileError(this.file, `node ${nodePath} appears before its parent`);
-      this.nodeCount++;
       at = recordEnd;
       this.nodesEnd = at;
+      if (++this.nodeCount === nodesSampled && this.totalBytes > 0) this.reserveNodes(this.consumedBefore + at);
     }
+  }
+
+  /** Tells the tree how many nodes the rest of the file holds, at the first records' average size. */
+  private reserveNodes(position: number): void {
+    const recordBytes = (position - this.nodesStart) / nodesSampled;
+    this.tree.reserve(Math.ceil(((this.totalBytes - position) / recordBytes) * 1.05));
   }
 
   private readSeal(reader: JuteReader, itemStart: number): void {
@@ -270,7 +287,7 @@ export class SnapshotReader {
  * the tree keeps node data as views into `bytes`, which the caller must never modify afterwards.
  */
 export function loadSnapshot(file: string, bytes: Uint8Array, tree: SnapshotTarget, options: { adoptBytes?: boolean } = {}): LoadedSnapshot {
-  const reader = new SnapshotReader(file, tree, { adoptChunks: options.adoptBytes === true });
+  const reader = new SnapshotReader(file, tree, { adoptChunks: options.adoptBytes === true, totalBytes: bytes.length });
   reader.push(bytes);
   return reader.end();
 }

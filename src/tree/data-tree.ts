@@ -196,6 +196,11 @@ export class DataTree<W = unknown> {
     return new ZNode(this.store, id);
   }
 
+  /** A hint that about `count` more nodes are coming (a snapshot being loaded). */
+  reserve(count: number): void {
+    this.store.reserve(this.ids.size + count);
+  }
+
   /**
    * Adds (or replaces) a node read from a snapshot, under its parent. False, adding nothing, when the
    * parent is missing (a snapshot lists parents first). `node` is not kept.

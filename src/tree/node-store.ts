@@ -203,8 +203,12 @@ export class NodeStore {
     }
   }
 
-  private grow(): void {
-    const capacity = this.czxid.length * 2;
+  /** Makes room for `count` nodes in all, so a snapshot's load grows the columns once. */
+  reserve(count: number): void {
+    if (count > this.czxid.length) this.grow(count);
+  }
+
+  private grow(capacity = this.czxid.length * 2): void {
     const grown = <T extends Float64Array | Int32Array | Uint32Array | BigInt64Array>(column: T, make: new (length: number) => T): T => {
       const bigger = new make(capacity);
       bigger.set(column as never);
