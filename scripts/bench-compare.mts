@@ -10,9 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  ErrorCode, FrameDecoder, JuteReader, JuteWriter, OpCode, emptyStat, encodeFrame, writeConnectResponse, writeReplyHeader, writeResponse,
-} from '../src/proto/index.js';
+import { FrameDecoder, JuteWriter } from '../src/proto/index.js';
 // The compiled generator: its worker threads load dist/bench/worker.js.
 import { type BenchResult, type WorkloadName, runBench } from '../dist/bench/index.js';
 import { sendFourLetterWord } from '../test/helpers/four-letter.js';
@@ -76,42 +74,25 @@ async function echoFloorUs(): Promise<number> {
 }
 
 /**
- * Round-trip floor seen through the bench generator itself: a bare Node server that answers the
- * handshake and every request at once with a canned reply (getData: a 100-byte value), so the
- * generator's own cost is in the floor as it is in every server's figure.
+ * Round-trip floor seen through the bench generator itself: a bare Node server in its own process
+ * (as the servers measured are) that answers the handshake and every request at once with a canned
+ * reply (getData: a 100-byte value), so the generator's own cost and the cross-process wake-ups are
+ * in the floor as they are in every server's figure.
  */
 async function cannedReplyFloorUs(): Promise<number> {
-  const value = Buffer.alloc(100, 7);
-  const server = createServer((socket) => {
-    socket.setNoDelay(true);
-    const decoder = new FrameDecoder();
-    let handshaken = false;
-    socket.on('data', (chunk: Buffer) => decoder.push(chunk, (payload) => {
-      if (!handshaken) {
-        handshaken = true;
-        socket.write(encodeFrame((w) => writeConnectResponse(w, { protocolVersion: 0, timeOut: 30_000, sessionId: 1n, passwd: Buffer.alloc(16), readOnly: false })));
-        return;
-      }
-      const reader = new JuteReader(payload);
-      const xid = reader.int();
-      const type = reader.int();
-      socket.write(encodeFrame((w) => {
-        const ok = type === OpCode.getData || type === OpCode.ping;
-        writeReplyHeader(w, { xid, zxid: 1, err: ok ? 0 : ErrorCode.nodeExists });
-        if (type === OpCode.getData) writeResponse(w, { type: OpCode.getData, data: value, stat: emptyStat() });
-      }));
-    }));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
+  const child = spawn(process.execPath, ['scripts/canned-reply-server.mjs'], { stdio: ['ignore', 'pipe', 'inherit'] });
   try {
+    const port = await new Promise<number>((resolve, reject) => {
+      child.stdout!.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
+      child.once('exit', (code) => reject(new Error(`canned-reply server exited with ${code}`)));
+    });
     const result = await runBench({
       servers: [{ host: '127.0.0.1', port }], workload: 'read', readPct: 90, valueSize: 100, keys: 10, sessions: 1, outstanding: 1,
       durationSeconds: seconds, ops: 0, rate: 0, workers: 1,
     });
     return Object.values(result.latencyUs)[0]!.p50Us;
   } finally {
-    server.close();
+    child.kill();
   }
 }
 
@@ -166,7 +147,7 @@ if (args.includes('--json')) console.log(JSON.stringify({ floorUs, generatorFloo
 else {
   console.log(`${rounds} rounds x ${seconds}s; read/write: 12 sessions x 8 outstanding; -1: one request outstanding; 100-byte values`);
   console.log(`bare Node echo round trip (floor), p50: ${floorUs.toFixed(1)} us`);
-  console.log(`canned-reply Node server through the bench generator (floor), p50: ${generatorFloorUs.toFixed(1)} us`);
+  console.log(`canned-reply Node server (own process) through the bench generator (floor), p50: ${generatorFloorUs.toFixed(1)} us`);
   for (const row of summary) {
     for (const key of keys) {
       const cell = (row as unknown as Record<string, { zookeeper: number; meerkat: number; ratio: number }>)[key]!;
