@@ -47,6 +47,42 @@ export class NodeFileSystem implements FileSystem {
     }
   }
 
+  async fileSize(path: string): Promise<number> {
+    return (await fs.stat(path)).size;
+  }
+
+  /**
+   * Two buffers taking turns: the next piece is read (in the thread pool) while the caller works on
+   * this one, which is why a piece is valid only until the next is asked for.
+   */
+  async *readChunks(path: string, options: { chunkBytes: number }): AsyncIterable<Uint8Array> {
+    const handle = await fs.open(path, 'r');
+    const buffers = [Buffer.allocUnsafe(options.chunkBytes), Buffer.allocUnsafe(options.chunkBytes)];
+    const fill = async (buffer: Buffer, position: number): Promise<Buffer> => {
+      let filled = 0;
+      while (filled < buffer.length) {
+        const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, position + filled);
+        if (bytesRead === 0) break;
+        filled += bytesRead;
+      }
+      return buffer.subarray(0, filled);
+    };
+    let reading = fill(buffers[0]!, 0);
+    try {
+      for (let position = 0, turn = 0; ; turn ^= 1) {
+        const piece = await reading;
+        if (piece.length === 0) return;
+        position += piece.length;
+        reading = fill(buffers[turn ^ 1]!, position);
+        yield piece;
+      }
+    } finally {
+      // The caller may stop early: let the read ahead finish before the handle closes.
+      await reading.catch(() => undefined);
+      await handle.close();
+    }
+  }
+
   async open(path: string, options: { durableWrites?: boolean } = {}): Promise<AppendFile> {
     const durable = options.durableWrites === true;
     // O_DSYNC makes each write durable on return: one trip to the thread pool instead of two per batch.

@@ -19,6 +19,13 @@ export interface FileSystem {
   /** File names in a directory; [] if it does not exist. */
   list(dir: string): Promise<string[]>;
   readFile(path: string): Promise<Uint8Array>;
+  /** A file's size in bytes. */
+  fileSize(path: string): Promise<number>;
+  /**
+   * Reads a file from its start in pieces of at most `chunkBytes` (a 200 MB snapshot need not be held
+   * whole). A piece is valid only until the next is asked for: the implementation may reuse it.
+   */
+  readChunks(path: string, options: { chunkBytes: number }): AsyncIterable<Uint8Array>;
   /** Opens (creating if needed) a file for positional writes; `durableWrites` asks for O_DSYNC. */
   open(path: string, options?: { durableWrites?: boolean }): Promise<AppendFile>;
   truncate(path: string, length: number): Promise<void>;

@@ -47,6 +47,16 @@ export class MemoryFileSystem implements FileSystem {
     return this.get(path).data.slice();
   }
 
+  async fileSize(path: string): Promise<number> {
+    return this.get(path).data.length;
+  }
+
+  /** Pieces of a copy taken on the first step (later writes do not show). */
+  async *readChunks(path: string, options: { chunkBytes: number }): AsyncIterable<Uint8Array> {
+    const data = this.get(path).data.slice();
+    for (let at = 0; at < data.length; at += options.chunkBytes) yield data.subarray(at, at + options.chunkBytes);
+  }
+
   async open(path: string): Promise<AppendFile> {
     let file = this.files.get(path);
     if (file === undefined) this.files.set(path, (file = settled(new Uint8Array(0))));

@@ -20,7 +20,7 @@ import { OpCode, type TxnDigest } from '../proto/index.js';
 import type { DataTree } from '../tree/index.js';
 import { type SnapshotFile, isSnapshotTempFile, sortedSnapshots, versionDirName } from './data-dir.js';
 import { type FileSystem, joinPath } from './file-system.js';
-import { type SnapshotDigest, loadSnapshot } from './snapshot-reader.js';
+import { type LoadedSnapshot, type SnapshotDigest, SnapshotReader, type SnapshotTarget, loadSnapshot } from './snapshot-reader.js';
 import { digestVersion, writeSnapshotFile } from './snapshot-writer.js';
 import { limits } from '../util/index.js';
 import { BadFileError } from './storage-errors.js';
@@ -60,18 +60,29 @@ interface LoadedState<W> {
   digest: SnapshotDigest | null;
 }
 
-/** A snapshot's uncompressed bytes (SnapStream: the checksum covers the uncompressed stream). */
-async function snapshotBytes(fs: FileSystem, path: string, file: SnapshotFile): Promise<Uint8Array> {
-  const stored = await fs.readFile(path);
-  if (file.compression === 'none') return stored;
+/**
+ * Uncompressed snapshots are read in pieces of this size: the tree copies node data out of each, so
+ * restarting on a 200 MB snapshot never holds the whole file.
+ */
+const snapshotReadChunkBytes = 1 << 20;
+
+/** Loads a snapshot file into `tree` (SnapStream: the checksum covers the uncompressed stream). */
+async function loadSnapshotFile(fs: FileSystem, path: string, file: SnapshotFile, tree: SnapshotTarget): Promise<LoadedSnapshot> {
   if (file.compression === 'snappy') {
     throw new BadFileError(path, 'snappy-compressed snapshots are not supported; let ZooKeeper write one with zookeeper.snapshot.compression.method=none, or use gzip');
   }
-  try {
-    return gunzipSync(stored);
-  } catch (error) {
-    throw new BadFileError(path, `not a readable gzip stream: ${(error as Error).message}`);
+  if (file.compression === 'gzip') {
+    let bytes: Uint8Array;
+    try {
+      bytes = gunzipSync(await fs.readFile(path));
+    } catch (error) {
+      throw new BadFileError(path, `not a readable gzip stream: ${(error as Error).message}`);
+    }
+    return loadSnapshot(path, bytes, tree);
   }
+  const reader = new SnapshotReader(path, tree, { totalBytes: await fs.fileSize(path) });
+  for await (const piece of fs.readChunks(path, { chunkBytes: snapshotReadChunkBytes })) reader.push(piece);
+  return reader.end();
 }
 
 async function loadNewestSnapshot<W>(options: RecoveryOptions<W>, snapDir: string): Promise<LoadedState<W> | null> {
@@ -86,8 +97,7 @@ async function loadNewestSnapshot<W>(options: RecoveryOptions<W>, snapDir: strin
     const path = joinPath(snapDir, snapshot.name);
     const tree = options.createTree(false);
     try {
-      // The bytes are this call's own (a fresh read or gunzip output): the tree keeps views into them.
-      const loaded = loadSnapshot(path, await snapshotBytes(options.fs, path, snapshot), tree, { adoptBytes: true });
+      const loaded = await loadSnapshotFile(options.fs, path, snapshot, tree);
       if (failures.length > 0) options.warn(`skipped damaged snapshots: ${failures.join('; ')}`);
       return { tree, sessions: loaded.sessions, zxid: snapshot.zxid, file: path, digest: loaded.digest };
     } catch (error) {

@@ -81,17 +81,14 @@ export class SnapshotReader {
   /** One record for every node: loading a million nodes allocates no per-node stat object. */
   private readonly node: LoadedNode = {
     czxid: 0, mzxid: 0, ctime: 0, mtime: 0, version: 0, cversion: 0, aversion: 0, ephemeralOwner: 0n, pzxid: 0,
-    source: emptyData, dataStart: 0, dataEnd: 0, dataIsAdoptable: false, acl: openAcl,
+    source: emptyData, dataStart: 0, dataEnd: 0, acl: openAcl,
   };
 
   /**
-   * With `adoptChunks`, the caller promises never to modify a chunk after pushing it, and the tree
-   * keeps node data as views into the chunks instead of copies (recovery's whole-file read). With
-   * `totalBytes` (the file's size), the tree is told how many nodes to expect once the first few
-   * show the average record size.
+   * With `totalBytes` (the file's size), the tree is told how many nodes to expect once the first few
+   * show the average record size. The tree copies node data, so a chunk may be reused once pushed.
    */
-  constructor(private readonly file: string, private readonly tree: SnapshotTarget, options: { adoptChunks?: boolean; totalBytes?: number } = {}) {
-    this.node.dataIsAdoptable = options.adoptChunks === true;
+  constructor(private readonly file: string, private readonly tree: SnapshotTarget, options: { totalBytes?: number } = {}) {
     this.totalBytes = options.totalBytes ?? 0;
   }
 
@@ -282,12 +279,9 @@ export class SnapshotReader {
   }
 }
 
-/**
- * Loads a whole snapshot file's bytes into an empty tree. Checksums are verified. With `adoptBytes`,
- * the tree keeps node data as views into `bytes`, which the caller must never modify afterwards.
- */
-export function loadSnapshot(file: string, bytes: Uint8Array, tree: SnapshotTarget, options: { adoptBytes?: boolean } = {}): LoadedSnapshot {
-  const reader = new SnapshotReader(file, tree, { adoptChunks: options.adoptBytes === true, totalBytes: bytes.length });
+/** Loads a whole snapshot file's bytes into an empty tree. Checksums are verified. */
+export function loadSnapshot(file: string, bytes: Uint8Array, tree: SnapshotTarget): LoadedSnapshot {
+  const reader = new SnapshotReader(file, tree, { totalBytes: bytes.length });
   reader.push(bytes);
   return reader.end();
 }

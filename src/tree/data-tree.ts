@@ -27,8 +27,6 @@ export interface LoadedNode extends StatPersisted {
   source: Uint8Array;
   dataStart: number;
   dataEnd: number;
-  /** True: `source` is never written again, and the tree keeps views into it (no copy). False: copied. */
-  dataIsAdoptable: boolean;
   /** An index defined earlier in the ACL cache, or a list to intern. */
   acl: readonly Acl[] | number;
 }
@@ -190,7 +188,7 @@ export class DataTree<W = unknown> {
   /** Adds or replaces a node without touching its parent (system nodes, tests); the data is copied. */
   insert(path: string, fields: { data: Uint8Array; acl: readonly Acl[] | number; stat: StatPersisted }): ZNode {
     const data = fields.data;
-    const id = this.add(path, { ...fields.stat, source: data, dataStart: 0, dataEnd: data.length, dataIsAdoptable: false, acl: fields.acl });
+    const id = this.add(path, { ...fields.stat, source: data, dataStart: 0, dataEnd: data.length, acl: fields.acl });
     const parent = path === '/' ? undefined : this.ids.get(parentOf(path));
     if (parent !== undefined) addChild(this.store, parent, baseName(path));
     return new ZNode(this.store, id);
@@ -222,8 +220,7 @@ export class DataTree<W = unknown> {
     const existing = this.ids.get(path);
     if (existing !== undefined) this.forget(path, existing);
     const id = this.store.allocate(node, acl.index);
-    if (node.dataIsAdoptable) this.store.adoptData(id, node);
-    else this.store.copyData(id, node);
+    this.store.copyData(id, node);
     this.ids.set(path, id);
     this.remember(path, id, node.ephemeralOwner);
     return id;

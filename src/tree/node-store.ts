@@ -3,11 +3,11 @@
 // DataTree's path Map, so loading allocates almost nothing per node (little to trace for the garbage
 // collector) and the tree takes a fraction of the memory.
 //
-// Node data lives in chunks and is shown as a view made on each access: a snapshot file's own bytes,
-// adopted whole when recovery hands them over (no copy per node), or arena chunks that data is copied
-// into (`DataTree.insert`, snapshot chunks the caller reuses). Data a txn sets is kept as given, as
-// before (no copy on the write path). A chunk is dropped once no node's data lives in it; until then
-// it keeps its other bytes (a snapshot's paths and stats, replaced data).
+// Node data lives in 1 MiB arena chunks it is copied into, back to back (`copyData`: a snapshot's
+// records, read in pieces the caller reuses, or `DataTree.insert`), and is shown as a view made on
+// each access. Data a txn sets is kept as given (no copy on the write path); so is data too large for
+// a chunk, copied alone. A chunk is dropped once no node's data lives in it; until then it keeps its
+// replaced data.
 //
 // Invariants: a number is live from allocate() to release(), then reused; a ZNode is a view by
 // number, valid until its node is deleted. Deterministic: no clock, no I/O.
@@ -19,6 +19,8 @@ import { crcBytes } from './crc32.js';
 const arenaChunkBytes = 1 << 20;
 /** Larger data gets its own copy, so a chunk's unused tail stays small. */
 const arenaDataBytesMax = arenaChunkBytes >> 4;
+/** Data up to this size is copied byte by byte (cheaper than making a subarray for `set`). */
+const arenaDataBytesByLoop = 256;
 const initialCapacity = 1024;
 /** dataChunk value for data held outside the arena (in `held`, or empty). */
 const notInArena = -1;
@@ -68,9 +70,6 @@ export class NodeStore {
   /** The arena chunk copies go into, and how much of it is used. */
   private fillChunk = -1;
   private fillUsed = arenaChunkBytes;
-  /** The chunk adopted last, and the bytes it views. */
-  private adoptedChunk = -1;
-  private adoptedBuffer: ArrayBufferLike | null = null;
   private readonly free: number[] = [];
   private next = 0;
 
@@ -156,25 +155,13 @@ export class NodeStore {
       this.fillChunk = this.addChunk(new Uint8Array(arenaChunkBytes));
       this.fillUsed = 0;
     }
-    this.chunks[this.fillChunk]!.set(source.subarray(dataStart, dataEnd), this.fillUsed);
-    this.placeData(id, this.fillChunk, this.fillUsed);
+    const target = this.chunks[this.fillChunk]!;
+    const at = this.fillUsed;
+    // Small data (the common case) byte by byte: no subarray object per node.
+    if (length <= arenaDataBytesByLoop) for (let i = 0; i < length; i++) target[at + i] = source[dataStart + i]!;
+    else target.set(source.subarray(dataStart, dataEnd), at);
+    this.placeData(id, this.fillChunk, at);
     this.fillUsed += length;
-  }
-
-  /**
-   * Keeps `source[dataStart, dataEnd)` as the node's data without copying, `source` being bytes that
-   * are never written again (a snapshot file read for loading): its whole buffer becomes a chunk.
-   */
-  adoptData(id: number, range: DataRange): void {
-    this.dropData(id);
-    const { source, dataStart, dataEnd } = range;
-    this.dataLength[id] = dataEnd - dataStart;
-    if (dataEnd === dataStart) return;
-    if (source.buffer !== this.adoptedBuffer || this.chunks[this.adoptedChunk] === undefined) {
-      this.adoptedBuffer = source.buffer;
-      this.adoptedChunk = this.addChunk(new Uint8Array(source.buffer));
-    }
-    this.placeData(id, this.adoptedChunk, source.byteOffset + dataStart);
   }
 
   private addChunk(bytes: Uint8Array): number {
@@ -197,10 +184,7 @@ export class NodeStore {
     }
     this.dataChunk[id] = notInArena;
     // The chunk being filled stays: new data goes into it.
-    if (--this.chunkNodes[chunk]! === 0 && chunk !== this.fillChunk) {
-      this.chunks[chunk] = undefined;
-      if (chunk === this.adoptedChunk) this.adoptedBuffer = null;
-    }
+    if (--this.chunkNodes[chunk]! === 0 && chunk !== this.fillChunk) this.chunks[chunk] = undefined;
   }
 
   /** Makes room for `count` nodes in all, so a snapshot's load grows the columns once. */
