@@ -3,8 +3,10 @@
 // Mutations are the primitive steps txns are made of (createNode, deleteNode, setData, setAcl); the
 // txn-level logic is in apply-txn.ts. Deterministic: no clock, no I/O.
 //
-// Nodes are numbers into column storage (node-store.ts); `ids` maps each path to its number, in
-// insertion order (parents before children), which is the order snapshots are written in.
+// Nodes are numbers into column storage (node-store.ts). There is no path → number map: each node
+// maps its children's names to their numbers, a path is found one name at a time from the root, and
+// paths are rebuilt while walking the tree (snapshots write it depth first, parents before children,
+// as ZooKeeper does). A million znodes so keep no path string and no million-entry hash table.
 //
 // cversion: like ZooKeeper, a node stores the number of child creations, and shows clients
 // `2 × stored − numChildren` (every create has a delete except for children still present).
@@ -61,10 +63,10 @@ function nodeDigest(path: string, store: NodeStore, id: number): number {
   return crcEnd(crcInt(crc, store.ownerLow(id)));
 }
 
-function addChild(store: NodeStore, parent: number, name: string): void {
+function addChild(store: NodeStore, parent: number, name: string, child: number): void {
   let children = store.children[parent]!;
-  if (children === noChildren) store.children[parent] = children = new Set<string>();
-  children.add(name);
+  if (children === noChildren) store.children[parent] = children = new Map<string, number>();
+  children.set(name, child);
 }
 
 function removeChild(store: NodeStore, parent: number, name: string): void {
@@ -74,8 +76,12 @@ function removeChild(store: NodeStore, parent: number, name: string): void {
 }
 
 export class DataTree<W = unknown> {
-  /** Path → node number, in insertion order. */
-  private readonly ids = new Map<string, number>();
+  /** The root's number; -1 until "/" is added. */
+  private root = -1;
+  private count = 0;
+  /** The last parent load() found, by path: a snapshot lists siblings together. */
+  private loadParentPath = '';
+  private loadParent = -1;
   private readonly ephemerals = new Map<bigint, Set<string>>();
   readonly containers = new Set<string>();
   readonly ttls = new Set<string>();
@@ -103,7 +109,23 @@ export class DataTree<W = unknown> {
   }
 
   get nodeCount(): number {
-    return this.ids.size;
+    return this.count;
+  }
+
+  /** The node at `path`, looked up one name at a time from the root. */
+  private find(path: string): number | undefined {
+    if (this.root < 0 || path.charCodeAt(0) !== 0x2f) return undefined;
+    if (path.length === 1) return this.root;
+    const { children } = this.store;
+    let id = this.root;
+    for (let start = 1; ;) {
+      const slash = path.indexOf('/', start);
+      const child = children[id]!.get(slash < 0 ? path.slice(start) : path.slice(start, slash));
+      if (child === undefined) return undefined;
+      if (slash < 0) return child;
+      id = child;
+      start = slash + 1;
+    }
   }
 
   get ephemeralCount(): number {
@@ -113,7 +135,7 @@ export class DataTree<W = unknown> {
   }
 
   getNode(path: string): ZNode | undefined {
-    const id = this.ids.get(path);
+    const id = this.find(path);
     return id === undefined ? undefined : new ZNode(this.store, id);
   }
 
@@ -141,16 +163,15 @@ export class DataTree<W = unknown> {
 
   /** Every descendant of `path` (ZooKeeper's getAllChildrenNumber; for '/' all nodes but the root). */
   getAllChildrenNumber(path: string): number {
-    if (path === '/') return this.ids.size - 1;
+    if (path === '/') return this.count - 1;
     let count = 0;
-    const pending = [path];
+    const start = this.find(path);
+    if (start === undefined) return 0;
+    const pending = [start];
     while (pending.length > 0) {
-      const at = pending.pop()!;
-      const id = this.ids.get(at);
-      if (id === undefined) continue;
-      for (const child of this.store.children[id]!) {
+      for (const child of this.store.children[pending.pop()!]!.values()) {
         count++;
-        pending.push(`${at}/${child}`);
+        pending.push(child);
       }
     }
     return count;
@@ -177,26 +198,50 @@ export class DataTree<W = unknown> {
    * tolerates changes between steps (a fuzzy snapshot); each node is a view, read it at once.
    */
   *entries(): IterableIterator<[string, ZNode]> {
-    for (const [path, id] of this.ids) yield [path, new ZNode(this.store, id)];
+    for (const [path, id] of this.walk()) yield [path, new ZNode(this.store, id)];
   }
 
   /** Every node as entries() has them, through one reused object (snapshots walk every node). */
   nodeCursor(): NodeCursor {
-    return new NodeCursor(this.store, this.ids.entries());
+    return new NodeCursor(this.store, this.walk());
+  }
+
+  /**
+   * Depth first, each node before its children. Between steps the tree may change: a node present
+   * throughout the walk is visited (maps iterate entries added and kept during iteration), and a
+   * node's children are taken when the node is reached, before its number can be reused.
+   */
+  private *walk(): Generator<[string, number]> {
+    if (this.root < 0) return;
+    const { children } = this.store;
+    const stack: Array<{ prefix: string; names: Iterator<[string, number]> }> = [];
+    if (children[this.root]!.size > 0) stack.push({ prefix: '', names: children[this.root]!.entries() });
+    yield ['/', this.root];
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      const step = top.names.next();
+      if (step.done === true) {
+        stack.pop();
+        continue;
+      }
+      const [name, id] = step.value;
+      const path = `${top.prefix}/${name}`;
+      if (children[id]!.size > 0) stack.push({ prefix: path, names: children[id]!.entries() });
+      yield [path, id];
+    }
   }
 
   /** Adds or replaces a node without touching its parent (system nodes, tests); the data is copied. */
   insert(path: string, fields: { data: Uint8Array; acl: readonly Acl[] | number; stat: StatPersisted }): ZNode {
     const data = fields.data;
-    const id = this.add(path, { ...fields.stat, source: data, dataStart: 0, dataEnd: data.length, acl: fields.acl });
-    const parent = path === '/' ? undefined : this.ids.get(parentOf(path));
-    if (parent !== undefined) addChild(this.store, parent, baseName(path));
+    const parent = path === '/' ? undefined : this.find(parentOf(path));
+    const id = this.add(path, parent, { ...fields.stat, source: data, dataStart: 0, dataEnd: data.length, acl: fields.acl });
     return new ZNode(this.store, id);
   }
 
   /** A hint that about `count` more nodes are coming (a snapshot being loaded). */
   reserve(count: number): void {
-    this.store.reserve(this.ids.size + count);
+    this.store.reserve(this.count + count);
   }
 
   /**
@@ -206,22 +251,41 @@ export class DataTree<W = unknown> {
   load(path: string, node: LoadedNode): boolean {
     let parent: number | undefined;
     if (path !== '/') {
-      parent = this.ids.get(parentOf(path));
-      if (parent === undefined) return false;
+      const parentPath = parentOf(path);
+      // Only load() adds nodes while a snapshot loads, so the remembered parent cannot have gone.
+      if (parentPath === this.loadParentPath && this.loadParent >= 0) parent = this.loadParent;
+      else {
+        parent = this.find(parentPath);
+        if (parent === undefined) return false;
+        this.loadParentPath = parentPath;
+        this.loadParent = parent;
+      }
     }
-    this.add(path, node);
-    if (parent !== undefined) addChild(this.store, parent, baseName(path));
+    this.add(path, parent, node);
     return true;
   }
 
-  private add(path: string, node: LoadedNode): number {
+  /**
+   * Adds a node, or replaces one (which keeps its children), under `parent` (undefined: the root,
+   * or a node without a parent, which no path reaches).
+   */
+  private add(path: string, parent: number | undefined, node: LoadedNode): number {
+    const { store } = this;
     // The ACL first: replacing a node that holds the last reference to it must not drop it.
     const acl = typeof node.acl === 'number' ? this.aclCache.acquireIndex(node.acl) : this.aclCache.acquire(node.acl);
-    const existing = this.ids.get(path);
-    if (existing !== undefined) this.forget(path, existing);
-    const id = this.store.allocate(node, acl.index);
-    this.store.copyData(id, node);
-    this.ids.set(path, id);
+    const name = baseName(path);
+    const existing = path === '/' ? (this.root < 0 ? undefined : this.root) : parent === undefined ? undefined : store.children[parent]!.get(name);
+    let children = noChildren;
+    if (existing !== undefined) {
+      children = store.children[existing]!;
+      this.forget(path, existing);
+    }
+    const id = store.allocate(node, acl.index);
+    store.children[id] = children;
+    store.copyData(id, node);
+    this.count++;
+    if (path === '/') this.root = id;
+    else if (parent !== undefined) addChild(store, parent, name, id);
     this.remember(path, id, node.ephemeralOwner);
     return id;
   }
@@ -240,9 +304,11 @@ export class DataTree<W = unknown> {
     this.redigest(path, id);
   }
 
-  /** Undoes remember() and frees the number; the caller has removed `path` from `ids` or replaces it. */
+  /** Undoes remember() and frees the number; the caller unlinks it from its parent or replaces it. */
   private forget(path: string, id: number): void {
     const { store } = this;
+    this.count--;
+    this.loadParent = -1;
     this.approximateDataBytes -= path.length + store.dataLength[id]!;
     const owner = store.ownerOf(id);
     this.containers.delete(path);
@@ -269,7 +335,7 @@ export class DataTree<W = unknown> {
   ): NodeOutcome {
     const { store } = this;
     const parentPath = parentOf(path);
-    const parent = this.ids.get(parentPath);
+    const parent = this.find(parentPath);
     if (parent === undefined) return { err: -101 };
     const name = baseName(path);
     if (store.children[parent]!.has(name)) return { err: -110 };
@@ -284,13 +350,11 @@ export class DataTree<W = unknown> {
       czxid: zxid, mzxid: zxid, ctime: time, mtime: time, version: 0, cversion: 0, aversion: 0,
       ephemeralOwner: fields.ephemeralOwner, pzxid: zxid,
     };
-    const existing = this.ids.get(path);
-    if (existing !== undefined) this.forget(path, existing);
     const id = store.allocate(stat, this.aclCache.acquire(fields.acl).index);
     store.holdData(id, fields.data);
-    this.ids.set(path, id);
+    this.count++;
+    addChild(store, parent, name, id);
     this.remember(path, id, fields.ephemeralOwner);
-    addChild(store, parent, name);
     this.watches.trigger({ type: EventType.nodeCreated, path: path, zxid: zxid }, events);
     this.watches.trigger({ type: EventType.nodeChildrenChanged, path: parentPath, zxid: zxid }, events);
     return { err: 0, node: new ZNode(store, id) };
@@ -298,15 +362,16 @@ export class DataTree<W = unknown> {
 
   deleteNode(path: string, zxid: number, events: WatchDelivery<W>[]): number {
     const { store } = this;
-    const id = this.ids.get(path);
-    if (id === undefined || path === '/') return -101;
-    assert(store.children[id]!.size === 0, `deleting ${path} with children: prep must prevent this`);
+    if (path === '/') return -101;
     const parentPath = parentOf(path);
-    const parent = this.ids.get(parentPath)!;
-    removeChild(store, parent, baseName(path));
+    const parent = this.find(parentPath);
+    const name = baseName(path);
+    const id = parent === undefined ? undefined : store.children[parent]!.get(name);
+    if (parent === undefined || id === undefined) return -101;
+    assert(store.children[id]!.size === 0, `deleting ${path} with children: prep must prevent this`);
+    removeChild(store, parent, name);
     if (zxid > store.pzxid[parent]!) store.pzxid[parent] = zxid;
     this.redigest(parentPath, parent);
-    this.ids.delete(path);
     this.forget(path, id);
     this.watches.trigger({ type: EventType.nodeDeleted, path: path, zxid: zxid }, events);
     this.watches.trigger({ type: EventType.nodeChildrenChanged, path: parentPath, zxid: zxid }, events);
@@ -315,7 +380,7 @@ export class DataTree<W = unknown> {
 
   setData(path: string, fields: { data: Uint8Array; version: number; zxid: number; time: number }, events: WatchDelivery<W>[]): NodeOutcome {
     const { store } = this;
-    const id = this.ids.get(path);
+    const id = this.find(path);
     if (id === undefined) return { err: -101 };
     this.approximateDataBytes += fields.data.length - store.dataLength[id]!;
     store.holdData(id, fields.data);
@@ -329,7 +394,7 @@ export class DataTree<W = unknown> {
 
   setAcl(path: string, acl: readonly Acl[], aversion: number): NodeOutcome {
     const { store } = this;
-    const id = this.ids.get(path);
+    const id = this.find(path);
     if (id === undefined) return { err: -101 };
     const interned = this.aclCache.acquire(acl);
     this.aclCache.release(store.aclIndex[id]!);
@@ -348,11 +413,11 @@ export class DataTree<W = unknown> {
     const containers: string[] = [];
     const expiredTtl: string[] = [];
     for (const path of this.containers) {
-      const id = this.ids.get(path)!;
+      const id = this.find(path)!;
       if (store.children[id]!.size === 0 && store.cversion[id]! > 0) containers.push(path);
     }
     for (const path of this.ttls) {
-      const id = this.ids.get(path)!;
+      const id = this.find(path)!;
       if (store.children[id]!.size === 0 && nowMs - store.mtime[id]! > ttlOfOwner(store.ephemeralOwner[id]!)) expiredTtl.push(path);
     }
     return { containers, expiredTtl };

@@ -1,6 +1,6 @@
 // The znodes' fields in columns indexed by a node number, instead of a ZNode object, a stat object and
-// a Buffer per znode: a tree of a million znodes is a few typed arrays, two plain arrays and the
-// DataTree's path Map, so loading allocates almost nothing per node (little to trace for the garbage
+// a Buffer per znode: a tree of a million znodes is a few typed arrays, a few plain arrays and a map of
+// children per parent, so loading allocates almost nothing per node (little to trace for the garbage
 // collector) and the tree takes a fraction of the memory.
 //
 // Node data lives in 1 MiB arena chunks it is copied into, back to back (`copyData`: a snapshot's
@@ -36,10 +36,33 @@ export interface DataRange {
 }
 
 /**
- * Most znodes are leaves: they share this empty set until their first child, saving a Set per leaf.
- * Only this file and data-tree.ts mutate children sets, through addChild/removeChild.
+ * Most znodes are leaves: they share this empty map until their first child, saving a Map per leaf.
+ * Only this file and data-tree.ts mutate children maps, through addChild/removeChild.
  */
-export const noChildren: Set<string> = new Set();
+export const noChildren: Map<string, number> = new Map();
+
+/** A node's child names, as a client lists them. */
+export interface ChildNames extends Iterable<string> {
+  readonly size: number;
+  has(name: string): boolean;
+}
+
+/** The names of a children map, without copying them. */
+class ChildNameView implements ChildNames {
+  constructor(private readonly byName: ReadonlyMap<string, number>) {}
+
+  get size(): number {
+    return this.byName.size;
+  }
+
+  has(name: string): boolean {
+    return this.byName.has(name);
+  }
+
+  [Symbol.iterator](): Iterator<string> {
+    return this.byName.keys();
+  }
+}
 
 export class NodeStore {
   czxid = new Float64Array(initialCapacity);
@@ -60,8 +83,12 @@ export class NodeStore {
   dataChunk = new Int32Array(initialCapacity);
   dataOffset = new Int32Array(initialCapacity);
   dataLength = new Int32Array(initialCapacity);
-  /** Child names by node; read-only outside this file and data-tree.ts. */
-  readonly children: Array<Set<string>> = [];
+  /**
+   * Each node's children, name → number: the tree's only index (a path is looked up one name at a
+   * time from the root, so no path string is kept per node). Read-only outside this file and
+   * data-tree.ts.
+   */
+  readonly children: Array<Map<string, number>> = [];
   /** Data kept outside the chunks, by node (dense: an array lookup, not a Map's, on every read). */
   private readonly held: Array<Uint8Array | undefined> = [];
   private readonly chunks: Array<Uint8Array | undefined> = [];
@@ -286,8 +313,8 @@ export class ZNode implements StatPersisted {
   }
 
   /** Child names. */
-  get children(): ReadonlySet<string> {
-    return this.store.children[this.at]!;
+  get children(): ChildNames {
+    return new ChildNameView(this.store.children[this.at]!);
   }
 
   /** This node's contribution to the tree digest. */
@@ -298,7 +325,8 @@ export class ZNode implements StatPersisted {
 
 /**
  * Walks nodes for a snapshot with one object: `next()` moves it to the next entry of a path → number
- * iterator (insertion order, tolerating changes between steps); read each node before the next step.
+ * iterator (parents before children, tolerating changes between steps); read each node before the
+ * next step.
  */
 export class NodeCursor extends ZNode {
   path = '';
