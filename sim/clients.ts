@@ -80,7 +80,11 @@ export class SimClient {
   step(): void {
     const { queue } = this.environment;
     if (this.connection === null) return this.tryConnect();
-    if (!this.connected) return;
+    // A handshake that goes unanswered (its createSession was lost with a leader) is given up too.
+    if (!this.connected) {
+      if (queue.now - this.lastHeardMs > (this.timeoutMs * 2) / 3) this.lost('handshake timed out');
+      return;
+    }
     // A connection that stays silent too long is given up, as ZooKeeper's client does at 2/3 of the timeout.
     if (this.outstanding.size > 0 && queue.now - this.lastHeardMs > (this.timeoutMs * 2) / 3) return this.lost('silent server');
     if (this.outstanding.size < outstandingMax && !this.closing) this.issue();
@@ -140,6 +144,8 @@ export class SimClient {
     this.connected = false;
     // Their history entries keep `neverReturned`: they may or may not have taken effect.
     this.outstanding.clear();
+    // A closeSession without an answer may not have happened: the next connection tries the session.
+    this.closing = false;
   }
 
   /**
