@@ -15,10 +15,10 @@ import { type RunningServer, startServer } from '../../src/runtime/index.js';
 import { Lock, type LockHandle } from '../../src/recipes/lock.js';
 import { ReadWriteLock } from '../../src/recipes/rw-lock.js';
 import { Semaphore } from '../../src/recipes/semaphore.js';
+import { sleep, stillPending, within } from '../helpers/waits.js';
 import { tearDown } from '../helpers/teardown.js';
 import { CutProxy } from '../client/cut-proxy.js';
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The next event of `name`, bounded. */
 async function next<T>(emitter: NodeJS.EventEmitter, name: string, ms = 5000): Promise<T> {
@@ -35,22 +35,6 @@ async function waitUntil(condition: () => boolean | Promise<boolean>, ms: number
 }
 
 /** Settles within `ms` or rejects; for promises that must not settle, see `stillPending`. */
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-async function stillPending(promise: Promise<unknown>, ms = 200): Promise<boolean> {
-  const marker = Symbol('pending');
-  return (await Promise.race([promise.then(() => undefined, () => undefined), sleep(ms).then(() => marker)])) === marker;
-}
 
 /** The client seen through a proxy that counts getChildren calls and getData watch events. */
 function counting(client: ZooKeeperClient): { client: ZooKeeperClient; counts: { getChildren: number; watchEvents: number } } {

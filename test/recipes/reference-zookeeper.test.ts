@@ -13,6 +13,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NoNodeError, OperationTimeoutError, ZooKeeperClient, type ClientOptions } from '../../src/client/index.js';
+import { stillPending, within } from '../helpers/waits.js';
 import {
   AtomicCounter,
   Barrier,
@@ -51,23 +52,6 @@ async function waitUntil(condition: () => boolean | Promise<boolean>, what: stri
 }
 
 /** Settles within `ms` or rejects. */
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** True when `promise` has not settled after `ms`. */
-async function stillPending(promise: Promise<unknown>, ms = 200): Promise<boolean> {
-  const marker = Symbol('pending');
-  return (await Promise.race([promise.then(() => undefined, () => undefined), sleep(ms).then(() => marker)])) === marker;
-}
 
 /** The subtree as sorted `path data@mzxid` lines, read node by node (what a TreeCache must equal). */
 async function walk(client: ZooKeeperClient, path: string, lines: string[] = []): Promise<string[]> {

@@ -1,0 +1,22 @@
+// Bounded waits for tests: every wait names what it waits for and gives up with an error.
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Settles as `promise` does within `ms`, or rejects naming `what`. */
+export async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** True when `promise` has not settled after `ms`. */
+export async function stillPending(promise: Promise<unknown>, ms = 200): Promise<boolean> {
+  const marker = Symbol('pending');
+  return (await Promise.race([promise.then(() => undefined, () => undefined), sleep(ms).then(() => marker)])) === marker;
+}
