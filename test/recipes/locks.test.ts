@@ -16,6 +16,7 @@ import { Lock, type LockHandle } from '../../src/recipes/lock.js';
 import { ReadWriteLock } from '../../src/recipes/rw-lock.js';
 import { Semaphore } from '../../src/recipes/semaphore.js';
 import { sleep, stillPending, within } from '../helpers/waits.js';
+import { semaphoreSaturates } from './recipe-scenarios.js';
 import { tearDown } from '../helpers/teardown.js';
 import { CutProxy } from '../client/cut-proxy.js';
 
@@ -292,25 +293,8 @@ describe('recipes: locks', () => {
   });
 
   describe('Semaphore', () => {
-    it('never grants more than maxLeases at once, and does reach it', async () => {
-      const sessions = await Promise.all(Array.from({ length: 3 }, () => connect()));
-      const maxLeases = 3;
-      let holders = 0;
-      let holdersMax = 0;
-      await within(Promise.all(Array.from({ length: 8 }, async (_, index) => {
-        const semaphore = new Semaphore(sessions[index % sessions.length]!, { path: '/semaphores/pool', maxLeases });
-        for (let round = 0; round < 3; round++) {
-          const lease = await semaphore.acquire({ timeoutMs: 10_000 });
-          holders++;
-          holdersMax = Math.max(holdersMax, holders);
-          await sleep(60);
-          holders--;
-          await lease.release();
-        }
-      })), 20_000, 'every contender to finish');
-      assert.equal(holdersMax, maxLeases);
-      assert.equal(await new Semaphore(sessions[0]!, { path: '/semaphores/pool', maxLeases }).leaseCount(), 0);
-    });
+    it('never grants more than maxLeases at once, and does reach it', () =>
+      semaphoreSaturates(() => connect(), { sessions: 3, contenders: 8, rounds: 3, maxLeases: 3, holdMs: 60, withinMs: 20_000 }));
 
     it('frees a lease when its session ends, and cleans up a timed-out acquire', async () => {
       const owner = await connect();

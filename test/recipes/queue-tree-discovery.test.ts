@@ -14,6 +14,7 @@ import { DistributedQueue, QueueOutcomeUnknownError } from '../../src/recipes/qu
 import { PersistentWatchUnsupportedError, TreeCache } from '../../src/recipes/tree-cache.js';
 import { PersistentEphemeralNode } from '../../src/recipes/persistent-node.js';
 import { ServiceDiscovery, type ServiceInstance } from '../../src/recipes/service-discovery.js';
+import { serviceDiscoveryLifecycle } from './recipe-scenarios.js';
 import { tearDown } from '../helpers/teardown.js';
 import { CutProxy } from '../client/cut-proxy.js';
 import { connectResponse, replyFrame } from '../client/scripted-server.js';
@@ -332,36 +333,7 @@ describe('recipes: queue, tree cache, service discovery, persistent node', { tim
   describe('ServiceDiscovery', () => {
     const instance = (name: string, id: string, port: number): ServiceInstance => ({ name, id, address: '10.0.0.1', port, payload: { zone: 'a' } });
 
-    it('registers, queries and watches instances; an instance goes with its session', async () => {
-      const discovery = new ServiceDiscovery(await connect(), { basePath: '/services' });
-      await discovery.register(instance('api', 'api-1', 8080));
-      await discovery.register(instance('db', 'db-1', 5432));
-      assert.deepEqual(await discovery.queryForNames(), ['api', 'db']);
-      assert.deepEqual(await discovery.queryForInstances('api'), [instance('api', 'api-1', 8080)]);
-      assert.deepEqual(await discovery.queryForInstances('cache'), []);
-
-      const observer = new ServiceDiscovery(await connect(), { basePath: '/services' });
-      const watcher = await observer.watch('api');
-      assert.deepEqual(watcher.current.map((found) => found.id), ['api-1']);
-
-      const otherClient = await connect();
-      const other = new ServiceDiscovery(otherClient, { basePath: '/services' });
-      const joined = once(watcher, 'change', { signal: AbortSignal.timeout(5000) });
-      await other.register(instance('api', 'api-2', 8081));
-      assert.deepEqual(((await joined)[0] as ServiceInstance[]).map((found) => found.id), ['api-1', 'api-2']);
-      await assert.rejects(discovery.register(instance('api', 'api-2', 9999)), { name: 'NodeExistsError' });
-
-      const left = once(watcher, 'change', { signal: AbortSignal.timeout(5000) });
-      await otherClient.close();
-      assert.deepEqual(((await left)[0] as ServiceInstance[]).map((found) => found.id), ['api-1']);
-
-      const unregistered = once(watcher, 'change', { signal: AbortSignal.timeout(5000) });
-      await discovery.unregister('api', 'api-1');
-      assert.deepEqual((await unregistered)[0], []);
-      assert.deepEqual(await observer.queryForInstances('api'), []);
-      await discovery.close();
-      await observer.close();
-    });
+    it('registers, queries and watches instances; an instance goes with its session', () => serviceDiscoveryLifecycle(() => connect()));
 
     it('re-registers after its session expires, and a watcher sees the instance come back', async () => {
       const through = await proxy();

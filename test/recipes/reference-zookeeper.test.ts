@@ -27,12 +27,12 @@ import {
   NodeCache,
   PersistentEphemeralNode,
   ReadWriteLock,
-  Semaphore,
   ServiceDiscovery,
   TreeCache,
   type ServiceInstance,
 } from '../../src/recipes/index.js';
 import { referenceSkipReason, startReferenceZooKeeper, type ReferenceZooKeeper } from '../helpers/reference-zookeeper.js';
+import { semaphoreSaturates, serviceDiscoveryLifecycle } from './recipe-scenarios.js';
 import { CutProxy } from '../client/cut-proxy.js';
 
 const text = (bytes: Uint8Array): string => Buffer.from(bytes).toString();
@@ -181,25 +181,8 @@ describe('recipes against Apache ZooKeeper 3.8', { skip: referenceSkipReason(), 
   });
 
   describe('Semaphore', () => {
-    it('never grants more than maxLeases at once, and does reach it', async () => {
-      const sessions = await Promise.all([0, 1, 2].map(() => connect()));
-      const maxLeases = 2;
-      let holders = 0;
-      let holdersMax = 0;
-      await within(Promise.all(Array.from({ length: 6 }, async (_, index) => {
-        const semaphore = new Semaphore(sessions[index % sessions.length]!, { path: '/semaphores/pool', maxLeases });
-        for (let round = 0; round < 2; round++) {
-          const lease = await semaphore.acquire({ timeoutMs: 10_000 });
-          holders++;
-          holdersMax = Math.max(holdersMax, holders);
-          await sleep(40);
-          holders--;
-          await lease.release();
-        }
-      })), 15_000, 'every contender to finish');
-      assert.equal(holdersMax, maxLeases);
-      assert.equal(await new Semaphore(admin, { path: '/semaphores/pool', maxLeases }).leaseCount(), 0);
-    });
+    it('never grants more than maxLeases at once, and does reach it', () =>
+      semaphoreSaturates(() => connect(), { sessions: 3, contenders: 6, rounds: 2, maxLeases: 2, holdMs: 40, withinMs: 15_000 }));
   });
 
   describe('LeaderLatch', () => {
@@ -481,33 +464,7 @@ describe('recipes against Apache ZooKeeper 3.8', { skip: referenceSkipReason(), 
   describe('ServiceDiscovery', () => {
     const instance = (name: string, id: string, port: number): ServiceInstance => ({ name, id, address: '10.0.0.1', port, payload: { zone: 'a' } });
 
-    it('registers, queries and watches instances; an instance goes with its session', async () => {
-      const discovery = new ServiceDiscovery(await connect(), { basePath: '/services' });
-      await discovery.register(instance('api', 'api-1', 8080));
-      await discovery.register(instance('db', 'db-1', 5432));
-      assert.deepEqual(await discovery.queryForNames(), ['api', 'db']);
-      assert.deepEqual(await discovery.queryForInstances('api'), [instance('api', 'api-1', 8080)]);
-      assert.deepEqual(await discovery.queryForInstances('cache'), []);
-
-      const observer = new ServiceDiscovery(await connect(), { basePath: '/services' });
-      const watcher = await observer.watch('api');
-      assert.deepEqual(watcher.current.map((found) => found.id), ['api-1']);
-      const otherClient = await connect();
-      const joined = next<ServiceInstance[]>(watcher, 'change');
-      await new ServiceDiscovery(otherClient, { basePath: '/services' }).register(instance('api', 'api-2', 8081));
-      assert.deepEqual((await joined).map((found) => found.id), ['api-1', 'api-2']);
-      await assert.rejects(discovery.register(instance('api', 'api-2', 9999)), { name: 'NodeExistsError' });
-
-      const left = next<ServiceInstance[]>(watcher, 'change');
-      await otherClient.close();
-      assert.deepEqual((await left).map((found) => found.id), ['api-1']);
-      const unregistered = next<ServiceInstance[]>(watcher, 'change');
-      await discovery.unregister('api', 'api-1');
-      assert.deepEqual(await unregistered, []);
-      assert.deepEqual(await observer.queryForInstances('api'), []);
-      await discovery.close();
-      await observer.close();
-    });
+    it('registers, queries and watches instances; an instance goes with its session', () => serviceDiscoveryLifecycle(() => connect()));
 
     it('re-registers on a new session after its session expires', async () => {
       const through = await proxy();
