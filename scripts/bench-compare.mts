@@ -3,7 +3,7 @@
 // workloads from `meerkat bench`'s generator alternated A/B over rounds; medians and
 // Meerkat/ZooKeeper ratios for throughput, p50, p99, server CPU per op and RSS. Also the latency floor:
 // one request outstanding against each server and against a bare Node echo server.
-//   npm run bench:compare -- [--rounds 3] [--seconds 5] [--workers 2] [--json]
+//   npm run bench:compare -- [--rounds 3] [--seconds 5] [--workers 2] [--cases read,write,read-1,write-1] [--json]
 
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -110,12 +110,14 @@ for (let i = 0; i < 200; i++) {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
-const cases = [
+const allCases = [
   { name: 'read', workload: 'read' as const, shape: { sessions: 12, outstanding: 8 } },
   { name: 'write', workload: 'write' as const, shape: { sessions: 12, outstanding: 8 } },
   { name: 'read-1', workload: 'read' as const, shape: { sessions: 1, outstanding: 1 } },
   { name: 'write-1', workload: 'write' as const, shape: { sessions: 1, outstanding: 1 } },
 ];
+const chosen = args.includes('--cases') ? args[args.indexOf('--cases') + 1]!.split(',') : allCases.map((entry) => entry.name);
+const cases = allCases.filter((entry) => chosen.includes(entry.name));
 const results: Record<string, Record<string, Result[]>> = { zookeeper: {}, meerkat: {} };
 let floorUs = 0;
 let generatorFloorUs = 0;

@@ -6,7 +6,6 @@ import type { Logger } from 'pino';
 import type { ClientConnection, ServerConfig, ServerCore, UnpersistedTxn } from '../server/index.js';
 import { type FileSystem, TxnLog, joinPath, purge, recover, versionDirName, writeSnapshotFile } from '../storage/index.js';
 import { DataTree } from '../tree/index.js';
-import { limits } from '../util/index.js';
 
 export interface PersistenceOptions {
   fs: FileSystem;
@@ -57,12 +56,23 @@ export class Persistence {
     return new Persistence(options, recovered.lastZxid);
   }
 
-  /** Logs a batch durably (one write, one fsync). Resolves only once it is on disk. */
-  async persist(batch: readonly UnpersistedTxn[]): Promise<void> {
-    for (let start = 0; start < batch.length; start += limits.logBatchTxnsMax) {
-      for (const { header, txn } of batch.slice(start, start + limits.logBatchTxnsMax)) this.log.append(header, txn);
-      await this.log.flush();
-    }
+  /** Serializes txns into the log's pending batch (no I/O); `flush` makes them durable. */
+  append(batch: readonly UnpersistedTxn[]): void {
+    for (const { header, txn } of batch) this.log.append(header, txn);
+  }
+
+  /** Txns appended and not yet handed to a write. */
+  get pendingCount(): number {
+    return this.log.pendingCount;
+  }
+
+  /**
+   * Writes every appended txn durably (one write, one fsync) and resolves with the newest durable
+   * zxid. One flush at a time; txns appended while it runs go in the next.
+   */
+  async flush(): Promise<number> {
+    await this.log.flush();
+    return this.log.lastDurableZxid;
   }
 
   /** Starts a fuzzy snapshot when enough txns went to the current log file; the log rolls over. */

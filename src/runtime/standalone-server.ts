@@ -4,13 +4,14 @@
 //
 // Group commit: when the log is idle, the txns prepared from one socket read go to the log at once
 // (a microtask later: no added latency); while a write is in flight, txns from every connection
-// accumulate and go out together, one write, the moment the previous one returns. Nothing is applied
-// or answered before its batch is durable.
+// accumulate and go out together, one write, the moment the previous one returns (before the returned
+// batch is applied and answered). Nothing is applied or answered before its batch is durable.
 
 import { mkdirSync } from 'node:fs';
 import { pino, type Logger } from 'pino';
 import { type ServerConfig, ServerCore, defaultConfig } from '../server/index.js';
 import type { FileSystem } from '../storage/index.js';
+import { limits } from '../util/index.js';
 import { ClientListener } from './client-listener.js';
 import { directoryBytes } from './disk-usage.js';
 import { NodeFileSystem } from './node-file-system.js';
@@ -59,29 +60,44 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   let flushing: Promise<void> | null = null;
   let closed = false;
 
+  /**
+   * Serializes the txns prepared so far into the log's pending batch as soon as they are prepared,
+   * also while a write is in flight, so the gap between two writes holds no serialization.
+   */
+  const appendPrepared = (): void => {
+    const room = limits.logBatchTxnsMax - persistence.pendingCount;
+    if (room > 0 && core.hasUnpersisted) persistence.append(core.takeUnpersisted(room));
+  };
   const flush = async (): Promise<void> => {
-    const batch = core.takeUnpersisted();
-    if (batch.length === 0) return;
+    let durable: number;
     try {
-      await persistence.persist(batch);
+      durable = await persistence.flush();
     } catch (error) {
       logger.error({ err: error }, 'cannot write the txn log: refusing writes from now on');
       core.storageFailed();
       return;
     }
-    core.persisted(batch[batch.length - 1]!.header.zxid);
+    // The txns appended while this batch was written go to the disk before this batch is applied
+    // and answered, so the disk is not idle while the event loop works (apply order is unchanged:
+    // this batch is applied now, synchronously, before the next write can return).
+    flushing = null;
+    runFlushes();
+    core.persisted(durable);
     listener.resumeDrained();
     persistence.maybeSnapshot(core);
   };
   const runFlushes = (): void => {
     flushScheduled = false;
+    if (closed) return;
+    appendPrepared();
     // Reads prepare no txn: leave without allocating anything.
-    if (flushing !== null || closed || !core.hasUnpersisted) return;
-    flushing = flush().finally(() => {
-      flushing = null;
-      // Txns prepared during that sync form the next batch, started at once.
-      if (core.hasUnpersisted) runFlushes();
+    if (flushing !== null || persistence.pendingCount === 0) return;
+    const running = flush().finally(() => {
+      if (flushing === running) flushing = null;
+      // Txns prepared while this batch was applied form the next batch, started at once.
+      runFlushes();
     });
+    flushing = running;
   };
   const scheduleFlush = (): void => {
     if (flushScheduled || !core.hasUnpersisted) return;

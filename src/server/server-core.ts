@@ -428,9 +428,10 @@ export class ServerCore {
   }
 
   /** Txns prepared since the last call, in zxid order, for the driver to append to the log. */
-  takeUnpersisted(): UnpersistedTxn[] {
-    const batch = this.proposals.slice(this.unpersistedFrom).map(({ header, txn }) => ({ header, txn }));
-    this.unpersistedFrom = this.proposals.length;
+  takeUnpersisted(max = Infinity): readonly UnpersistedTxn[] {
+    const end = Math.min(this.proposals.length, this.unpersistedFrom + max);
+    const batch = this.proposals.slice(this.unpersistedFrom, end);
+    this.unpersistedFrom = end;
     return batch;
   }
 

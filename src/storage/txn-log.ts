@@ -1,7 +1,11 @@
 // The txn log writer, built for group commit: `append` serializes a txn into the pending batch (no
 // I/O); `flush` writes the whole batch with one positional write and makes it durable with one
 // fdatasync (or one O_DSYNC write), so a batch of N txns costs one disk round trip. Files grow in
-// `preAllocBytes` steps by ZooKeeper's FilePadding rule, so most syncs touch no file metadata. `roll`
+// `preAllocBytes` steps by ZooKeeper's FilePadding rule, so most syncs touch no file metadata, and
+// (unlike ZooKeeper, whose padding leaves a hole) the space ahead of the writes is zero-filled a chunk
+// at a time, so a batch overwrites blocks that already exist: on ext4 a durable write into a hole
+// also commits the block allocation to the journal (~250 µs for 7 KB here), one into written
+// blocks does not (~160 µs). `roll`
 // starts a new file at the next flush (after a snapshot), named after the first zxid it will hold.
 //
 // Durability order: the caller must not acknowledge any txn of a batch before its flush resolves.
@@ -22,6 +26,9 @@ import { encodeFileHeader, fileHeaderBytes, logDbid, logMagic, writeLogRecord } 
 export const preAllocBytesDefault = limits.preAllocBytesDefault;
 /** FilePadding grows the file when a write comes within this many bytes of its end. */
 const paddingMarginBytes = 4096;
+/** Zeros written ahead of the log's position at a time (see the header). */
+const zeroFillBytes = 1024 * 1024;
+let zeroChunk: Buffer | null = null;
 
 export interface TxnLogOptions {
   fs: FileSystem;
@@ -49,6 +56,8 @@ export class TxnLog {
   private fileName = '';
   private position = 0;
   private allocated = 0;
+  /** The file holds written zeros (or records) up to here. */
+  private zeroedTo = 0;
   private readonly batch = new JuteWriter(64 * 1024);
   private batchFirstZxid = -1;
   private batchCount = 0;
@@ -117,6 +126,7 @@ export class TxnLog {
     try {
       if (this.file === null || this.rollRequested) await this.startFile(firstZxid);
       await this.ensureAllocated(this.position + bytes.length);
+      await this.ensureZeroed(this.position + bytes.length);
       await this.file!.write(bytes, this.position);
       if (this.options.forceSync && !this.file!.writesAreDurable) await this.file!.sync();
       this.position += bytes.length;
@@ -149,6 +159,7 @@ export class TxnLog {
       await this.file.truncate(this.position);
       await this.file.sync();
       this.allocated = this.position;
+      this.zeroedTo = this.position;
     } catch {
       this.broken = cause;
     }
@@ -186,6 +197,19 @@ export class TxnLog {
     this.fileName = fileName;
     this.position = fileHeaderBytes;
     this.allocated = fileHeaderBytes;
+    this.zeroedTo = fileHeaderBytes;
+  }
+
+  /** Writes zeros over the preallocated space from `zeroedTo`, a chunk ahead of `end` (see the header). */
+  private async ensureZeroed(end: number): Promise<void> {
+    if (!this.options.forceSync || end <= this.zeroedTo) return;
+    const to = Math.min(this.allocated, Math.max(end, this.zeroedTo + zeroFillBytes));
+    if (to <= this.zeroedTo) return;
+    zeroChunk ??= Buffer.alloc(zeroFillBytes);
+    for (let at = this.zeroedTo; at < to; at += zeroFillBytes) {
+      await this.file!.write(zeroChunk.subarray(0, Math.min(zeroFillBytes, to - at)), at);
+    }
+    this.zeroedTo = to;
   }
 
   /** Grows the file (zero-filled) before a write that would come near its end, as FilePadding does. */
