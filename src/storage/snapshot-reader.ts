@@ -18,11 +18,11 @@ import { checkFileHeader, fileHeaderBytes, snapshotMagic } from './txn-log-forma
 export interface SnapshotTarget {
   readonly aclCache: { define(index: number, acl: Acl[]): void; purgeUnused(): void };
   /**
-   * Adds a node under its parent, copying its data; false when the parent is missing. `node.acl` is
-   * an index defined earlier, or a list (ZooKeeper's -1 index: the open ACL, not interned). The
-   * record is reused for the next node.
+   * Adds a node under its parent, copying its data; false when the parent is missing. The path and
+   * data are ranges of `node.source`; `node.acl` is an index defined earlier, or a list (ZooKeeper's
+   * -1 index: the open ACL, not interned). The record is reused for the next node.
    */
-  load(path: string, node: LoadedNode): boolean;
+  load(node: LoadedNode): boolean;
   /** A hint that about `count` more nodes are coming. */
   reserve(count: number): void;
 }
@@ -49,6 +49,13 @@ const nodeFixedBytes = 8 + 6 * 8 + 3 * 4;
 const twoTo32 = 0x1_0000_0000;
 /** Nodes read before the rest are estimated from their average size. */
 const nodesSampled = 1024;
+
+const slash = 0x2f;
+
+/** A node record's path, for messages. */
+function pathOf(node: LoadedNode): string {
+  return node.pathEnd === node.pathStart ? '/' : Buffer.from(node.source).toString('utf8', node.pathStart, node.pathEnd);
+}
 
 /** A long that must fit a double (JuteReader.long's rule), read in place. */
 function readLong(view: DataView, at: number): number {
@@ -81,7 +88,7 @@ export class SnapshotReader {
   /** One record for every node: loading a million nodes allocates no per-node stat object. */
   private readonly node: LoadedNode = {
     czxid: 0, mzxid: 0, ctime: 0, mtime: 0, version: 0, cversion: 0, aversion: 0, ephemeralOwner: 0n, pzxid: 0,
-    source: emptyData, dataStart: 0, dataEnd: 0, acl: openAcl,
+    source: emptyData, pathStart: 0, pathEnd: 0, dataStart: 0, dataEnd: 0, acl: openAcl,
   };
 
   /**
@@ -223,8 +230,8 @@ export class SnapshotReader {
       const pathStart = at + 4;
       const pathEnd = pathStart + Math.max(0, pathLength);
       if (pathEnd > end) return;
-      const path = pathLength <= 0 ? '' : bytes.toString('utf8', pathStart, pathEnd);
-      if (path === '/') {
+      // The "/" marker ends the records (the root's own record has an empty path).
+      if (pathLength === 1 && bytes[pathStart] === slash) {
         this.phase = 'seal';
         this.nodesEnd = pathEnd;
         return;
@@ -248,14 +255,15 @@ export class SnapshotReader {
       node.aversion = view.getInt32(dataEnd + 48);
       node.ephemeralOwner = view.getInt32(dataEnd + 52) === 0 && view.getInt32(dataEnd + 56) === 0 ? 0n : view.getBigInt64(dataEnd + 52);
       node.pzxid = readLong(view, dataEnd + 60);
+      node.pathStart = pathStart;
+      node.pathEnd = pathEnd;
       node.dataStart = dataStart;
       node.dataEnd = dataEnd;
-      const nodePath = path === '' ? '/' : path;
       if (aclIndex !== openAclIndex && !this.acls.has(aclIndex)) {
-        throw new BadFileError(this.file, `node ${nodePath} refers to ACL index ${aclIndex}, which the snapshot does not list`);
+        throw new BadFileError(this.file, `node ${pathOf(node)} refers to ACL index ${aclIndex}, which the snapshot does not list`);
       }
       node.acl = aclIndex === openAclIndex ? openAcl : aclIndex;
-      if (!this.tree.load(nodePath, node)) throw new BadFileError(this.file, `node ${nodePath} appears before its parent`);
+      if (!this.tree.load(node)) throw new BadFileError(this.file, `node ${pathOf(node)} appears before its parent`);
       at = recordEnd;
       this.nodesEnd = at;
       if (++this.nodeCount === nodesSampled && this.totalBytes > 0) this.reserveNodes(this.consumedBefore + at);

@@ -3,10 +3,11 @@
 // Mutations are the primitive steps txns are made of (createNode, deleteNode, setData, setAcl); the
 // txn-level logic is in apply-txn.ts. Deterministic: no clock, no I/O.
 //
-// Nodes are numbers into column storage (node-store.ts). There is no path → number map: each node
-// maps its children's names to their numbers, a path is found one name at a time from the root, and
-// paths are rebuilt while walking the tree (snapshots write it depth first, parents before children,
-// as ZooKeeper does). A million znodes so keep no path string and no million-entry hash table.
+// Nodes are numbers into column storage (node-store.ts). There is no path → number map: a path is
+// found one name at a time from the root through the child index (child-index.ts: names as bytes, one
+// table keyed by parent number and name), and paths are rebuilt while walking the tree (snapshots
+// write it depth first, parents before children, as ZooKeeper does). A million znodes so keep no path
+// or name string. A snapshot's records are loaded from their bytes: the path is never decoded.
 //
 // cversion: like ZooKeeper, a node stores the number of child creations, and shows clients
 // `2 × stored − numChildren` (every create has a delete except for children still present).
@@ -17,7 +18,7 @@ import { AclCache } from './acl-cache.js';
 import { openAclUnsafe, readAclUnsafe } from './acl.js';
 import { crcAscii, crcBytes, crcEnd, crcInt, crcLong, crcStart } from './crc32.js';
 import { isContainerOwner, isSessionOwner, isTtlOwner, ttlOfOwner } from './ephemeral-type.js';
-import { NodeCursor, NodeStore, ZNode, noChildren } from './node-store.js';
+import { NodeCursor, NodeStore, ZNode } from './node-store.js';
 import { baseName, parentOf } from './path.js';
 import { type WatchDelivery, WatchManager } from './watch-manager.js';
 
@@ -25,32 +26,70 @@ export { NodeCursor, ZNode } from './node-store.js';
 
 /** A node as a snapshot holds it. The snapshot reader fills one record and reuses it for every node. */
 export interface LoadedNode extends StatPersisted {
-  /** The node's data is `source[dataStart, dataEnd)`. */
+  /** The node's path is the UTF-8 `source[pathStart, pathEnd)` (empty or "/" for the root). */
   source: Uint8Array;
+  pathStart: number;
+  pathEnd: number;
+  /** The node's data is `source[dataStart, dataEnd)`. */
   dataStart: number;
   dataEnd: number;
   /** An index defined earlier in the ACL cache, or a list to intern. */
   acl: readonly Acl[] | number;
 }
 
+/** A loaded node's path as a string ("/" for the root's empty path). */
+function pathString(node: LoadedNode): string {
+  const { source, pathStart, pathEnd } = node;
+  if (pathEnd === pathStart) return '/';
+  return Buffer.from(source.buffer, source.byteOffset + pathStart, pathEnd - pathStart).toString('utf8');
+}
+
 export type NodeOutcome = { err: 0; node: ZNode } | { err: number; node?: undefined };
 
 const twoTo32 = 0x1_0000_0000;
+const slash = 0x2f;
+/** ZooKeeper leaves out what is under /zookeeper/ but counts the /zookeeper node itself. */
+const undigestedPrefix = '/zookeeper/';
+const undigestedPrefixBytes = Buffer.from(undigestedPrefix);
+/** A path's CRC in a node digest when the node is left out. */
+const undigested = null;
+
+/** The running CRC of a path for its node digest, or `undigested`. */
+function pathCrc(path: string): number | null {
+  if (path.startsWith(undigestedPrefix)) return undigested;
+  if (path === '/') return crcStart;
+  const ascii = crcAscii(crcStart, path);
+  if (ascii !== null) return ascii;
+  const bytes = Buffer.from(path, 'utf8');
+  return crcBytes(crcStart, bytes, 0, bytes.length);
+}
+
+/** pathCrc of the UTF-8 path `bytes[start, end)` (empty or "/" for the root). */
+function pathBytesCrc(bytes: Uint8Array, start: number, end: number): number | null {
+  if (end - start <= 1) return crcStart;
+  if (end - start >= undigestedPrefixBytes.length) {
+    let prefixed = true;
+    for (let i = 0; i < undigestedPrefixBytes.length && prefixed; i++) prefixed = bytes[start + i] === undigestedPrefixBytes[i];
+    if (prefixed) return undigested;
+  }
+  return crcBytes(crcStart, bytes, start, end);
+}
+
+/** The length of a UTF-8 path in UTF-16 units, as `path.length` counts it (the root: 1). */
+function pathLength(bytes: Uint8Array, start: number, end: number): number {
+  if (end === start) return 1;
+  let length = 0;
+  for (let i = start; i < end; i++) {
+    const byte = bytes[i]!;
+    if ((byte & 0xc0) !== 0x80) length += byte >= 0xf0 ? 2 : 1;
+  }
+  return length;
+}
 
 /** ZooKeeper's per-node digest: CRC32 of path, data and the stat fields (DigestCalculator). */
-function nodeDigest(path: string, store: NodeStore, id: number): number {
-  // ZooKeeper leaves out what is under /zookeeper/ but counts the /zookeeper node itself.
-  if (path.startsWith('/zookeeper/')) return 0;
-  let crc = crcStart;
-  if (path !== '/') {
-    const ascii = crcAscii(crc, path);
-    if (ascii !== null) crc = ascii;
-    else {
-      const bytes = Buffer.from(path, 'utf8');
-      crc = crcBytes(crc, bytes, 0, bytes.length);
-    }
-  }
-  crc = store.crcData(crc, id);
+function nodeDigest(pathCrcValue: number | null, store: NodeStore, id: number): number {
+  if (pathCrcValue === undigested) return 0;
+  let crc = store.crcData(pathCrcValue, id);
   crc = crcLong(crc, store.czxid[id]!);
   crc = crcLong(crc, store.mzxid[id]!);
   crc = crcLong(crc, store.pzxid[id]!);
@@ -63,25 +102,16 @@ function nodeDigest(path: string, store: NodeStore, id: number): number {
   return crcEnd(crcInt(crc, store.ownerLow(id)));
 }
 
-function addChild(store: NodeStore, parent: number, name: string, child: number): void {
-  let children = store.children[parent]!;
-  if (children === noChildren) store.children[parent] = children = new Map<string, number>();
-  children.set(name, child);
-}
-
-function removeChild(store: NodeStore, parent: number, name: string): void {
-  const children = store.children[parent]!;
-  children.delete(name);
-  if (children.size === 0) store.children[parent] = noChildren;
-}
-
 export class DataTree<W = unknown> {
   /** The root's number; -1 until "/" is added. */
   private root = -1;
   private count = 0;
-  /** The last parent load() found, by path: a snapshot lists siblings together. */
-  private loadParentPath = '';
+  /** The last parent load() found, and its path's bytes: a snapshot lists siblings together. */
+  private loadParentPath = new Uint8Array(256);
+  private loadParentPathLength = 0;
   private loadParent = -1;
+  /** The name link() is given, reused. */
+  private readonly name: { bytes: Uint8Array; start: number; end: number } = { bytes: new Uint8Array(0), start: 0, end: 0 };
   private readonly ephemerals = new Map<bigint, Set<string>>();
   readonly containers = new Set<string>();
   readonly ttls = new Set<string>();
@@ -112,19 +142,33 @@ export class DataTree<W = unknown> {
     return this.count;
   }
 
-  /** The node at `path`, looked up one name at a time from the root. */
-  private find(path: string): number | undefined {
-    if (this.root < 0 || path.charCodeAt(0) !== 0x2f) return undefined;
-    if (path.length === 1) return this.root;
-    const { children } = this.store;
+  /** The node at `path[0, end)` (`end` ≤ 1: the root), looked up one name at a time; -1 if none. */
+  private find(path: string, end = path.length): number {
+    if (this.root < 0 || path.charCodeAt(0) !== slash) return -1;
+    if (end <= 1) return this.root;
+    const { links } = this.store;
     let id = this.root;
     for (let start = 1; ;) {
-      const slash = path.indexOf('/', start);
-      const child = children[id]!.get(slash < 0 ? path.slice(start) : path.slice(start, slash));
-      if (child === undefined) return undefined;
-      if (slash < 0) return child;
-      id = child;
-      start = slash + 1;
+      let nameEnd = path.indexOf('/', start);
+      if (nameEnd < 0 || nameEnd > end) nameEnd = end;
+      id = links.childByName(id, path, start, nameEnd);
+      if (id < 0 || nameEnd === end) return id;
+      start = nameEnd + 1;
+    }
+  }
+
+  /** find() for the UTF-8 path `bytes[start, end)`. */
+  private findBytes(bytes: Uint8Array, start: number, end: number): number {
+    if (this.root < 0 || (end > start && bytes[start] !== slash)) return -1;
+    if (end - start <= 1) return this.root;
+    const { links } = this.store;
+    let id = this.root;
+    for (let nameStart = start + 1; ;) {
+      let nameEnd = bytes.indexOf(slash, nameStart);
+      if (nameEnd < 0 || nameEnd > end) nameEnd = end;
+      id = links.childByBytes(id, bytes, nameStart, nameEnd);
+      if (id < 0 || nameEnd === end) return id;
+      nameStart = nameEnd + 1;
     }
   }
 
@@ -136,14 +180,14 @@ export class DataTree<W = unknown> {
 
   getNode(path: string): ZNode | undefined {
     const id = this.find(path);
-    return id === undefined ? undefined : new ZNode(this.store, id);
+    return id < 0 ? undefined : new ZNode(this.store, id);
   }
 
   /** The Stat a client sees for a node. */
   statOf(node: ZNode): Stat {
     const { store } = this;
     const id = node.id;
-    const numChildren = store.children[id]!.size;
+    const numChildren = store.links.childCount[id]!;
     const owner = store.ownerOf(id);
     return {
       czxid: store.czxid[id]!, mzxid: store.mzxid[id]!, ctime: store.ctime[id]!, mtime: store.mtime[id]!, version: store.version[id]!,
@@ -166,12 +210,13 @@ export class DataTree<W = unknown> {
     if (path === '/') return this.count - 1;
     let count = 0;
     const start = this.find(path);
-    if (start === undefined) return 0;
+    if (start < 0) return 0;
+    const { links } = this.store;
     const pending = [start];
     while (pending.length > 0) {
-      for (const child of this.store.children[pending.pop()!]!.values()) {
+      for (let child = links.firstChild[pending.pop()!]!; child >= 0; child = links.nextSibling[child]!) {
         count++;
-        pending.push(child);
+        if (links.childCount[child]! > 0) pending.push(child);
       }
     }
     return count;
@@ -207,35 +252,52 @@ export class DataTree<W = unknown> {
   }
 
   /**
-   * Depth first, each node before its children. Between steps the tree may change: a node present
-   * throughout the walk is visited (maps iterate entries added and kept during iteration), and a
-   * node's children are taken when the node is reached, before its number can be reused.
+   * Depth first, each node before its children, siblings in order. Between steps the tree may change:
+   * the walk pins the nodes it stands on (see child-index.ts), so every node present throughout is
+   * visited, and so is a child added to a parent whose children have not all been passed yet. A walk
+   * left unfinished keeps its few pinned numbers from reuse.
    */
   private *walk(): Generator<[string, number]> {
     if (this.root < 0) return;
-    const { children } = this.store;
-    const stack: Array<{ prefix: string; names: Iterator<[string, number]> }> = [];
-    if (children[this.root]!.size > 0) stack.push({ prefix: '', names: children[this.root]!.entries() });
-    yield ['/', this.root];
-    while (stack.length > 0) {
-      const top = stack[stack.length - 1]!;
-      const step = top.names.next();
-      if (step.done === true) {
-        stack.pop();
-        continue;
+    const { store } = this;
+    const { links } = store;
+    /** A parent whose children are being walked, and the child the walk is at (-1: not started). */
+    const stack: Array<{ prefix: string; parent: number; at: number }> = [{ prefix: '', parent: this.root, at: -1 }];
+    store.pin(this.root);
+    try {
+      yield ['/', this.root];
+      while (stack.length > 0) {
+        const top = stack[stack.length - 1]!;
+        const next = top.at < 0 ? links.firstChild[top.parent]! : links.nextSibling[top.at]!;
+        if (top.at >= 0) store.unpin(top.at);
+        top.at = next;
+        if (next < 0) {
+          stack.pop();
+          store.unpin(top.parent);
+          continue;
+        }
+        store.pin(next);
+        const path = `${top.prefix}/${links.nameOf(next)}`;
+        stack.push({ prefix: path, parent: next, at: -1 });
+        store.pin(next);
+        yield [path, next];
       }
-      const [name, id] = step.value;
-      const path = `${top.prefix}/${name}`;
-      if (children[id]!.size > 0) stack.push({ prefix: path, names: children[id]!.entries() });
-      yield [path, id];
+    } finally {
+      for (const entry of stack) {
+        if (entry.at >= 0) store.unpin(entry.at);
+        store.unpin(entry.parent);
+      }
     }
   }
 
   /** Adds or replaces a node without touching its parent (system nodes, tests); the data is copied. */
   insert(path: string, fields: { data: Uint8Array; acl: readonly Acl[] | number; stat: StatPersisted }): ZNode {
-    const data = fields.data;
-    const parent = path === '/' ? undefined : this.find(parentOf(path));
-    const id = this.add(path, parent, { ...fields.stat, source: data, dataStart: 0, dataEnd: data.length, acl: fields.acl });
+    const pathBytes = Buffer.from(path, 'utf8');
+    const source = Buffer.concat([pathBytes, fields.data]);
+    const parent = path === '/' ? -1 : this.find(path, path.lastIndexOf('/'));
+    const id = this.add(parent, {
+      ...fields.stat, source, pathStart: 0, pathEnd: pathBytes.length, dataStart: pathBytes.length, dataEnd: source.length, acl: fields.acl,
+    });
     return new ZNode(this.store, id);
   }
 
@@ -248,63 +310,92 @@ export class DataTree<W = unknown> {
    * Adds (or replaces) a node read from a snapshot, under its parent. False, adding nothing, when the
    * parent is missing (a snapshot lists parents first). `node` is not kept.
    */
-  load(path: string, node: LoadedNode): boolean {
-    let parent: number | undefined;
-    if (path !== '/') {
-      const parentPath = parentOf(path);
+  load(node: LoadedNode): boolean {
+    const { source, pathStart, pathEnd } = node;
+    let parent = -1;
+    if (pathEnd - pathStart > 1) {
+      const parentEnd = source.lastIndexOf(slash, pathEnd - 1);
+      if (parentEnd < pathStart) return false;
       // Only load() adds nodes while a snapshot loads, so the remembered parent cannot have gone.
-      if (parentPath === this.loadParentPath && this.loadParent >= 0) parent = this.loadParent;
+      if (this.loadParent >= 0 && this.isLoadParentPath(source, pathStart, parentEnd)) parent = this.loadParent;
       else {
-        parent = this.find(parentPath);
-        if (parent === undefined) return false;
-        this.loadParentPath = parentPath;
+        parent = this.findBytes(source, pathStart, parentEnd);
+        if (parent < 0) return false;
+        this.rememberLoadParent(source, pathStart, parentEnd);
         this.loadParent = parent;
       }
     }
-    this.add(path, parent, node);
+    this.add(parent, node);
     return true;
   }
 
+  private isLoadParentPath(bytes: Uint8Array, start: number, end: number): boolean {
+    if (end - start !== this.loadParentPathLength) return false;
+    const remembered = this.loadParentPath;
+    for (let i = end - start - 1; i >= 0; i--) if (remembered[i] !== bytes[start + i]) return false;
+    return true;
+  }
+
+  private rememberLoadParent(bytes: Uint8Array, start: number, end: number): void {
+    if (end - start > this.loadParentPath.length) this.loadParentPath = new Uint8Array(2 * (end - start));
+    this.loadParentPath.set(bytes.subarray(start, end));
+    this.loadParentPathLength = end - start;
+  }
+
   /**
-   * Adds a node, or replaces one (which keeps its children), under `parent` (undefined: the root,
-   * or a node without a parent, which no path reaches).
+   * Adds a node, or replaces one in place (it keeps its number and children), under `parent` (-1:
+   * the root, or a node without a parent, which no path reaches). The path is `node.source[pathStart,
+   * pathEnd)`; the string is made only for the sets that need it (ephemeral, container and TTL nodes)
+   * and for a replaced node.
    */
-  private add(path: string, parent: number | undefined, node: LoadedNode): number {
+  private add(parent: number, node: LoadedNode): number {
     const { store } = this;
+    const { source, pathStart, pathEnd } = node;
     // The ACL first: replacing a node that holds the last reference to it must not drop it.
     const acl = typeof node.acl === 'number' ? this.aclCache.acquireIndex(node.acl) : this.aclCache.acquire(node.acl);
-    const name = baseName(path);
-    const existing = path === '/' ? (this.root < 0 ? undefined : this.root) : parent === undefined ? undefined : store.children[parent]!.get(name);
-    let children = noChildren;
-    if (existing !== undefined) {
-      children = store.children[existing]!;
-      this.forget(path, existing);
+    const isRoot = pathEnd - pathStart <= 1;
+    const nameStart = isRoot ? pathEnd : source.lastIndexOf(slash, pathEnd - 1) + 1;
+    const existing = isRoot ? this.root : parent < 0 ? -1 : store.links.childByBytes(parent, source, nameStart, pathEnd);
+    let id = existing;
+    if (existing >= 0) {
+      this.forget(pathString(node), existing);
+      store.setFields(existing, node, acl.index);
+    } else {
+      id = store.allocate(node, acl.index);
+      if (isRoot) this.root = id;
+      else if (parent >= 0) {
+        const { name } = this;
+        name.bytes = source;
+        name.start = nameStart;
+        name.end = pathEnd;
+        store.links.link(parent, id, name);
+      }
     }
-    const id = store.allocate(node, acl.index);
-    store.children[id] = children;
     store.copyData(id, node);
     this.count++;
-    if (path === '/') this.root = id;
-    else if (parent !== undefined) addChild(store, parent, name, id);
-    this.remember(path, id, node.ephemeralOwner);
+    this.approximateDataBytes += pathLength(source, pathStart, pathEnd) + store.dataLength[id]!;
+    if (node.ephemeralOwner !== 0n) this.rememberOwner(pathString(node), node.ephemeralOwner);
+    this.setDigest(id, pathBytesCrc(source, pathStart, pathEnd));
     return id;
   }
 
   private remember(path: string, id: number, owner: bigint): void {
     this.approximateDataBytes += path.length + this.store.dataLength[id]!;
-    if (owner !== 0n) {
-      if (isContainerOwner(owner)) this.containers.add(path);
-      else if (isTtlOwner(owner)) this.ttls.add(path);
-      else {
-        let paths = this.ephemerals.get(owner);
-        if (paths === undefined) this.ephemerals.set(owner, (paths = new Set()));
-        paths.add(path);
-      }
-    }
+    if (owner !== 0n) this.rememberOwner(path, owner);
     this.redigest(path, id);
   }
 
-  /** Undoes remember() and frees the number; the caller unlinks it from its parent or replaces it. */
+  private rememberOwner(path: string, owner: bigint): void {
+    if (isContainerOwner(owner)) this.containers.add(path);
+    else if (isTtlOwner(owner)) this.ttls.add(path);
+    else {
+      let paths = this.ephemerals.get(owner);
+      if (paths === undefined) this.ephemerals.set(owner, (paths = new Set()));
+      paths.add(path);
+    }
+  }
+
+  /** Undoes remember(); the caller then frees the number (store.release) or replaces the node in place. */
   private forget(path: string, id: number): void {
     const { store } = this;
     this.count--;
@@ -316,14 +407,18 @@ export class DataTree<W = unknown> {
     const paths = this.ephemerals.get(owner);
     if (paths !== undefined && paths.delete(path) && paths.size === 0) this.ephemerals.delete(owner);
     this.addToDigest(-store.digest[id]!);
+    store.digest[id] = 0;
     this.aclCache.release(store.aclIndex[id]!);
-    store.release(id);
   }
 
   private redigest(path: string, id: number): void {
+    this.setDigest(id, pathCrc(path));
+  }
+
+  private setDigest(id: number, pathCrcValue: number | null): void {
     const { store } = this;
     this.addToDigest(-store.digest[id]!);
-    const digest = nodeDigest(path, store, id);
+    const digest = nodeDigest(pathCrcValue, store, id);
     store.digest[id] = digest;
     this.addToDigest(digest);
   }
@@ -334,11 +429,11 @@ export class DataTree<W = unknown> {
     events: WatchDelivery<W>[],
   ): NodeOutcome {
     const { store } = this;
+    const parentEnd = path.lastIndexOf('/');
+    const parent = this.find(path, parentEnd);
+    if (parent < 0) return { err: -101 };
+    if (store.links.childByName(parent, path, parentEnd + 1, path.length) >= 0) return { err: -110 };
     const parentPath = parentOf(path);
-    const parent = this.find(parentPath);
-    if (parent === undefined) return { err: -101 };
-    const name = baseName(path);
-    if (store.children[parent]!.has(name)) return { err: -110 };
     const { zxid, time } = fields;
     // A replayed create (after a fuzzy snapshot) must not move the parent's cversion backwards.
     if (fields.parentCVersion > store.cversion[parent]!) {
@@ -353,7 +448,11 @@ export class DataTree<W = unknown> {
     const id = store.allocate(stat, this.aclCache.acquire(fields.acl).index);
     store.holdData(id, fields.data);
     this.count++;
-    addChild(store, parent, name, id);
+    const { name } = this;
+    name.bytes = Buffer.from(baseName(path), 'utf8');
+    name.start = 0;
+    name.end = name.bytes.length;
+    store.links.link(parent, id, name);
     this.remember(path, id, fields.ephemeralOwner);
     this.watches.trigger({ type: EventType.nodeCreated, path: path, zxid: zxid }, events);
     this.watches.trigger({ type: EventType.nodeChildrenChanged, path: parentPath, zxid: zxid }, events);
@@ -363,16 +462,17 @@ export class DataTree<W = unknown> {
   deleteNode(path: string, zxid: number, events: WatchDelivery<W>[]): number {
     const { store } = this;
     if (path === '/') return -101;
-    const parentPath = parentOf(path);
-    const parent = this.find(parentPath);
-    const name = baseName(path);
-    const id = parent === undefined ? undefined : store.children[parent]!.get(name);
-    if (parent === undefined || id === undefined) return -101;
-    assert(store.children[id]!.size === 0, `deleting ${path} with children: prep must prevent this`);
-    removeChild(store, parent, name);
+    const parentEnd = path.lastIndexOf('/');
+    const parent = this.find(path, parentEnd);
+    const id = parent < 0 ? -1 : store.links.childByName(parent, path, parentEnd + 1, path.length);
+    if (id < 0) return -101;
+    assert(store.links.childCount[id] === 0, `deleting ${path} with children: prep must prevent this`);
+    store.links.unlink(id);
     if (zxid > store.pzxid[parent]!) store.pzxid[parent] = zxid;
+    const parentPath = parentOf(path);
     this.redigest(parentPath, parent);
     this.forget(path, id);
+    store.release(id);
     this.watches.trigger({ type: EventType.nodeDeleted, path: path, zxid: zxid }, events);
     this.watches.trigger({ type: EventType.nodeChildrenChanged, path: parentPath, zxid: zxid }, events);
     return 0;
@@ -381,7 +481,7 @@ export class DataTree<W = unknown> {
   setData(path: string, fields: { data: Uint8Array; version: number; zxid: number; time: number }, events: WatchDelivery<W>[]): NodeOutcome {
     const { store } = this;
     const id = this.find(path);
-    if (id === undefined) return { err: -101 };
+    if (id < 0) return { err: -101 };
     this.approximateDataBytes += fields.data.length - store.dataLength[id]!;
     store.holdData(id, fields.data);
     store.version[id] = fields.version;
@@ -395,7 +495,7 @@ export class DataTree<W = unknown> {
   setAcl(path: string, acl: readonly Acl[], aversion: number): NodeOutcome {
     const { store } = this;
     const id = this.find(path);
-    if (id === undefined) return { err: -101 };
+    if (id < 0) return { err: -101 };
     const interned = this.aclCache.acquire(acl);
     this.aclCache.release(store.aclIndex[id]!);
     store.aclIndex[id] = interned.index;
@@ -414,11 +514,11 @@ export class DataTree<W = unknown> {
     const expiredTtl: string[] = [];
     for (const path of this.containers) {
       const id = this.find(path)!;
-      if (store.children[id]!.size === 0 && store.cversion[id]! > 0) containers.push(path);
+      if (store.links.childCount[id] === 0 && store.cversion[id]! > 0) containers.push(path);
     }
     for (const path of this.ttls) {
       const id = this.find(path)!;
-      if (store.children[id]!.size === 0 && nowMs - store.mtime[id]! > ttlOfOwner(store.ephemeralOwner[id]!)) expiredTtl.push(path);
+      if (store.links.childCount[id] === 0 && nowMs - store.mtime[id]! > ttlOfOwner(store.ephemeralOwner[id]!)) expiredTtl.push(path);
     }
     return { containers, expiredTtl };
   }

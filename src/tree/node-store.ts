@@ -1,7 +1,8 @@
 // The znodes' fields in columns indexed by a node number, instead of a ZNode object, a stat object and
-// a Buffer per znode: a tree of a million znodes is a few typed arrays, a few plain arrays and a map of
-// children per parent, so loading allocates almost nothing per node (little to trace for the garbage
-// collector) and the tree takes a fraction of the memory.
+// a Buffer per znode: a tree of a million znodes is a few typed arrays, a few plain arrays and the
+// child index (child-index.ts: parents, names as bytes, children in order), so loading allocates
+// almost nothing per node (little to trace for the garbage collector) and the tree takes a fraction of
+// the memory.
 //
 // Node data lives in 1 MiB arena chunks it is copied into, back to back (`copyData`: a snapshot's
 // records, read in pieces the caller reuses, or `DataTree.insert`), and is shown as a view made on
@@ -9,11 +10,12 @@
 // a chunk, copied alone. A chunk is dropped once no node's data lives in it; until then it keeps its
 // replaced data.
 //
-// Invariants: a number is live from allocate() to release(), then reused; a ZNode is a view by
-// number, valid until its node is deleted. Deterministic: no clock, no I/O.
+// Invariants: a number is live from allocate() to release(), then reused (not while a walk has it
+// pinned); a ZNode is a view by number, valid until its node is deleted. Deterministic: no clock, no I/O.
 
 import type { Acl, StatPersisted } from '../proto/index.js';
 import type { AclCache } from './acl-cache.js';
+import { ChildIndex } from './child-index.js';
 import { crcBytes } from './crc32.js';
 
 const arenaChunkBytes = 1 << 20;
@@ -35,32 +37,29 @@ export interface DataRange {
   readonly dataEnd: number;
 }
 
-/**
- * Most znodes are leaves: they share this empty map until their first child, saving a Map per leaf.
- * Only this file and data-tree.ts mutate children maps, through addChild/removeChild.
- */
-export const noChildren: Map<string, number> = new Map();
-
 /** A node's child names, as a client lists them. */
 export interface ChildNames extends Iterable<string> {
   readonly size: number;
   has(name: string): boolean;
 }
 
-/** The names of a children map, without copying them. */
+/** A node's child names, read from the index on each use (names are decoded as they are listed). */
 class ChildNameView implements ChildNames {
-  constructor(private readonly byName: ReadonlyMap<string, number>) {}
+  constructor(private readonly links: ChildIndex, private readonly parent: number) {}
 
   get size(): number {
-    return this.byName.size;
+    return this.links.childCount[this.parent]!;
   }
 
   has(name: string): boolean {
-    return this.byName.has(name);
+    return this.links.childByName(this.parent, name, 0, name.length) >= 0;
   }
 
   [Symbol.iterator](): Iterator<string> {
-    return this.byName.keys();
+    const { links } = this;
+    const names: string[] = [];
+    for (let child = links.firstChild[this.parent]!; child >= 0; child = links.nextSibling[child]!) names.push(links.nameOf(child));
+    return names[Symbol.iterator]();
   }
 }
 
@@ -84,11 +83,10 @@ export class NodeStore {
   dataOffset = new Int32Array(initialCapacity);
   dataLength = new Int32Array(initialCapacity);
   /**
-   * Each node's children, name → number: the tree's only index (a path is looked up one name at a
-   * time from the root, so no path string is kept per node). Read-only outside this file and
-   * data-tree.ts.
+   * Each node's parent, name and children: the tree's only index (a path is looked up one name at a
+   * time from the root, so no path string is kept per node). Changed only by data-tree.ts.
    */
-  readonly children: Array<Map<string, number>> = [];
+  readonly links = new ChildIndex();
   /** Data kept outside the chunks, by node (dense: an array lookup, not a Map's, on every read). */
   private readonly held: Array<Uint8Array | undefined> = [];
   private readonly chunks: Array<Uint8Array | undefined> = [];
@@ -100,12 +98,23 @@ export class NodeStore {
   private readonly free: number[] = [];
   private next = 0;
 
-  constructor(readonly aclCache: AclCache) {}
+  constructor(readonly aclCache: AclCache) {
+    this.links.grow(initialCapacity);
+  }
 
-  /** A number for a new node, with its stat fields set and no data and no children. */
+  /** A number for a new node, with its stat fields set and no data, parent or children. */
   allocate(stat: StatPersisted, aclIndex: number): number {
     const id = this.free.length > 0 ? this.free.pop()! : this.next++;
     if (id >= this.czxid.length) this.grow();
+    this.links.reset(id);
+    this.dataChunk[id] = notInArena;
+    this.held[id] = undefined;
+    this.setFields(id, stat, aclIndex);
+    return id;
+  }
+
+  /** Sets the stat fields and ACL, and clears the data and digest (a node replaced in place keeps its number and links). */
+  setFields(id: number, stat: StatPersisted, aclIndex: number): void {
     this.czxid[id] = stat.czxid;
     this.mzxid[id] = stat.mzxid;
     this.ctime[id] = stat.ctime;
@@ -117,17 +126,23 @@ export class NodeStore {
     this.ephemeralOwner[id] = stat.ephemeralOwner;
     this.aclIndex[id] = aclIndex;
     this.digest[id] = 0;
-    this.dataChunk[id] = notInArena;
+    this.dropData(id);
     this.dataLength[id] = 0;
-    this.children[id] = noChildren;
-    this.held[id] = undefined;
-    return id;
   }
 
+  /** Frees the number of a node already unlinked from its parent (once no walk has it pinned). */
   release(id: number): void {
     this.dropData(id);
-    this.children[id] = noChildren;
-    this.free.push(id);
+    if (this.links.release(id)) this.free.push(id);
+  }
+
+  /** See ChildIndex.pin. */
+  pin(id: number): void {
+    this.links.pin(id);
+  }
+
+  unpin(id: number): void {
+    if (this.links.unpin(id)) this.free.push(id);
   }
 
   dataOf(id: number): Uint8Array {
@@ -217,6 +232,7 @@ export class NodeStore {
   /** Makes room for `count` nodes in all, so a snapshot's load grows the columns once. */
   reserve(count: number): void {
     if (count > this.czxid.length) this.grow(count);
+    this.links.reserve(count);
   }
 
   private grow(capacity = this.czxid.length * 2): void {
@@ -240,6 +256,7 @@ export class NodeStore {
     this.dataChunk = grown(this.dataChunk, Int32Array);
     this.dataOffset = grown(this.dataOffset, Int32Array);
     this.dataLength = grown(this.dataLength, Int32Array);
+    this.links.grow(capacity);
   }
 }
 
@@ -314,7 +331,7 @@ export class ZNode implements StatPersisted {
 
   /** Child names. */
   get children(): ChildNames {
-    return new ChildNameView(this.store.children[this.at]!);
+    return new ChildNameView(this.store.links, this.at);
   }
 
   /** This node's contribution to the tree digest. */

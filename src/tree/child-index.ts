@@ -1,0 +1,379 @@
+// The tree's shape: each node's parent, its name and its children in order, by node number. No string,
+// Map or Set per node: names are UTF-8 bytes in 1 MiB arena chunks, one hash table keyed by (parent
+// number, name bytes) finds any child, and each parent's children form a doubly linked list in the
+// order they were added (what getChildren lists and snapshots write). A million znodes are a few
+// typed arrays and a few MB of names, and loading a snapshot makes no garbage per node.
+//
+// The table is open addressing with linear probing over node numbers, with 8 bits of each node's
+// hash beside it, so a probe rarely reads a node that is not the one sought (loading a snapshot looks
+// every name up once, mostly in vain); a candidate is compared by parent, then name bytes. Lookups take a name as a range of a path string (ASCII is hashed and
+// compared by character, without making bytes) or of a byte buffer (a snapshot's record).
+//
+// Walks that span changes (a fuzzy snapshot is written between txns) pin the nodes they stand on: a
+// pinned node's number is not reused, and once unlinked its next-sibling link is kept pointing at the
+// next linked sibling (and at a child appended after it), so the walk goes on from where it was.
+//
+// Invariants: a linked node (parent >= 0) is in the table and in its parent's list, and owns its name
+// record; the root and unattached nodes have parent -1 and no name; a released number has parent -2.
+// A pinned unlinked node's next sibling is linked, or -1. Deterministic: no clock, no I/O.
+
+import { assert } from '../util/index.js';
+
+const nameChunkBytes = 1 << 20;
+/**
+ * A name's place is packed into 32 bits: chunk × 2^20 + offset. A name longer than a chunk gets a
+ * chunk of its own at offset 0, so offsets stay below 2^20 and 4,096 live chunks (4 GiB of names) fit.
+ */
+const nameChunksMax = 4096;
+const noNode = -1;
+const releasedNode = -2;
+const emptySlot = -1;
+const deletedSlot = -2;
+/** The table grows (or drops its deleted slots) past this share of used slots. */
+const tableLoadMax = 0.7;
+const initialTableSlots = 1024;
+/** Names up to this long are decoded by character when ASCII (see nameOf). */
+const shortNameBytes = 32;
+
+function fnvStart(parent: number): number {
+  return Math.imul(parent ^ 0x811c9dc5, 0x01000193);
+}
+
+function fnvStep(hash: number, byte: number): number {
+  return Math.imul(hash ^ byte, 0x01000193);
+}
+
+/** Spreads FNV's low bits (the table is indexed by them). */
+function mix(hash: number): number {
+  let h = hash ^ (hash >>> 16);
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  return h;
+}
+
+function slotsFor(count: number): number {
+  let slots = initialTableSlots;
+  while (slots * tableLoadMax < count) slots *= 2;
+  return slots;
+}
+
+export class ChildIndex {
+  parent = new Int32Array(0);
+  nextSibling = new Int32Array(0);
+  previousSibling = new Int32Array(0);
+  firstChild = new Int32Array(0);
+  lastChild = new Int32Array(0);
+  childCount = new Int32Array(0);
+  private namePlace = new Uint32Array(0);
+  private slots = new Int32Array(initialTableSlots).fill(emptySlot);
+  /** The top 8 bits of each slot's node's hash. */
+  private tags = new Uint8Array(initialTableSlots);
+  /** Slots holding a node or a deleted mark. */
+  private slotsUsed = 0;
+  private linked = 0;
+  private readonly chunks: Array<Buffer | undefined> = [];
+  /** Names living in each chunk; a chunk is dropped when its last name goes. */
+  private readonly chunkNames: number[] = [];
+  private readonly freeChunks: number[] = [];
+  private fillChunk = -1;
+  private fillUsed = nameChunkBytes;
+  /** Walks' pins by node; few at a time (a walk pins one node per level). */
+  private readonly pins = new Map<number, number>();
+  /** Pinned nodes unlinked since, with the parent they had. */
+  private readonly unlinkedPinned = new Map<number, number>();
+  /** Pinned numbers released since: free once unpinned. */
+  private readonly releasedPinned = new Set<number>();
+  /** Where nameRange() found a name: chunk bytes [nameStart, nameEnd). */
+  private nameStart = 0;
+  private nameEnd = 0;
+
+  /** Makes room for node numbers below `capacity`. */
+  grow(capacity: number): void {
+    const grown = <T extends Int32Array | Uint32Array>(column: T, make: new (length: number) => T): T => {
+      const bigger = new make(capacity);
+      bigger.set(column as never);
+      return bigger;
+    };
+    this.parent = grown(this.parent, Int32Array);
+    this.nextSibling = grown(this.nextSibling, Int32Array);
+    this.previousSibling = grown(this.previousSibling, Int32Array);
+    this.firstChild = grown(this.firstChild, Int32Array);
+    this.lastChild = grown(this.lastChild, Int32Array);
+    this.childCount = grown(this.childCount, Int32Array);
+    this.namePlace = grown(this.namePlace, Uint32Array);
+  }
+
+  /** Sizes the table for `count` linked nodes, so a snapshot's load does not rehash. */
+  reserve(count: number): void {
+    if (count > this.slots.length * tableLoadMax) this.rehash(slotsFor(count));
+  }
+
+  /** A new number: no parent, no children. */
+  reset(id: number): void {
+    this.parent[id] = noNode;
+    this.firstChild[id] = noNode;
+    this.lastChild[id] = noNode;
+    this.childCount[id] = 0;
+  }
+
+  /** The node is gone (unlinked before). False while it is pinned: its number is free once unpinned. */
+  release(id: number): boolean {
+    assert(this.parent[id] === noNode && this.childCount[id] === 0, `releasing node ${id} while linked`);
+    this.parent[id] = releasedNode;
+    if (!this.pins.has(id)) return true;
+    this.releasedPinned.add(id);
+    return false;
+  }
+
+  /** Keeps the node's number and its way to its next sibling while a walk stands on it. */
+  pin(id: number): void {
+    this.pins.set(id, (this.pins.get(id) ?? 0) + 1);
+  }
+
+  /** True when the node was released while pinned and its number is free now. */
+  unpin(id: number): boolean {
+    const count = this.pins.get(id)! - 1;
+    if (count > 0) {
+      this.pins.set(id, count);
+      return false;
+    }
+    this.pins.delete(id);
+    this.unlinkedPinned.delete(id);
+    return this.releasedPinned.delete(id);
+  }
+
+  isLinkedUnder(id: number, parent: number): boolean {
+    return this.parent[id] === parent;
+  }
+
+  /** The child of `parent` named `path[start, end)`, or -1. */
+  childByName(parent: number, path: string, start: number, end: number): number {
+    let hash = fnvStart(parent);
+    for (let i = start; i < end; i++) {
+      const code = path.charCodeAt(i);
+      if (code >= 0x80) {
+        const bytes = Buffer.from(path.slice(start, end), 'utf8');
+        return this.childByBytes(parent, bytes, 0, bytes.length);
+      }
+      hash = fnvStep(hash, code);
+    }
+    const { slots, tags } = this;
+    const mask = slots.length - 1;
+    const length = end - start;
+    const mixed = mix(hash);
+    const tag = mixed >>> 24;
+    for (let slot = mixed & mask; ; slot = (slot + 1) & mask) {
+      const id = slots[slot]!;
+      if (id === emptySlot) return noNode;
+      if (id < 0 || tags[slot] !== tag || this.parent[id] !== parent) continue;
+      const chunk = this.nameRange(id);
+      if (this.nameEnd - this.nameStart !== length) continue;
+      let same = true;
+      for (let i = 0, at = this.nameStart; i < length; i++, at++) {
+        if (chunk[at] !== path.charCodeAt(start + i)) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return id;
+    }
+  }
+
+  /** The child of `parent` named by the UTF-8 bytes `bytes[start, end)`, or -1. */
+  childByBytes(parent: number, bytes: Uint8Array, start: number, end: number): number {
+    const { slots, tags } = this;
+    const mask = slots.length - 1;
+    const length = end - start;
+    const mixed = mix(this.hashBytes(parent, bytes, start, end));
+    const tag = mixed >>> 24;
+    for (let slot = mixed & mask; ; slot = (slot + 1) & mask) {
+      const id = slots[slot]!;
+      if (id === emptySlot) return noNode;
+      if (id < 0 || tags[slot] !== tag || this.parent[id] !== parent) continue;
+      const chunk = this.nameRange(id);
+      if (this.nameEnd - this.nameStart !== length) continue;
+      let same = true;
+      for (let i = 0, at = this.nameStart; i < length; i++, at++) {
+        if (chunk[at] !== bytes[start + i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return id;
+    }
+  }
+
+  /** Adds `child` (unattached) as the last child of `parent`, named by `bytes[start, end)`. */
+  link(parent: number, child: number, name: { bytes: Uint8Array; start: number; end: number }): void {
+    assert(this.parent[child] === noNode, `linking node ${child}, which has a parent`);
+    if (this.slotsUsed + 1 > this.slots.length * tableLoadMax) this.rehash(slotsFor(2 * (this.linked + 1)));
+    this.namePlace[child] = this.storeName(name.bytes, name.start, name.end);
+    this.parent[child] = parent;
+    const last = this.lastChild[parent]!;
+    this.previousSibling[child] = last;
+    this.nextSibling[child] = noNode;
+    if (last === noNode) this.firstChild[parent] = child;
+    else this.nextSibling[last] = child;
+    this.lastChild[parent] = child;
+    this.childCount[parent]!++;
+    if (this.unlinkedPinned.size > 0) {
+      for (const [pinned, formerParent] of this.unlinkedPinned) {
+        if (formerParent === parent && this.nextSibling[pinned] === noNode) this.nextSibling[pinned] = child;
+      }
+    }
+    const { slots } = this;
+    const mask = slots.length - 1;
+    const mixed = mix(this.hashBytes(parent, name.bytes, name.start, name.end));
+    let slot = mixed & mask;
+    while (slots[slot]! >= 0) slot = (slot + 1) & mask;
+    if (slots[slot] === emptySlot) this.slotsUsed++;
+    slots[slot] = child;
+    this.tags[slot] = mixed >>> 24;
+    this.linked++;
+  }
+
+  /** Takes `child` out of its parent's list and the table, and drops its name. */
+  unlink(child: number): void {
+    const parent = this.parent[child]!;
+    assert(parent >= 0, `unlinking node ${child}, which has no parent`);
+    const chunk = this.nameRange(child);
+    const { slots } = this;
+    const mask = slots.length - 1;
+    let slot = mix(this.hashBytes(parent, chunk, this.nameStart, this.nameEnd)) & mask;
+    while (slots[slot] !== child) {
+      assert(slots[slot] !== emptySlot, `node ${child} is missing from the child table`);
+      slot = (slot + 1) & mask;
+    }
+    slots[slot] = deletedSlot;
+    this.linked--;
+    const previous = this.previousSibling[child]!;
+    const next = this.nextSibling[child]!;
+    if (previous === noNode) this.firstChild[parent] = next;
+    else this.nextSibling[previous] = next;
+    if (next === noNode) this.lastChild[parent] = previous;
+    else this.previousSibling[next] = previous;
+    this.childCount[parent]!--;
+    this.parent[child] = noNode;
+    this.dropName(this.namePlace[child]!);
+    if (this.unlinkedPinned.size > 0) {
+      for (const pinned of this.unlinkedPinned.keys()) if (this.nextSibling[pinned] === child) this.nextSibling[pinned] = next;
+    }
+    if (this.pins.has(child)) this.unlinkedPinned.set(child, parent);
+  }
+
+  /** The node's name, decoded (a new string each call). */
+  nameOf(id: number): string {
+    if (this.parent[id]! < 0) return '';
+    const chunk = this.nameRange(id);
+    const { nameStart, nameEnd } = this;
+    if (nameEnd - nameStart > shortNameBytes) return chunk.toString('utf8', nameStart, nameEnd);
+    // Short ASCII names (the usual) by character: a native decode call costs more.
+    let name = '';
+    for (let i = nameStart; i < nameEnd; i++) {
+      const byte = chunk[i]!;
+      if (byte >= 0x80) return chunk.toString('utf8', nameStart, nameEnd);
+      name += String.fromCharCode(byte);
+    }
+    return name;
+  }
+
+  /** The numbers of a node's children, in order (a copy: safe to hold while the tree changes). */
+  childrenOf(parent: number): Int32Array {
+    const children = new Int32Array(this.childCount[parent]!);
+    let at = 0;
+    for (let child = this.firstChild[parent]!; child !== noNode; child = this.nextSibling[child]!) children[at++] = child;
+    return children;
+  }
+
+  private hashBytes(parent: number, bytes: Uint8Array, start: number, end: number): number {
+    let hash = fnvStart(parent);
+    for (let i = start; i < end; i++) hash = fnvStep(hash, bytes[i]!);
+    return hash;
+  }
+
+  /** The chunk holding the node's name; sets nameStart and nameEnd. */
+  private nameRange(id: number): Buffer {
+    const place = this.namePlace[id]!;
+    const chunk = this.chunks[place >>> 20]!;
+    let at = place & (nameChunkBytes - 1);
+    // The length comes first, 7 bits a byte, low bits first.
+    let length = 0;
+    for (let shift = 0; ; shift += 7) {
+      const byte = chunk[at++]!;
+      length += (byte & 0x7f) * 2 ** shift;
+      if (byte < 0x80) break;
+    }
+    this.nameStart = at;
+    this.nameEnd = at + length;
+    return chunk;
+  }
+
+  private storeName(bytes: Uint8Array, start: number, end: number): number {
+    const length = end - start;
+    const recordBytes = length + (length < 0x80 ? 1 : length < 0x4000 ? 2 : 5);
+    if (this.fillUsed + recordBytes > nameChunkBytes) {
+      const previous = this.fillChunk;
+      const chunk = this.addChunk(Math.max(nameChunkBytes, recordBytes));
+      if (previous >= 0 && this.chunkNames[previous] === 0) this.dropChunk(previous);
+      // A name too big to share a chunk fills its own.
+      this.fillChunk = chunk;
+      this.fillUsed = recordBytes > nameChunkBytes ? nameChunkBytes : 0;
+      if (recordBytes > nameChunkBytes) return this.writeName(chunk, 0, { bytes, start, end });
+    }
+    const place = this.writeName(this.fillChunk, this.fillUsed, { bytes, start, end });
+    this.fillUsed += recordBytes;
+    return place;
+  }
+
+  private writeName(chunkIndex: number, offset: number, name: { bytes: Uint8Array; start: number; end: number }): number {
+    const chunk = this.chunks[chunkIndex]!;
+    let at = offset;
+    let length = name.end - name.start;
+    while (length >= 0x80) {
+      chunk[at++] = (length & 0x7f) | 0x80;
+      length = Math.floor(length / 0x80);
+    }
+    chunk[at++] = length;
+    for (let i = name.start; i < name.end; i++) chunk[at++] = name.bytes[i]!;
+    this.chunkNames[chunkIndex]!++;
+    return chunkIndex * nameChunkBytes + offset;
+  }
+
+  private addChunk(bytes: number): number {
+    const index = this.freeChunks.length > 0 ? this.freeChunks.pop()! : this.chunks.length;
+    assert(index < nameChunksMax, `more than ${nameChunksMax} chunks of znode names`);
+    this.chunks[index] = Buffer.allocUnsafeSlow(bytes);
+    this.chunkNames[index] = 0;
+    return index;
+  }
+
+  private dropName(place: number): void {
+    const chunk = place >>> 20;
+    // The chunk being filled stays: new names go into it.
+    if (--this.chunkNames[chunk]! === 0 && chunk !== this.fillChunk) this.dropChunk(chunk);
+  }
+
+  private dropChunk(chunk: number): void {
+    this.chunks[chunk] = undefined;
+    this.freeChunks.push(chunk);
+  }
+
+  private rehash(slotCount: number): void {
+    const old = this.slots;
+    const slots = new Int32Array(slotCount).fill(emptySlot);
+    const tags = new Uint8Array(slotCount);
+    const mask = slotCount - 1;
+    for (const id of old) {
+      if (id < 0) continue;
+      const chunk = this.nameRange(id);
+      const mixed = mix(this.hashBytes(this.parent[id]!, chunk, this.nameStart, this.nameEnd));
+      let slot = mixed & mask;
+      while (slots[slot] !== emptySlot) slot = (slot + 1) & mask;
+      slots[slot] = id;
+      tags[slot] = mixed >>> 24;
+    }
+    this.slots = slots;
+    this.tags = tags;
+    this.slotsUsed = this.linked;
+  }
+}
