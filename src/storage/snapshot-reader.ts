@@ -47,6 +47,8 @@ const emptyData = new Uint8Array(0);
 /** A node record's bytes after its data: aclIndex and StatPersisted (six longs, three ints). */
 const nodeFixedBytes = 8 + 6 * 8 + 3 * 4;
 const twoTo32 = 0x1_0000_0000;
+/** At least this much of a chunk is joined to the item the previous chunk cut. */
+const joinBytesMin = 1 << 16;
 /** Nodes read before the rest are estimated from their average size. */
 const nodesSampled = 1024;
 
@@ -101,8 +103,18 @@ export class SnapshotReader {
 
   /** Loads every complete item in `chunk` (and what was left over from earlier chunks). */
   push(chunk: Uint8Array): void {
-    this.pending = this.pending.length === 0 ? Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
-      : Buffer.concat([this.pending, chunk]);
+    const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (this.pending.length > 0) {
+      // The item cut at the last chunk's end is completed from a join with only the start of this
+      // chunk; the rest is read in place (joining whole chunks copied the file once more).
+      const joined = Math.min(bytes.length, Math.max(joinBytesMin, this.pending.length));
+      this.pending = Buffer.concat([this.pending, bytes.subarray(0, joined)]);
+      this.drain(false);
+      if (joined === bytes.length) return;
+      // Where the unread bytes begin in this chunk; before it, for an item longer than the join.
+      const unread = joined - this.pending.length;
+      this.pending = unread < 0 ? Buffer.concat([this.pending, bytes.subarray(joined)]) : bytes.subarray(unread);
+    } else this.pending = bytes;
     this.drain(false);
   }
 

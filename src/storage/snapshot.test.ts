@@ -112,6 +112,25 @@ describe('snapshots', () => {
     }
   });
 
+  it('stream: the same tree from chunks larger than the reader\'s join, with a node larger than a chunk', () => {
+    const tree = sampleTree();
+    const apply = applier(tree);
+    for (let i = 0; i < 3000; i++) apply({ type: OpCode.create, path: `/a/n${i}`, data: Buffer.alloc(100, i), acl: open, ephemeral: false, parentCVersion: i + 2 });
+    apply({ type: OpCode.create, path: '/big', data: Buffer.alloc(300_000, 9), acl: open, ephemeral: false, parentCVersion: 6 });
+    const bytes = snapshotBytes(tree);
+    for (const size of [70_000, 100_003, 131_072]) {
+      const loaded = emptyTree();
+      const reader = new SnapshotReader('snapshot.6', loaded);
+      for (let at = 0; at < bytes.length; at += size) {
+        const chunk = Buffer.from(bytes.subarray(at, at + size));
+        reader.push(chunk);
+        chunk.fill(0xee);
+      }
+      reader.end();
+      assertSameTree(loaded, tree);
+    }
+  });
+
   it('load the snapshots ZooKeeper 3.8 wrote, with their sessions and digest sections', () => {
     const loaded = emptyTree();
     const result = loadSnapshot('snapshot.1a', readFileSync(join(zookeeperDir, 'snapshot.1a')), loaded);

@@ -1,7 +1,8 @@
 // The tree's shape: each node's parent, its name and its children in order, by node number. No string,
 // Map or Set per node: names are UTF-8 bytes in 1 MiB arena chunks, one hash table keyed by (parent
 // number, name bytes) finds any child, and each parent's children form a doubly linked list in the
-// order they were added (what getChildren lists and snapshots write). A million znodes are a few
+// order they were added (what getChildren lists and snapshots write), circular backwards: the first
+// child's previous sibling is the last child, so no column holds each node's last child. A million znodes are a few
 // typed arrays and a few MB of names, and loading a snapshot makes no garbage per node.
 //
 // The table is open addressing with linear probing over node numbers, with 8 bits of each node's
@@ -60,9 +61,9 @@ function slotsFor(count: number): number {
 export class ChildIndex {
   parent = new Int32Array(0);
   nextSibling = new Int32Array(0);
+  /** The first child's is the last child. */
   previousSibling = new Int32Array(0);
   firstChild = new Int32Array(0);
-  lastChild = new Int32Array(0);
   childCount = new Int32Array(0);
   private namePlace = new Uint32Array(0);
   private slots = new Int32Array(initialTableSlots).fill(emptySlot);
@@ -98,7 +99,6 @@ export class ChildIndex {
     this.nextSibling = grown(this.nextSibling, Int32Array);
     this.previousSibling = grown(this.previousSibling, Int32Array);
     this.firstChild = grown(this.firstChild, Int32Array);
-    this.lastChild = grown(this.lastChild, Int32Array);
     this.childCount = grown(this.childCount, Int32Array);
     this.namePlace = grown(this.namePlace, Uint32Array);
   }
@@ -112,7 +112,6 @@ export class ChildIndex {
   reset(id: number): void {
     this.parent[id] = noNode;
     this.firstChild[id] = noNode;
-    this.lastChild[id] = noNode;
     this.childCount[id] = 0;
   }
 
@@ -209,12 +208,17 @@ export class ChildIndex {
     if (this.slotsUsed + 1 > this.slots.length * tableLoadMax) this.rehash(slotsFor(2 * (this.linked + 1)));
     this.namePlace[child] = this.storeName(name.bytes, name.start, name.end);
     this.parent[child] = parent;
-    const last = this.lastChild[parent]!;
-    this.previousSibling[child] = last;
+    const first = this.firstChild[parent]!;
     this.nextSibling[child] = noNode;
-    if (last === noNode) this.firstChild[parent] = child;
-    else this.nextSibling[last] = child;
-    this.lastChild[parent] = child;
+    if (first === noNode) {
+      this.firstChild[parent] = child;
+      this.previousSibling[child] = child;
+    } else {
+      const last = this.previousSibling[first]!;
+      this.nextSibling[last] = child;
+      this.previousSibling[child] = last;
+      this.previousSibling[first] = child;
+    }
     this.childCount[parent]!++;
     if (this.unlinkedPinned.size > 0) {
       for (const [pinned, formerParent] of this.unlinkedPinned) {
@@ -248,10 +252,12 @@ export class ChildIndex {
     this.linked--;
     const previous = this.previousSibling[child]!;
     const next = this.nextSibling[child]!;
-    if (previous === noNode) this.firstChild[parent] = next;
+    const first = this.firstChild[parent]!;
+    if (child === first) this.firstChild[parent] = next;
     else this.nextSibling[previous] = next;
-    if (next === noNode) this.lastChild[parent] = previous;
-    else this.previousSibling[next] = previous;
+    // The next sibling, or else the (new) first child, takes `previous`: the last child when `child` was first.
+    if (next !== noNode) this.previousSibling[next] = previous;
+    else if (child !== first) this.previousSibling[first] = previous;
     this.childCount[parent]!--;
     this.parent[child] = noNode;
     this.dropName(this.namePlace[child]!);
