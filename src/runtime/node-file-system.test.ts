@@ -55,6 +55,29 @@ describe('NodeFileSystem (the real disk, with fsync)', () => {
     assert.deepEqual([...recovered.sessions], [[3n, 10_000]]);
   });
 
+  it('runs a durable file\'s operations in call order without waiting for each, and reports a failed one', async () => {
+    for (const durableWrites of [true, false]) {
+      const path = join(dataDir, `ordered-${durableWrites}`);
+      const file = await fs.open(path, { durableWrites });
+      assert.equal(file.writesAreDurable, durableWrites);
+      // Issued back to back: a grow, 200 appends (the log writer thread takes the queued ones as one
+      // write), a shrink that cuts the last 100, and a sync.
+      const pending = [file.truncate(8192)];
+      for (let i = 0; i < 200; i++) pending.push(file.write(Buffer.alloc(10, i), i * 10));
+      pending.push(file.truncate(1000), file.sync());
+      await Promise.all(pending);
+      const bytes = readFileSync(path);
+      assert.equal(bytes.length, 1000);
+      for (let i = 0; i < 100; i++) assert.deepEqual(bytes.subarray(i * 10, i * 10 + 10), Buffer.alloc(10, i));
+      await file.close();
+      await assert.rejects(file.write(Buffer.from('late'), 0), /EBADF|closed/, 'an operation on a closed file fails with the error');
+    }
+    const other = await fs.open(join(dataDir, 'after-failure'), { durableWrites: true });
+    await other.write(Buffer.from('still works'), 0);
+    await other.close();
+    assert.equal(readFileSync(join(dataDir, 'after-failure'), 'utf8'), 'still works');
+  });
+
   it('truncates the log on disk to a zxid, padding included', async () => {
     await truncateLog(fs, { dir: logDir, zxid: epoch + 60 });
     assert.equal(await lastLoggedZxid(fs, logDir), epoch + 60);

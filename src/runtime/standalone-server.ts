@@ -2,10 +2,11 @@
 // client listener, the wall clock, timers for session expiry and the container reaper, and the
 // group-commit loop that hands prepared txns to the log and reports them durable.
 //
-// Group commit: when the log is idle, the txns prepared from one socket read go to the log at once
-// (a microtask later: no added latency); while a write is in flight, txns from every connection
-// accumulate and go out together, one write, the moment the previous one returns (before the returned
-// batch is applied and answered). Nothing is applied or answered before its batch is durable.
+// Group commit: the txns prepared from one socket read are serialized into the log's batch at once (a
+// microtask later) and handed to the log as a flush; up to `logFlushesInFlightMax` flushes are in
+// flight, and the log writer thread (log-writer.ts) writes all those queued while the disk was busy as
+// one O_DSYNC write, the moment the previous one returns, whatever the event loop is doing. Flushes
+// resolve in order; nothing is applied or answered before its batch is durable.
 
 import { mkdirSync } from 'node:fs';
 import { pino, type Logger } from 'pino';
@@ -57,12 +58,14 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   core.diskUsage = () => ({ dataDirBytes: directoryBytes(config.dataDir), logDirBytes: directoryBytes(config.dataLogDir) });
   const persistence = await Persistence.open(core, { fs: options.fileSystem ?? new NodeFileSystem(), config, logger });
   let flushScheduled = false;
-  let flushing: Promise<void> | null = null;
+  let flushesInFlight = 0;
+  /** The newest flush; flushes settle in order, so awaiting it awaits them all. */
+  let lastFlush: Promise<void> = Promise.resolve();
   let closed = false;
 
   /**
    * Serializes the txns prepared so far into the log's pending batch as soon as they are prepared,
-   * also while a write is in flight, so the gap between two writes holds no serialization.
+   * also while writes are in flight, so no serialization stands between two writes.
    */
   const appendPrepared = (): void => {
     const room = limits.logBatchTxnsMax - persistence.pendingCount;
@@ -73,15 +76,13 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     try {
       durable = await persistence.flush();
     } catch (error) {
-      logger.error({ err: error }, 'cannot write the txn log: refusing writes from now on');
+      // Every flush in flight fails with the first: report once.
+      if (!core.writesRefused) logger.error({ err: error }, 'cannot write the txn log: refusing writes from now on');
       core.storageFailed();
       return;
+    } finally {
+      flushesInFlight--;
     }
-    // The txns appended while this batch was written go to the disk before this batch is applied
-    // and answered, so the disk is not idle while the event loop works (apply order is unchanged:
-    // this batch is applied now, synchronously, before the next write can return).
-    flushing = null;
-    runFlushes();
     core.persisted(durable);
     listener.resumeDrained();
     persistence.maybeSnapshot(core);
@@ -90,14 +91,11 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     flushScheduled = false;
     if (closed) return;
     appendPrepared();
-    // Reads prepare no txn: leave without allocating anything.
-    if (flushing !== null || persistence.pendingCount === 0) return;
-    const running = flush().finally(() => {
-      if (flushing === running) flushing = null;
-      // Txns prepared while this batch was applied form the next batch, started at once.
-      runFlushes();
-    });
-    flushing = running;
+    // Reads prepare no txn: leave without allocating anything. The log writer thread writes a
+    // flush's batch as soon as the disk is free, with any others queued behind it.
+    if (flushesInFlight >= limits.logFlushesInFlightMax || persistence.pendingCount === 0) return;
+    flushesInFlight++;
+    lastFlush = flush().finally(runFlushes);
   };
   const scheduleFlush = (): void => {
     if (flushScheduled || !core.hasUnpersisted) return;
@@ -136,7 +134,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       clearInterval(reaperTimer);
       if (purgeTimer !== null) clearInterval(purgeTimer);
       await listener.close();
-      await flushing;
+      await lastFlush;
       await persistence.close();
       logger.info('meerkat stopped');
     },

@@ -2,6 +2,11 @@
 // fsync, is runtime/node-file-system.ts; tests use memory-file-system.ts, which can also simulate a
 // crash (unsynced bytes lost). Paths are plain strings joined with '/'.
 
+/**
+ * A file open for positional writes. Its operations take effect in the order they are called, and
+ * their promises settle in that order, so a caller may issue the next before the previous settles
+ * (the txn log keeps several batches in flight).
+ */
 export interface AppendFile {
   /** True when each write is durable on return (O_DSYNC), so `sync` after it can be skipped. */
   readonly writesAreDurable: boolean;

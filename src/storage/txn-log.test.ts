@@ -198,6 +198,72 @@ describe('txn log writer', () => {
     await assert.rejects(log.flush(), (error: unknown) => error instanceof LogBrokenError && /unusable after a failed write \(EIO\)/.test(error.message));
   });
 
+  /** A memory file system whose record writes (not zero fill) land at once and report through `onWrite`. */
+  function interceptedFileSystem(onWrite: (land: () => Promise<void>) => Promise<void>): MemoryFileSystem {
+    const fs = new MemoryFileSystem();
+    const realOpen = fs.open.bind(fs);
+    fs.open = async (path) => {
+      const file = await realOpen(path);
+      return {
+        ...file,
+        write: (bytes, position) => (bytes.some((byte) => byte !== 0) ? onWrite(() => file.write(bytes, position)) : file.write(bytes, position)),
+      };
+    };
+    return fs;
+  }
+  const turns = async (count: number): Promise<void> => {
+    for (let turn = 0; turn < count; turn++) await new Promise((resolve) => setImmediate(resolve));
+  };
+  const appendTxns = (log: TxnLog, zxids: number[]): void => zxids.forEach((zxid) => log.append(create(zxid).header, create(zxid).txn));
+
+  it('keeps several flushes in flight and resolves them in order, each once every earlier batch is durable', async () => {
+    let hold = false;
+    const held: Array<() => void> = [];
+    const fs = interceptedFileSystem(async (land) => {
+      await land();
+      if (hold) await new Promise<void>((resolve) => held.push(resolve));
+    });
+    const log = newLog(fs);
+    await writeTxns(log, [1]);
+    hold = true;
+    const settled: number[] = [];
+    const flushes = [2, 3, 4].map((zxid) => {
+      appendTxns(log, [zxid]);
+      return log.flush().then(() => settled.push(zxid));
+    });
+    await turns(3);
+    assert.equal(held.length, 3, 'every batch went to the file before any write returned');
+    held[2]!();
+    held[1]!();
+    await turns(3);
+    assert.deepEqual([settled, log.lastDurableZxid], [[], 1], 'later batches wait for the first');
+    held[0]!();
+    await Promise.all(flushes);
+    assert.deepEqual([settled, log.lastDurableZxid], [[2, 3, 4], 4]);
+    assert.deepEqual(zxidsOf(await readAll(fs)), [1, 2, 3, 4]);
+  });
+
+  it('fails every flush in flight behind a failed one, cuts their records off, and takes the txns again', async () => {
+    let failNext = false;
+    const fs = interceptedFileSystem(async (land) => {
+      if (!failNext) return land();
+      failNext = false;
+      throw new Error('ENOSPC');
+    });
+    const log = newLog(fs);
+    await writeTxns(log, [1]);
+    failNext = true;
+    const outcomes = [2, 3, 4].map((zxid) => {
+      appendTxns(log, [zxid]);
+      return log.flush().then(() => 'durable', (error: Error) => error.message);
+    });
+    assert.deepEqual(await Promise.all(outcomes), ['ENOSPC', 'ENOSPC', 'ENOSPC'], 'batches 3 and 4 landed but follow a lost one');
+    assert.deepEqual([log.lastDurableZxid, log.pendingCount], [1, 0]);
+    assert.deepEqual(zxidsOf(await readAll(fs, { repair: false })), [1], 'the records of 3 and 4 are cut off');
+    await writeTxns(log, [2, 3, 4]);
+    assert.deepEqual(zxidsOf(await readAll(fs)), [1, 2, 3, 4]);
+  });
+
   it('truncates to a zxid (ZAB TRUNC) and continues in a new file', async () => {
     const fs = new MemoryFileSystem();
     const log = newLog(fs);

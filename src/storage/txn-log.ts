@@ -26,6 +26,18 @@ import { encodeFileHeader, fileHeaderBytes, logDbid, logMagic, writeLogRecord } 
 export const preAllocBytesDefault = limits.preAllocBytesDefault;
 /** FilePadding grows the file when a write comes within this many bytes of its end. */
 const paddingMarginBytes = 4096;
+/** A batch taken by a flush. */
+interface PendingBatch {
+  bytes: Buffer;
+  firstZxid: number;
+  lastZxid: number;
+  count: number;
+  /** The era of the flush that took it (see TxnLog.era). */
+  era: number;
+  /** Where its bytes end in the file, once issued. */
+  end: number;
+}
+
 /** Zeros written ahead of the log's position at a time (see the header). */
 const zeroFillBytes = 1024 * 1024;
 let zeroChunk: Buffer | null = null;
@@ -63,7 +75,19 @@ export class TxnLog {
   private batchCount = 0;
   private lastAppended: number;
   private lastDurable: number;
-  private flushing = false;
+  /** The end of the bytes durable in the current file, in flush order. */
+  private durablePosition = 0;
+  /** Flushes called and not yet settled. */
+  private inFlight = 0;
+  /** Issue steps run one after another, in flush order (each hands its writes to the file). */
+  private issuing: Promise<void> = Promise.resolve();
+  /** Settles (never rejects) when the newest flush's outcome is known. */
+  private lastSettled: Promise<void> = Promise.resolve();
+  /** Flushes issued between two cut-backs share an era; a failure fails the rest of its era. */
+  private era = 0;
+  private failedEra = -1;
+  private failure: Error | null = null;
+  private cuttingBack: Promise<void> = Promise.resolve();
   private rollRequested = false;
   private broken: Error | null = null;
   /** Txns appended to the current file (for `snapCount`). */
@@ -108,36 +132,83 @@ export class TxnLog {
     this.txnsInFile = 0;
   }
 
-  /** Writes and syncs the pending batch. One flush at a time. */
+  /**
+   * Writes and syncs the pending batch. Several flushes may be in flight: each hands its batch to the
+   * file at once (the file runs operations in call order), and they resolve in order, each only once
+   * its batch and every earlier one is durable. If one fails, it and every flush called before the
+   * failure is dealt with reject: the file is cut back to the last durable record and the log rewinds
+   * to the last durable zxid (dropping txns appended meanwhile) before they reject, so the caller may
+   * append the lost txns again.
+   */
   async flush(): Promise<void> {
     if (!this.hasPending) return;
-    assert(!this.flushing, 'one txn log flush at a time');
     if (this.broken !== null) {
       this.resetBatch();
       this.lastAppended = this.lastDurable;
       throw new LogBrokenError(this.fileName, this.broken);
     }
-    this.flushing = true;
-    const bytes = Buffer.from(this.batch.view());
-    const firstZxid = this.batchFirstZxid;
-    const lastZxid = this.lastAppended;
-    const count = this.batchCount;
+    const batch: PendingBatch = {
+      bytes: Buffer.from(this.batch.view()), firstZxid: this.batchFirstZxid, lastZxid: this.lastAppended, count: this.batchCount,
+      era: this.era, end: -1,
+    };
     this.resetBatch();
+    this.inFlight++;
+    const previous = this.lastSettled;
+    const issued = this.issuing.then(() => this.issue(batch, previous));
+    this.issuing = issued.then(() => undefined, () => undefined);
+    const outcome = this.settle(batch, issued, previous);
+    this.lastSettled = outcome.then(() => undefined, () => undefined);
     try {
-      if (this.file === null || this.rollRequested) await this.startFile(firstZxid);
-      await this.ensureAllocated(this.position + bytes.length);
-      await this.ensureZeroed(this.position + bytes.length);
-      await this.file!.write(bytes, this.position);
-      if (this.options.forceSync && !this.file!.writesAreDurable) await this.file!.sync();
-      this.position += bytes.length;
-      this.lastDurable = lastZxid;
+      await outcome;
     } catch (error) {
-      this.txnsInFile = Math.max(0, this.txnsInFile - count);
-      await this.cutBackToDurable(error as Error);
+      await this.cuttingBack;
       throw error;
     } finally {
-      this.flushing = false;
+      this.inFlight--;
     }
+  }
+
+  /** Hands a batch's operations to the file, opening the next file first when one is due; resolves with its write. */
+  private async issue(batch: PendingBatch, previous: Promise<void>): Promise<{ written: Promise<unknown> }> {
+    if (this.file === null || this.rollRequested) {
+      // A new file starts once every earlier batch is settled, so `durablePosition` is always this file's.
+      await previous;
+      if (this.failedEra === batch.era) throw this.failure!;
+      await this.startFile(batch.firstZxid);
+    }
+    if (this.failedEra === batch.era) throw this.failure!;
+    const file = this.file!;
+    const at = this.position;
+    batch.end = at + batch.bytes.length;
+    this.position = batch.end;
+    const operations = [...this.allocate(at, batch.end), ...this.zeroAhead(batch.end), file.write(batch.bytes, at)];
+    if (this.options.forceSync && !file.writesAreDurable) operations.push(file.sync());
+    // Wrapped: a promise returned bare would be flattened into the issue step, which must not wait for the disk.
+    return { written: Promise.all(operations) };
+  }
+
+  /** Waits for a batch's write and for every earlier flush; records the batch durable, or fails it and its era. */
+  private async settle(batch: PendingBatch, issued: Promise<{ written: Promise<unknown> }>, previous: Promise<void>): Promise<void> {
+    let error: Error | null = null;
+    try {
+      await (await issued).written;
+    } catch (cause) {
+      error = cause as Error;
+    }
+    await previous;
+    if (error === null && this.failedEra !== batch.era) {
+      this.lastDurable = batch.lastZxid;
+      this.durablePosition = batch.end;
+      return;
+    }
+    this.txnsInFile = Math.max(0, this.txnsInFile - batch.count);
+    if (this.failedEra !== batch.era) {
+      this.failedEra = batch.era;
+      this.failure = error;
+      this.cuttingBack = this.issuing.then(() => this.cutBackToDurable(error!));
+      this.issuing = this.cuttingBack;
+    }
+    throw error ?? this.failure!;
   }
 
   private resetBatch(): void {
@@ -147,21 +218,25 @@ export class TxnLog {
   }
 
   /**
-   * After a failed write: removes whatever part of the batch reached the file (it may hold whole
-   * records), and drops txns appended while the flush ran (they follow the failed ones).
+   * After a failed write, once every operation handed to the file before it has run: removes whatever
+   * reached the file after the last durable record (it may hold whole records), drops txns appended
+   * since (they follow the failed ones), and opens a new era for the flushes called from now on.
    */
   private async cutBackToDurable(cause: Error): Promise<void> {
-    this.txnsInFile = Math.max(0, this.txnsInFile - this.batchCount);
-    this.resetBatch();
-    this.lastAppended = this.lastDurable;
-    if (this.file === null) return;
     try {
-      await this.file.truncate(this.position);
+      if (this.file === null) return;
+      await this.file.truncate(this.durablePosition);
       await this.file.sync();
+      this.position = this.durablePosition;
       this.allocated = this.position;
       this.zeroedTo = this.position;
     } catch {
       this.broken = cause;
+    } finally {
+      this.txnsInFile = Math.max(0, this.txnsInFile - this.batchCount);
+      this.resetBatch();
+      this.lastAppended = this.lastDurable;
+      this.era++;
     }
   }
 
@@ -170,7 +245,7 @@ export class TxnLog {
    * new file. The caller guarantees no committed txn is above `zxid`.
    */
   async truncate(zxid: number): Promise<void> {
-    assert(!this.flushing && !this.hasPending, 'truncate the txn log only with no batch pending');
+    assert(this.inFlight === 0 && !this.hasPending, 'truncate the txn log only with no batch pending');
     await this.close();
     await truncateLog(this.options.fs, { dir: this.options.dir, zxid });
     this.lastAppended = zxid;
@@ -180,7 +255,7 @@ export class TxnLog {
 
   /** Opens `log.<firstZxid>` with its header durable; until then `file` stays null, so a failure leaves nothing half made. */
   private async startFile(firstZxid: number): Promise<void> {
-    await this.close();
+    await this.closeFile();
     this.rollRequested = false;
     const fileName = logFileName(firstZxid);
     const file = await this.options.fs.open(joinPath(this.options.dir, fileName), { durableWrites: this.options.forceSync });
@@ -196,36 +271,43 @@ export class TxnLog {
     this.file = file;
     this.fileName = fileName;
     this.position = fileHeaderBytes;
+    this.durablePosition = fileHeaderBytes;
     this.allocated = fileHeaderBytes;
     this.zeroedTo = fileHeaderBytes;
   }
 
-  /** Writes zeros over the preallocated space from `zeroedTo`, a chunk ahead of `end` (see the header). */
-  private async ensureZeroed(end: number): Promise<void> {
-    if (!this.options.forceSync || end <= this.zeroedTo) return;
+  /** Zero-fills the preallocated space from `zeroedTo` to a chunk ahead of `end` (see the header). */
+  private zeroAhead(end: number): Array<Promise<void>> {
+    if (!this.options.forceSync || end <= this.zeroedTo) return [];
     const to = Math.min(this.allocated, Math.max(end, this.zeroedTo + zeroFillBytes));
-    if (to <= this.zeroedTo) return;
+    const writes: Array<Promise<void>> = [];
     zeroChunk ??= Buffer.alloc(zeroFillBytes);
     for (let at = this.zeroedTo; at < to; at += zeroFillBytes) {
-      await this.file!.write(zeroChunk.subarray(0, Math.min(zeroFillBytes, to - at)), at);
+      writes.push(this.file!.write(zeroChunk.subarray(0, Math.min(zeroFillBytes, to - at)), at));
     }
-    this.zeroedTo = to;
+    this.zeroedTo = Math.max(this.zeroedTo, to);
+    return writes;
   }
 
-  /** Grows the file (zero-filled) before a write that would come near its end, as FilePadding does. */
-  private async ensureAllocated(end: number): Promise<void> {
+  /** Grows the file (zero-filled) before a write from `start` to `end` that would come near its end, as FilePadding does. */
+  private allocate(start: number, end: number): Array<Promise<void>> {
     // Without preallocation the write itself grows the file (fdatasync then covers the new size).
-    if (this.options.preAllocBytes <= 0) return;
-    let size = paddedFileSize(this.position, this.allocated, this.options.preAllocBytes);
+    if (this.options.preAllocBytes <= 0) return [];
+    let size = paddedFileSize(start, this.allocated, this.options.preAllocBytes);
     while (size < end) size = paddedFileSize(end, size, this.options.preAllocBytes);
-    if (size <= this.allocated) return;
+    if (size <= this.allocated) return [];
     this.allocated = size;
-    await this.file!.truncate(size);
     // The new size is file metadata: make it durable once here rather than on every write.
-    if (this.options.forceSync) await this.file!.sync();
+    return this.options.forceSync ? [this.file!.truncate(size), this.file!.sync()] : [this.file!.truncate(size)];
   }
 
+  /** Closes the current file once every flush called so far has settled. */
   async close(): Promise<void> {
+    await this.lastSettled;
+    await this.closeFile();
+  }
+
+  private async closeFile(): Promise<void> {
     const file = this.file;
     this.file = null;
     this.fileName = '';

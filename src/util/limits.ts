@@ -50,6 +50,13 @@ export const fourLetterWordBytes = 4;
  */
 export const logBatchTxnsMax = 2000;
 
+/**
+ * Log flushes in flight at once (each a group-committed batch handed to the log writer thread, which
+ * writes queued ones together). More only queue more small batches; fewer leave the disk idle while
+ * the event loop catches up with a completion.
+ */
+export const logFlushesInFlightMax = 4;
+
 /** Client: path characters per setWatches request, as ZooKeeper's client (SET_WATCHES_MAX_LENGTH). */
 export const setWatchesBytesMax = 128 * 1024;
 
