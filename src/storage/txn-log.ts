@@ -1,18 +1,21 @@
 // The txn log writer, built for group commit: `append` serializes a txn into the pending batch (no
-// I/O); `flush` writes the whole batch with one positional write and makes it durable with one
-// fdatasync (or one O_DSYNC write), so a batch of N txns costs one disk round trip. Files grow in
-// `preAllocBytes` steps by ZooKeeper's FilePadding rule, so most syncs touch no file metadata, and
-// (unlike ZooKeeper, whose padding leaves a hole) the space ahead of the writes is zero-filled a chunk
-// at a time, so a batch overwrites blocks that already exist: on ext4 a durable write into a hole
-// also commits the block allocation to the journal (~250 µs for 7 KB here), one into written
-// blocks does not (~160 µs). `roll`
-// starts a new file at the next flush (after a snapshot), named after the first zxid it will hold.
+// I/O); `flush` hands the whole batch to the file as one positional write, durable with one fdatasync
+// (or one O_DSYNC write), so a batch of N txns costs one disk round trip. Several flushes may be in
+// flight: the file runs operations in call order (AppendFile's contract), and the real one writes the
+// batches queued behind a busy disk together (runtime/log-writer.ts). Files grow in `preAllocBytes`
+// steps by ZooKeeper's FilePadding rule, so most syncs touch no file metadata, and (unlike ZooKeeper,
+// whose padding leaves a hole) the space ahead of the writes is zero-filled a chunk at a time, so a
+// batch overwrites blocks that already exist: on ext4 a durable write into a hole also commits the
+// block allocation to the journal (~250 µs for 7 KB here), one into written blocks does not
+// (~160 µs). `roll` starts a new file at the next flush (after a snapshot), named after the first
+// zxid it will hold, once every earlier flush has settled.
 //
-// Durability order: the caller must not acknowledge any txn of a batch before its flush resolves.
-// A flush that fails discards its batch (and txns appended while it ran): the file is cut back to its last durable record and the log
-// rewinds to the last durable zxid, so the caller (which must not acknowledge those txns) may append
-// them again. If even the cut fails, the log is broken: every later flush fails with LogBrokenError,
-// and recovery at the next start decides what the file holds.
+// Durability order: the caller must not acknowledge any txn of a batch before its flush resolves;
+// flushes resolve in order. A flush that fails fails every flush called before its failure is dealt
+// with, and discards their batches and txns appended meanwhile: the file is cut back to its last
+// durable record and the log rewinds to the last durable zxid, so the caller (which must not
+// acknowledge those txns) may append them again. If even the cut fails, the log is broken: every
+// later flush fails with LogBrokenError, and recovery at the next start decides what the file holds.
 
 import { JuteWriter, type Txn, type TxnDigest, type TxnHeader } from '../proto/index.js';
 import { assert, limits } from '../util/index.js';
