@@ -38,11 +38,14 @@ export function keyPath(session: number, key: number): string {
   return `/meerkat-bench/s${session}-k${key}`;
 }
 
-/** Requests a session makes before measuring: the parent and its keys. */
+/**
+ * Requests a session makes before measuring: the parent and its keys. Every session creates the
+ * parent (all but one get NODEEXISTS, ignored): its own request is answered before its keys are made,
+ * whichever session connects first.
+ */
 export function setupRequests(session: number, options: WorkloadOptions): Request[] {
   const value = Buffer.alloc(options.valueSize, 0x61);
-  const requests: Request[] = [];
-  if (session === 0) requests.push({ type: OpCode.create, path: '/meerkat-bench', data: Buffer.alloc(0), acl: open, flags: 0 });
+  const requests: Request[] = [{ type: OpCode.create, path: '/meerkat-bench', data: Buffer.alloc(0), acl: open, flags: 0 }];
   for (let key = 0; key < options.keys; key++) {
     requests.push({ type: OpCode.create, path: keyPath(session, key), data: value, acl: open, flags: 0 });
   }
