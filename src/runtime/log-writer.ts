@@ -33,7 +33,14 @@ class LogWriterThread {
     const id = this.nextId++;
     const settled = new Promise<number>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
     if (this.waiting.size === 1) worker.ref();
-    worker.postMessage({ ...operation, id });
+    if (operation.op === 'write') {
+      // Bytes go over in an ArrayBuffer of their own, moved rather than cloned: a small Buffer is a
+      // view into Node's shared 8 KiB pool, which cloning would copy whole.
+      const bytes = new Uint8Array(operation.bytes);
+      worker.postMessage({ ...operation, bytes, id }, [bytes.buffer]);
+    } else {
+      worker.postMessage({ ...operation, id });
+    }
     return settled;
   }
 
