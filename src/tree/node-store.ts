@@ -87,8 +87,11 @@ export class NodeStore {
    * time from the root, so no path string is kept per node). Changed only by data-tree.ts.
    */
   readonly links = new ChildIndex();
-  /** Data kept outside the chunks, by node (dense: an array lookup, not a Map's, on every read). */
-  private readonly held: Array<Uint8Array | undefined> = [];
+  /**
+   * Data kept outside the chunks (set by txns, or too large for a chunk), by node. A Map, not an
+   * array by number: a loaded tree has none, and an array would cost 8 bytes per node regardless.
+   */
+  private readonly held = new Map<number, Uint8Array>();
   private readonly chunks: Array<Uint8Array | undefined> = [];
   /** Nodes whose data is in each chunk. */
   private readonly chunkNodes: number[] = [];
@@ -108,7 +111,6 @@ export class NodeStore {
     if (id >= this.czxid.length) this.grow();
     this.links.reset(id);
     this.dataChunk[id] = notInArena;
-    this.held[id] = undefined;
     this.setFields(id, stat, aclIndex);
     return id;
   }
@@ -147,7 +149,7 @@ export class NodeStore {
 
   dataOf(id: number): Uint8Array {
     const chunk = this.dataChunk[id]!;
-    if (chunk === notInArena) return this.held[id] ?? emptyData;
+    if (chunk === notInArena) return this.held.get(id) ?? emptyData;
     const at = this.dataOffset[id]!;
     return this.chunks[chunk]!.subarray(at, at + this.dataLength[id]!);
   }
@@ -157,7 +159,7 @@ export class NodeStore {
     const length = this.dataLength[id]!;
     if (length === 0) return crc;
     const chunk = this.dataChunk[id]!;
-    if (chunk === notInArena) return crcBytes(crc, this.held[id]!, 0, length);
+    if (chunk === notInArena) return crcBytes(crc, this.held.get(id)!, 0, length);
     const at = this.dataOffset[id]!;
     return crcBytes(crc, this.chunks[chunk]!, at, at + length);
   }
@@ -178,7 +180,7 @@ export class NodeStore {
   /** Keeps `data` itself as the node's data (txns: their bytes are not reused). */
   holdData(id: number, data: Uint8Array): void {
     this.dropData(id);
-    if (data.length > 0) this.held[id] = data;
+    if (data.length > 0) this.held.set(id, data);
     this.dataLength[id] = data.length;
   }
 
@@ -190,7 +192,7 @@ export class NodeStore {
     this.dataLength[id] = length;
     if (length === 0) return;
     if (length > arenaDataBytesMax) {
-      this.held[id] = source.slice(dataStart, dataEnd);
+      this.held.set(id, source.slice(dataStart, dataEnd));
       return;
     }
     if (this.fillUsed + length > arenaChunkBytes) {
@@ -221,7 +223,8 @@ export class NodeStore {
   private dropData(id: number): void {
     const chunk = this.dataChunk[id]!;
     if (chunk === notInArena) {
-      this.held[id] = undefined;
+      // Empty data is never held (and a fresh number has length 0): no lookup for those.
+      if (this.dataLength[id]! > 0) this.held.delete(id);
       return;
     }
     this.dataChunk[id] = notInArena;
