@@ -91,13 +91,13 @@ function nodeDigest(pathCrcValue: number | null, store: NodeStore, id: number): 
   if (pathCrcValue === undigested) return 0;
   let crc = store.crcData(pathCrcValue, id);
   crc = crcLong(crc, store.czxid[id]!);
-  crc = crcLong(crc, store.mzxid[id]!);
-  crc = crcLong(crc, store.pzxid[id]!);
+  crc = crcLong(crc, store.mzxidOf(id));
+  crc = crcLong(crc, store.pzxidOf(id));
   crc = crcLong(crc, store.ctime[id]!);
-  crc = crcLong(crc, store.mtime[id]!);
-  crc = crcInt(crc, store.version[id]!);
-  crc = crcInt(crc, store.cversion[id]!);
-  crc = crcInt(crc, store.aversion[id]!);
+  crc = crcLong(crc, store.mtimeOf(id));
+  crc = crcInt(crc, store.versionOf(id));
+  crc = crcInt(crc, store.cversionOf(id));
+  crc = crcInt(crc, store.aversionOf(id));
   crc = crcInt(crc, store.ownerHigh(id));
   return crcEnd(crcInt(crc, store.ownerLow(id)));
 }
@@ -190,10 +190,10 @@ export class DataTree<W = unknown> {
     const numChildren = store.links.childCount[id]!;
     const owner = store.ownerOf(id);
     return {
-      czxid: store.czxid[id]!, mzxid: store.mzxid[id]!, ctime: store.ctime[id]!, mtime: store.mtime[id]!, version: store.version[id]!,
-      cversion: store.cversion[id]! * 2 - numChildren, aversion: store.aversion[id]!,
+      czxid: store.czxid[id]!, mzxid: store.mzxidOf(id), ctime: store.ctime[id]!, mtime: store.mtimeOf(id), version: store.versionOf(id),
+      cversion: store.cversionOf(id) * 2 - numChildren, aversion: store.aversionOf(id),
       ephemeralOwner: isSessionOwner(owner) ? owner : 0n,
-      dataLength: store.dataLength[id]!, numChildren, pzxid: store.pzxid[id]!,
+      dataLength: store.dataLength[id]!, numChildren, pzxid: store.pzxidOf(id),
     };
   }
 
@@ -436,9 +436,9 @@ export class DataTree<W = unknown> {
     const parentPath = parentOf(path);
     const { zxid, time } = fields;
     // A replayed create (after a fuzzy snapshot) must not move the parent's cversion backwards.
-    if (fields.parentCVersion > store.cversion[parent]!) {
-      store.cversion[parent] = fields.parentCVersion;
-      store.pzxid[parent] = zxid;
+    if (fields.parentCVersion > store.cversionOf(parent)) {
+      store.setCversion(parent, fields.parentCVersion);
+      store.setPzxid(parent, zxid);
     }
     this.redigest(parentPath, parent);
     const stat: StatPersisted = {
@@ -468,7 +468,7 @@ export class DataTree<W = unknown> {
     if (id < 0) return -101;
     assert(store.links.childCount[id] === 0, `deleting ${path} with children: prep must prevent this`);
     store.links.unlink(id);
-    if (zxid > store.pzxid[parent]!) store.pzxid[parent] = zxid;
+    if (zxid > store.pzxidOf(parent)) store.setPzxid(parent, zxid);
     const parentPath = parentOf(path);
     this.redigest(parentPath, parent);
     this.forget(path, id);
@@ -484,9 +484,9 @@ export class DataTree<W = unknown> {
     if (id < 0) return { err: -101 };
     this.approximateDataBytes += fields.data.length - store.dataLength[id]!;
     store.holdData(id, fields.data);
-    store.version[id] = fields.version;
-    store.mzxid[id] = fields.zxid;
-    store.mtime[id] = fields.time;
+    store.setVersion(id, fields.version);
+    store.setMzxid(id, fields.zxid);
+    store.setMtime(id, fields.time);
     this.redigest(path, id);
     this.watches.trigger({ type: EventType.nodeDataChanged, path: path, zxid: fields.zxid }, events);
     return { err: 0, node: new ZNode(store, id) };
@@ -499,7 +499,7 @@ export class DataTree<W = unknown> {
     const interned = this.aclCache.acquire(acl);
     this.aclCache.release(store.aclIndex[id]!);
     store.aclIndex[id] = interned.index;
-    store.aversion[id] = aversion;
+    store.setAversion(id, aversion);
     this.redigest(path, id);
     return { err: 0, node: new ZNode(store, id) };
   }
@@ -514,11 +514,11 @@ export class DataTree<W = unknown> {
     const expiredTtl: string[] = [];
     for (const path of this.containers) {
       const id = this.find(path)!;
-      if (store.links.childCount[id] === 0 && store.cversion[id]! > 0) containers.push(path);
+      if (store.links.childCount[id] === 0 && store.cversionOf(id) > 0) containers.push(path);
     }
     for (const path of this.ttls) {
       const id = this.find(path)!;
-      if (store.links.childCount[id] === 0 && nowMs - store.mtime[id]! > ttlOfOwner(store.ephemeralOwner[id]!)) expiredTtl.push(path);
+      if (store.links.childCount[id] === 0 && nowMs - store.mtimeOf(id) > ttlOfOwner(store.ownerOf(id))) expiredTtl.push(path);
     }
     return { containers, expiredTtl };
   }

@@ -15,6 +15,7 @@
 
 import type { Acl, StatPersisted } from '../proto/index.js';
 import type { AclCache } from './acl-cache.js';
+import { ChangedStats } from './changed-stats.js';
 import { ChildIndex } from './child-index.js';
 import { crcBytes } from './crc32.js';
 
@@ -63,19 +64,17 @@ class ChildNameView implements ChildNames {
   }
 }
 
+/**
+ * Stat fields are read through methods (mzxidOf, ...) and changed through setters: all but czxid and
+ * ctime live in a ChangedStats record once they differ from a fresh node's (changed-stats.ts).
+ * cversion counts child creations (see data-tree.ts on cversion).
+ */
 export class NodeStore {
   czxid = new Float64Array(initialCapacity);
-  mzxid = new Float64Array(initialCapacity);
   ctime = new Float64Array(initialCapacity);
-  mtime = new Float64Array(initialCapacity);
-  pzxid = new Float64Array(initialCapacity);
-  version = new Int32Array(initialCapacity);
-  /** Child creations (see data-tree.ts on cversion). */
-  cversion = new Int32Array(initialCapacity);
-  aversion = new Int32Array(initialCapacity);
-  ephemeralOwner = new BigInt64Array(initialCapacity);
-  /** The same bytes as 32-bit words, to read an owner without making a BigInt. */
-  private ownerWords = new Int32Array(this.ephemeralOwner.buffer);
+  /** Each node's ChangedStats record; -1: none, the node's fields are a fresh node's. */
+  private statRecord = new Int32Array(initialCapacity);
+  private readonly stats = new ChangedStats();
   aclIndex = new Int32Array(initialCapacity);
   /** Each node's contribution to the tree digest (a CRC32). */
   digest = new Uint32Array(initialCapacity);
@@ -111,6 +110,7 @@ export class NodeStore {
     if (id >= this.czxid.length) this.grow();
     this.links.reset(id);
     this.dataChunk[id] = notInArena;
+    this.statRecord[id] = -1;
     this.setFields(id, stat, aclIndex);
     return id;
   }
@@ -118,14 +118,21 @@ export class NodeStore {
   /** Sets the stat fields and ACL, and clears the data and digest (a node replaced in place keeps its number and links). */
   setFields(id: number, stat: StatPersisted, aclIndex: number): void {
     this.czxid[id] = stat.czxid;
-    this.mzxid[id] = stat.mzxid;
     this.ctime[id] = stat.ctime;
-    this.mtime[id] = stat.mtime;
-    this.pzxid[id] = stat.pzxid;
-    this.version[id] = stat.version;
-    this.cversion[id] = stat.cversion;
-    this.aversion[id] = stat.aversion;
-    this.ephemeralOwner[id] = stat.ephemeralOwner;
+    const fresh = stat.mzxid === stat.czxid && stat.pzxid === stat.czxid && stat.mtime === stat.ctime && stat.version === 0 &&
+      stat.cversion === 0 && stat.aversion === 0 && stat.ephemeralOwner === 0n;
+    if (fresh) this.dropStatRecord(id);
+    else {
+      const record = this.statRecordOf(id);
+      const { stats } = this;
+      stats.mzxid[record] = stat.mzxid;
+      stats.mtime[record] = stat.mtime;
+      stats.pzxid[record] = stat.pzxid;
+      stats.version[record] = stat.version;
+      stats.cversion[record] = stat.cversion;
+      stats.aversion[record] = stat.aversion;
+      stats.owner[record] = stat.ephemeralOwner;
+    }
     this.aclIndex[id] = aclIndex;
     this.digest[id] = 0;
     this.dropData(id);
@@ -135,7 +142,77 @@ export class NodeStore {
   /** Frees the number of a node already unlinked from its parent (once no walk has it pinned). */
   release(id: number): void {
     this.dropData(id);
+    this.dropStatRecord(id);
     if (this.links.release(id)) this.free.push(id);
+  }
+
+  /** The node's ChangedStats record, made on first need with a fresh node's fields. */
+  private statRecordOf(id: number): number {
+    let record = this.statRecord[id]!;
+    if (record < 0) this.statRecord[id] = record = this.stats.allocate(this.czxid[id]!, this.ctime[id]!);
+    return record;
+  }
+
+  private dropStatRecord(id: number): void {
+    const record = this.statRecord[id]!;
+    if (record < 0) return;
+    this.stats.release(record);
+    this.statRecord[id] = -1;
+  }
+
+  mzxidOf(id: number): number {
+    const record = this.statRecord[id]!;
+    return record < 0 ? this.czxid[id]! : this.stats.mzxid[record]!;
+  }
+
+  mtimeOf(id: number): number {
+    const record = this.statRecord[id]!;
+    return record < 0 ? this.ctime[id]! : this.stats.mtime[record]!;
+  }
+
+  pzxidOf(id: number): number {
+    const record = this.statRecord[id]!;
+    return record < 0 ? this.czxid[id]! : this.stats.pzxid[record]!;
+  }
+
+  versionOf(id: number): number {
+    const record = this.statRecord[id]!;
+    return record < 0 ? 0 : this.stats.version[record]!;
+  }
+
+  /** Child creations (see data-tree.ts on cversion). */
+  cversionOf(id: number): number {
+    const record = this.statRecord[id]!;
+    return record < 0 ? 0 : this.stats.cversion[record]!;
+  }
+
+  aversionOf(id: number): number {
+    const record = this.statRecord[id]!;
+    return record < 0 ? 0 : this.stats.aversion[record]!;
+  }
+
+  setMzxid(id: number, value: number): void {
+    this.stats.mzxid[this.statRecordOf(id)] = value;
+  }
+
+  setMtime(id: number, value: number): void {
+    this.stats.mtime[this.statRecordOf(id)] = value;
+  }
+
+  setPzxid(id: number, value: number): void {
+    this.stats.pzxid[this.statRecordOf(id)] = value;
+  }
+
+  setVersion(id: number, value: number): void {
+    this.stats.version[this.statRecordOf(id)] = value;
+  }
+
+  setCversion(id: number, value: number): void {
+    this.stats.cversion[this.statRecordOf(id)] = value;
+  }
+
+  setAversion(id: number, value: number): void {
+    this.stats.aversion[this.statRecordOf(id)] = value;
   }
 
   /** See ChildIndex.pin. */
@@ -166,15 +243,20 @@ export class NodeStore {
 
   /** Most owners are 0 (persistent nodes): that one needs no BigInt made. */
   ownerOf(id: number): bigint {
-    return this.ownerWords[2 * id] === 0 && this.ownerWords[2 * id + 1] === 0 ? 0n : this.ephemeralOwner[id]!;
+    const record = this.statRecord[id]!;
+    if (record < 0) return 0n;
+    const words = this.stats.ownerWords;
+    return words[2 * record] === 0 && words[2 * record + 1] === 0 ? 0n : this.stats.owner[record]!;
   }
 
   ownerHigh(id: number): number {
-    return this.ownerWords[2 * id + highWord]!;
+    const record = this.statRecord[id]!;
+    return record < 0 ? 0 : this.stats.ownerWords[2 * record + highWord]!;
   }
 
   ownerLow(id: number): number {
-    return this.ownerWords[2 * id + 1 - highWord]!;
+    const record = this.statRecord[id]!;
+    return record < 0 ? 0 : this.stats.ownerWords[2 * record + 1 - highWord]!;
   }
 
   /** Keeps `data` itself as the node's data (txns: their bytes are not reused). */
@@ -245,15 +327,8 @@ export class NodeStore {
       return bigger;
     };
     this.czxid = grown(this.czxid, Float64Array);
-    this.mzxid = grown(this.mzxid, Float64Array);
     this.ctime = grown(this.ctime, Float64Array);
-    this.mtime = grown(this.mtime, Float64Array);
-    this.pzxid = grown(this.pzxid, Float64Array);
-    this.version = grown(this.version, Int32Array);
-    this.cversion = grown(this.cversion, Int32Array);
-    this.aversion = grown(this.aversion, Int32Array);
-    this.ephemeralOwner = grown(this.ephemeralOwner, BigInt64Array);
-    this.ownerWords = new Int32Array(this.ephemeralOwner.buffer);
+    this.statRecord = grown(this.statRecord, Int32Array);
     this.aclIndex = grown(this.aclIndex, Int32Array);
     this.digest = grown(this.digest, Uint32Array);
     this.dataChunk = grown(this.dataChunk, Int32Array);
@@ -279,7 +354,7 @@ export class ZNode implements StatPersisted {
   }
 
   get mzxid(): number {
-    return this.store.mzxid[this.at]!;
+    return this.store.mzxidOf(this.at);
   }
 
   get ctime(): number {
@@ -287,15 +362,15 @@ export class ZNode implements StatPersisted {
   }
 
   get mtime(): number {
-    return this.store.mtime[this.at]!;
+    return this.store.mtimeOf(this.at);
   }
 
   get version(): number {
-    return this.store.version[this.at]!;
+    return this.store.versionOf(this.at);
   }
 
   get aversion(): number {
-    return this.store.aversion[this.at]!;
+    return this.store.aversionOf(this.at);
   }
 
   get ephemeralOwner(): bigint {
@@ -304,20 +379,20 @@ export class ZNode implements StatPersisted {
 
   /** Settable for replay's repair of a parent a fuzzy snapshot caught early; the caller re-digests. */
   get cversion(): number {
-    return this.store.cversion[this.at]!;
+    return this.store.cversionOf(this.at);
   }
 
   set cversion(value: number) {
-    this.store.cversion[this.at] = value;
+    this.store.setCversion(this.at, value);
   }
 
   /** Settable, as cversion. */
   get pzxid(): number {
-    return this.store.pzxid[this.at]!;
+    return this.store.pzxidOf(this.at);
   }
 
   set pzxid(value: number) {
-    this.store.pzxid[this.at] = value;
+    this.store.setPzxid(this.at, value);
   }
 
   get data(): Uint8Array {
