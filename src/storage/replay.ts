@@ -30,10 +30,7 @@ function raiseParentOfExistingNode<W>(tree: DataTree<W>, txn: CreateTxn, zxid: n
   assert(parent !== undefined, `NodeExists for ${txn.path} without its parent`);
   const cversion = txn.parentCVersion === -1 ? parent.cversion + 1 : txn.parentCVersion;
   if (cversion <= parent.cversion) return;
-  parent.cversion = cversion;
-  parent.pzxid = zxid;
-  // DataTree has no stat setter; setting the ACL it already has re-digests the node, nothing else.
-  tree.setAcl(parentPath, parent.acl, parent.aversion);
+  tree.raiseCversionPzxid(parentPath, { cversion, zxid });
 }
 
 /** Applies one logged txn during recovery, repairing parents a fuzzy snapshot caught early. */

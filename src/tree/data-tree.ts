@@ -9,6 +9,9 @@
 // write it depth first, parents before children, as ZooKeeper does). A million znodes so keep no path
 // or name string. A snapshot's records are loaded from their bytes: the path is never decoded.
 //
+// The tree digest is kept as nodes change, with no digest stored per node: a change computes the
+// node's digest before and after (path, data and stat are all at hand) and adds the difference.
+//
 // cversion: like ZooKeeper, a node stores the number of child creations, and shows clients
 // `2 × stored − numChildren` (every create has a delete except for children still present).
 
@@ -375,14 +378,14 @@ export class DataTree<W = unknown> {
     this.count++;
     this.approximateDataBytes += pathLength(source, pathStart, pathEnd) + store.dataLength[id]!;
     if (node.ephemeralOwner !== 0n) this.rememberOwner(pathString(node), node.ephemeralOwner);
-    this.setDigest(id, pathBytesCrc(source, pathStart, pathEnd));
+    this.addToDigest(nodeDigest(pathBytesCrc(source, pathStart, pathEnd), store, id));
     return id;
   }
 
   private remember(path: string, id: number, owner: bigint): void {
     this.approximateDataBytes += path.length + this.store.dataLength[id]!;
     if (owner !== 0n) this.rememberOwner(path, owner);
-    this.redigest(path, id);
+    this.addToDigest(nodeDigest(pathCrc(path), this.store, id));
   }
 
   private rememberOwner(path: string, owner: bigint): void {
@@ -406,21 +409,8 @@ export class DataTree<W = unknown> {
     this.ttls.delete(path);
     const paths = this.ephemerals.get(owner);
     if (paths !== undefined && paths.delete(path) && paths.size === 0) this.ephemerals.delete(owner);
-    this.addToDigest(-store.digest[id]!);
-    store.digest[id] = 0;
+    this.addToDigest(-nodeDigest(pathCrc(path), store, id));
     this.aclCache.release(store.aclIndex[id]!);
-  }
-
-  private redigest(path: string, id: number): void {
-    this.setDigest(id, pathCrc(path));
-  }
-
-  private setDigest(id: number, pathCrcValue: number | null): void {
-    const { store } = this;
-    this.addToDigest(-store.digest[id]!);
-    const digest = nodeDigest(pathCrcValue, store, id);
-    store.digest[id] = digest;
-    this.addToDigest(digest);
   }
 
   createNode(
@@ -436,11 +426,7 @@ export class DataTree<W = unknown> {
     const parentPath = parentOf(path);
     const { zxid, time } = fields;
     // A replayed create (after a fuzzy snapshot) must not move the parent's cversion backwards.
-    if (fields.parentCVersion > store.cversionOf(parent)) {
-      store.setCversion(parent, fields.parentCVersion);
-      store.setPzxid(parent, zxid);
-    }
-    this.redigest(parentPath, parent);
+    if (fields.parentCVersion > store.cversionOf(parent)) this.setCversionPzxid(parentPath, parent, { cversion: fields.parentCVersion, zxid });
     const stat: StatPersisted = {
       czxid: zxid, mzxid: zxid, ctime: time, mtime: time, version: 0, cversion: 0, aversion: 0,
       ephemeralOwner: fields.ephemeralOwner, pzxid: zxid,
@@ -468,9 +454,8 @@ export class DataTree<W = unknown> {
     if (id < 0) return -101;
     assert(store.links.childCount[id] === 0, `deleting ${path} with children: prep must prevent this`);
     store.links.unlink(id);
-    if (zxid > store.pzxidOf(parent)) store.setPzxid(parent, zxid);
     const parentPath = parentOf(path);
-    this.redigest(parentPath, parent);
+    if (zxid > store.pzxidOf(parent)) this.setCversionPzxid(parentPath, parent, { cversion: store.cversionOf(parent), zxid });
     this.forget(path, id);
     store.release(id);
     this.watches.trigger({ type: EventType.nodeDeleted, path: path, zxid: zxid }, events);
@@ -482,12 +467,14 @@ export class DataTree<W = unknown> {
     const { store } = this;
     const id = this.find(path);
     if (id < 0) return { err: -101 };
+    const crc = pathCrc(path);
+    const before = nodeDigest(crc, store, id);
     this.approximateDataBytes += fields.data.length - store.dataLength[id]!;
     store.holdData(id, fields.data);
     store.setVersion(id, fields.version);
     store.setMzxid(id, fields.zxid);
     store.setMtime(id, fields.time);
-    this.redigest(path, id);
+    this.addToDigest(nodeDigest(crc, store, id) - before);
     this.watches.trigger({ type: EventType.nodeDataChanged, path: path, zxid: fields.zxid }, events);
     return { err: 0, node: new ZNode(store, id) };
   }
@@ -496,12 +483,35 @@ export class DataTree<W = unknown> {
     const { store } = this;
     const id = this.find(path);
     if (id < 0) return { err: -101 };
+    const crc = pathCrc(path);
+    const before = nodeDigest(crc, store, id);
     const interned = this.aclCache.acquire(acl);
     this.aclCache.release(store.aclIndex[id]!);
     store.aclIndex[id] = interned.index;
     store.setAversion(id, aversion);
-    this.redigest(path, id);
+    this.addToDigest(nodeDigest(crc, store, id) - before);
     return { err: 0, node: new ZNode(store, id) };
+  }
+
+  /**
+   * Sets a node's cversion and pzxid (ZooKeeper's setCversionPzxid: a create or delete under it, or
+   * replay's repair of a parent a fuzzy snapshot caught early). False when there is no such node.
+   */
+  raiseCversionPzxid(path: string, fields: { cversion: number; zxid: number }): boolean {
+    const id = this.find(path);
+    if (id < 0) return false;
+    this.setCversionPzxid(path, id, fields);
+    return true;
+  }
+
+  /** The node's digest is taken out before the change and put back after (no digest is stored per node). */
+  private setCversionPzxid(path: string, id: number, fields: { cversion: number; zxid: number }): void {
+    const { store } = this;
+    const crc = pathCrc(path);
+    const before = nodeDigest(crc, store, id);
+    store.setCversion(id, fields.cversion);
+    store.setPzxid(id, fields.zxid);
+    this.addToDigest(nodeDigest(crc, store, id) - before);
   }
 
   /**

@@ -76,8 +76,6 @@ export class NodeStore {
   private statRecord = new Int32Array(initialCapacity);
   private readonly stats = new ChangedStats();
   aclIndex = new Int32Array(initialCapacity);
-  /** Each node's contribution to the tree digest (a CRC32). */
-  digest = new Uint32Array(initialCapacity);
   dataChunk = new Int32Array(initialCapacity);
   dataOffset = new Int32Array(initialCapacity);
   dataLength = new Int32Array(initialCapacity);
@@ -115,7 +113,7 @@ export class NodeStore {
     return id;
   }
 
-  /** Sets the stat fields and ACL, and clears the data and digest (a node replaced in place keeps its number and links). */
+  /** Sets the stat fields and ACL, and clears the data (a node replaced in place keeps its number and links). */
   setFields(id: number, stat: StatPersisted, aclIndex: number): void {
     this.czxid[id] = stat.czxid;
     this.ctime[id] = stat.ctime;
@@ -134,7 +132,6 @@ export class NodeStore {
       stats.owner[record] = stat.ephemeralOwner;
     }
     this.aclIndex[id] = aclIndex;
-    this.digest[id] = 0;
     this.dropData(id);
     this.dataLength[id] = 0;
   }
@@ -330,7 +327,6 @@ export class NodeStore {
     this.ctime = grown(this.ctime, Float64Array);
     this.statRecord = grown(this.statRecord, Int32Array);
     this.aclIndex = grown(this.aclIndex, Int32Array);
-    this.digest = grown(this.digest, Uint32Array);
     this.dataChunk = grown(this.dataChunk, Int32Array);
     this.dataOffset = grown(this.dataOffset, Int32Array);
     this.dataLength = grown(this.dataLength, Int32Array);
@@ -377,22 +373,12 @@ export class ZNode implements StatPersisted {
     return this.store.ownerOf(this.at);
   }
 
-  /** Settable for replay's repair of a parent a fuzzy snapshot caught early; the caller re-digests. */
   get cversion(): number {
     return this.store.cversionOf(this.at);
   }
 
-  set cversion(value: number) {
-    this.store.setCversion(this.at, value);
-  }
-
-  /** Settable, as cversion. */
   get pzxid(): number {
     return this.store.pzxidOf(this.at);
-  }
-
-  set pzxid(value: number) {
-    this.store.setPzxid(this.at, value);
   }
 
   get data(): Uint8Array {
@@ -410,11 +396,6 @@ export class ZNode implements StatPersisted {
   /** Child names. */
   get children(): ChildNames {
     return new ChildNameView(this.store.links, this.at);
-  }
-
-  /** This node's contribution to the tree digest. */
-  get digest(): number {
-    return this.store.digest[this.at]!;
   }
 }
 
