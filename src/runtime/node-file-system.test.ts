@@ -60,7 +60,7 @@ describe('NodeFileSystem (the real disk, with fsync)', () => {
       const path = join(dataDir, `ordered-${durableWrites}`);
       const file = await fs.open(path, { durableWrites });
       assert.equal(file.writesAreDurable, durableWrites);
-      // Issued back to back: a grow, 200 appends (the log writer thread takes the queued ones as one
+      // Issued back to back: a grow, 200 appends (those queued behind the grow go out as one
       // write), a shrink that cuts the last 100, and a sync.
       const pending = [file.truncate(8192)];
       for (let i = 0; i < 200; i++) pending.push(file.write(Buffer.alloc(10, i), i * 10));

@@ -4,9 +4,9 @@
 //
 // Group commit: the txns prepared from one socket read are serialized into the log's batch at once (a
 // microtask later) and handed to the log as a flush; up to `logFlushesInFlightMax` flushes are in
-// flight, and the log writer thread (log-writer.ts) writes all those queued while the disk was busy as
-// one O_DSYNC write, the moment the previous one returns, whatever the event loop is doing. Flushes
-// resolve in order; nothing is applied or answered before its batch is durable.
+// flight, so the next batch is already queued at the file (runtime/ordered-file.ts) when a write
+// returns and goes to the disk before the returned batch is applied and answered. Flushes resolve in
+// order; nothing is applied or answered before its batch is durable.
 
 import { mkdirSync } from 'node:fs';
 import { pino, type Logger } from 'pino';
@@ -91,8 +91,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     flushScheduled = false;
     if (closed) return;
     appendPrepared();
-    // Reads prepare no txn: leave without allocating anything. The log writer thread writes a
-    // flush's batch as soon as the disk is free, with any others queued behind it.
+    // Reads prepare no txn: leave without allocating anything.
     if (flushesInFlight >= limits.logFlushesInFlightMax || persistence.pendingCount === 0) return;
     flushesInFlight++;
     lastFlush = flush().finally(runFlushes);

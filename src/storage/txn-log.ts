@@ -2,7 +2,7 @@
 // I/O); `flush` hands the whole batch to the file as one positional write, durable with one fdatasync
 // (or one O_DSYNC write), so a batch of N txns costs one disk round trip. Several flushes may be in
 // flight: the file runs operations in call order (AppendFile's contract), and the real one writes the
-// batches queued behind a busy disk together (runtime/log-writer.ts). Files grow in `preAllocBytes`
+// batches queued behind a busy disk together (runtime/ordered-file.ts). Files grow in `preAllocBytes`
 // steps by ZooKeeper's FilePadding rule, so most syncs touch no file metadata, and (unlike ZooKeeper,
 // whose padding leaves a hole) the space ahead of the writes is zero-filled a chunk at a time, so a
 // batch overwrites blocks that already exist: on ext4 a durable write into a hole also commits the

@@ -51,10 +51,10 @@ export const fourLetterWordBytes = 4;
 export const logBatchTxnsMax = 2000;
 
 /**
- * Log flushes in flight at once (each a group-committed batch handed to the log writer thread): one
- * being written and one queued behind it, which the thread starts the moment the disk is free. More
- * would only send more, smaller batches (each hand-over costs the event loop a postMessage, ~10 µs);
- * one would leave the disk idle while the event loop catches up with a completion.
+ * Log flushes in flight at once (each a group-committed batch handed to the log file): one being
+ * written and one queued behind it, issued the moment the first returns (runtime/ordered-file.ts).
+ * More would only send more, smaller batches; one would leave the disk idle while the event loop
+ * applies and answers the batch that just returned.
  */
 export const logFlushesInFlightMax = 2;
 
