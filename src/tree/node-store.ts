@@ -25,8 +25,13 @@ const arenaDataBytesMax = arenaChunkBytes >> 4;
 /** Data up to this size is copied byte by byte (cheaper than making a subarray for `set`). */
 const arenaDataBytesByLoop = 256;
 const initialCapacity = 1024;
-/** dataChunk value for data held outside the arena (in `held`, or empty). */
+/** dataPlace value for data held outside the arena (in `held`, or empty). */
 const notInArena = -1;
+/**
+ * Data in the arena is placed by one 32-bit number, chunk × 2^20 + offset, so at most this many
+ * chunks (2 GiB) live at once; past that, data is held outside the arena, as large data is.
+ */
+const arenaChunksMax = 2047;
 const emptyData = new Uint8Array(0);
 /** Where the high half of a 64-bit value is, in 32-bit words of a typed array (host byte order). */
 const highWord = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1 ? 1 : 0;
@@ -76,8 +81,8 @@ export class NodeStore {
   private statRecord = new Int32Array(initialCapacity);
   private readonly stats = new ChangedStats();
   aclIndex = new Int32Array(initialCapacity);
-  dataChunk = new Int32Array(initialCapacity);
-  dataOffset = new Int32Array(initialCapacity);
+  /** Where the node's data is in the arena (chunk × 2^20 + offset), or notInArena. */
+  private dataPlace = new Int32Array(initialCapacity);
   dataLength = new Int32Array(initialCapacity);
   /**
    * Each node's parent, name and children: the tree's only index (a path is looked up one name at a
@@ -92,6 +97,8 @@ export class NodeStore {
   private readonly chunks: Array<Uint8Array | undefined> = [];
   /** Nodes whose data is in each chunk. */
   private readonly chunkNodes: number[] = [];
+  /** Chunk numbers dropped, for reuse. */
+  private readonly freeChunks: number[] = [];
   /** The arena chunk copies go into, and how much of it is used. */
   private fillChunk = -1;
   private fillUsed = arenaChunkBytes;
@@ -107,7 +114,7 @@ export class NodeStore {
     const id = this.free.length > 0 ? this.free.pop()! : this.next++;
     if (id >= this.czxid.length) this.grow();
     this.links.reset(id);
-    this.dataChunk[id] = notInArena;
+    this.dataPlace[id] = notInArena;
     this.statRecord[id] = -1;
     this.setFields(id, stat, aclIndex);
     return id;
@@ -222,20 +229,20 @@ export class NodeStore {
   }
 
   dataOf(id: number): Uint8Array {
-    const chunk = this.dataChunk[id]!;
-    if (chunk === notInArena) return this.held.get(id) ?? emptyData;
-    const at = this.dataOffset[id]!;
-    return this.chunks[chunk]!.subarray(at, at + this.dataLength[id]!);
+    const place = this.dataPlace[id]!;
+    if (place === notInArena) return this.held.get(id) ?? emptyData;
+    const at = place & (arenaChunkBytes - 1);
+    return this.chunks[place >>> 20]!.subarray(at, at + this.dataLength[id]!);
   }
 
   /** The running CRC-32 (crc32.ts) fed with the node's data. */
   crcData(crc: number, id: number): number {
     const length = this.dataLength[id]!;
     if (length === 0) return crc;
-    const chunk = this.dataChunk[id]!;
-    if (chunk === notInArena) return crcBytes(crc, this.held.get(id)!, 0, length);
-    const at = this.dataOffset[id]!;
-    return crcBytes(crc, this.chunks[chunk]!, at, at + length);
+    const place = this.dataPlace[id]!;
+    if (place === notInArena) return crcBytes(crc, this.held.get(id)!, 0, length);
+    const at = place & (arenaChunkBytes - 1);
+    return crcBytes(crc, this.chunks[place >>> 20]!, at, at + length);
   }
 
   /** Most owners are 0 (persistent nodes): that one needs no BigInt made. */
@@ -270,13 +277,9 @@ export class NodeStore {
     const length = dataEnd - dataStart;
     this.dataLength[id] = length;
     if (length === 0) return;
-    if (length > arenaDataBytesMax) {
+    if (length > arenaDataBytesMax || (this.fillUsed + length > arenaChunkBytes && !this.startChunk())) {
       this.held.set(id, source.slice(dataStart, dataEnd));
       return;
-    }
-    if (this.fillUsed + length > arenaChunkBytes) {
-      this.fillChunk = this.addChunk(new Uint8Array(arenaChunkBytes));
-      this.fillUsed = 0;
     }
     const target = this.chunks[this.fillChunk]!;
     const at = this.fillUsed;
@@ -287,28 +290,40 @@ export class NodeStore {
     this.fillUsed += length;
   }
 
-  private addChunk(bytes: Uint8Array): number {
-    this.chunks.push(bytes);
-    this.chunkNodes.push(0);
-    return this.chunks.length - 1;
+  /** A new chunk to fill; false when arenaChunksMax chunks are live. */
+  private startChunk(): boolean {
+    const chunk = this.freeChunks.length > 0 ? this.freeChunks.pop()! : this.chunks.length;
+    if (chunk >= arenaChunksMax) return false;
+    const previous = this.fillChunk;
+    this.chunks[chunk] = new Uint8Array(arenaChunkBytes);
+    this.chunkNodes[chunk] = 0;
+    this.fillChunk = chunk;
+    this.fillUsed = 0;
+    if (previous >= 0 && this.chunkNodes[previous] === 0) this.dropChunk(previous);
+    return true;
   }
 
   private placeData(id: number, chunk: number, offset: number): void {
-    this.dataChunk[id] = chunk;
-    this.dataOffset[id] = offset;
+    this.dataPlace[id] = chunk * arenaChunkBytes + offset;
     this.chunkNodes[chunk]!++;
   }
 
   private dropData(id: number): void {
-    const chunk = this.dataChunk[id]!;
-    if (chunk === notInArena) {
+    const place = this.dataPlace[id]!;
+    if (place === notInArena) {
       // Empty data is never held (and a fresh number has length 0): no lookup for those.
       if (this.dataLength[id]! > 0) this.held.delete(id);
       return;
     }
-    this.dataChunk[id] = notInArena;
+    this.dataPlace[id] = notInArena;
+    const chunk = place >>> 20;
     // The chunk being filled stays: new data goes into it.
-    if (--this.chunkNodes[chunk]! === 0 && chunk !== this.fillChunk) this.chunks[chunk] = undefined;
+    if (--this.chunkNodes[chunk]! === 0 && chunk !== this.fillChunk) this.dropChunk(chunk);
+  }
+
+  private dropChunk(chunk: number): void {
+    this.chunks[chunk] = undefined;
+    this.freeChunks.push(chunk);
   }
 
   /** Makes room for `count` nodes in all, so a snapshot's load grows the columns once. */
@@ -327,8 +342,7 @@ export class NodeStore {
     this.ctime = grown(this.ctime, Float64Array);
     this.statRecord = grown(this.statRecord, Int32Array);
     this.aclIndex = grown(this.aclIndex, Int32Array);
-    this.dataChunk = grown(this.dataChunk, Int32Array);
-    this.dataOffset = grown(this.dataOffset, Int32Array);
+    this.dataPlace = grown(this.dataPlace, Int32Array);
     this.dataLength = grown(this.dataLength, Int32Array);
     this.links.grow(capacity);
   }
