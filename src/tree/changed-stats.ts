@@ -3,7 +3,8 @@
 // has mzxid = pzxid = czxid, mtime = ctime, versions 0 and no owner; most znodes of a large tree are
 // leaves written once, so each costs one record number (-1: none) instead of 44 bytes of columns.
 // node-store.ts gives a node a record on its first change (or when loaded with one) and reads the
-// fields through it.
+// fields through it. A parent's first child and child count live here too (child-index.ts): only a
+// node with a record has children.
 //
 // Invariants: a record is live from allocate() to release(), then reused. Deterministic: no clock,
 // no I/O.
@@ -20,6 +21,9 @@ export class ChangedStats {
   owner = new BigInt64Array(initialCapacity);
   /** The owners' bytes as 32-bit words, to read an owner without making a BigInt. */
   ownerWords = new Int32Array(this.owner.buffer);
+  /** The record's node's first child (-1: none) and number of children. */
+  firstChild = new Int32Array(initialCapacity);
+  childCount = new Int32Array(initialCapacity);
   private readonly free: number[] = [];
   private next = 0;
 
@@ -34,6 +38,8 @@ export class ChangedStats {
     this.cversion[record] = 0;
     this.aversion[record] = 0;
     this.owner[record] = 0n;
+    this.firstChild[record] = -1;
+    this.childCount[record] = 0;
     return record;
   }
 
@@ -56,5 +62,7 @@ export class ChangedStats {
     this.aversion = grown(this.aversion, Int32Array);
     this.owner = grown(this.owner, BigInt64Array);
     this.ownerWords = new Int32Array(this.owner.buffer);
+    this.firstChild = grown(this.firstChild, Int32Array);
+    this.childCount = grown(this.childCount, Int32Array);
   }
 }

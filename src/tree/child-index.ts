@@ -2,7 +2,9 @@
 // Map or Set per node: names are UTF-8 bytes in 1 MiB arena chunks, one hash table keyed by (parent
 // number, name bytes) finds any child, and each parent's children form a doubly linked list in the
 // order they were added (what getChildren lists and snapshots write), circular backwards: the first
-// child's previous sibling is the last child, so no column holds each node's last child. A million znodes are a few
+// child's previous sibling is the last child, so no column holds each node's last child. A parent's
+// first child and child count are kept in its ChangedStats record (changed-stats.ts; a node with
+// children has had a child created, so it has a record anyway): leaves, most nodes, need no column. A million znodes are a few
 // typed arrays and a few MB of names, and loading a snapshot makes no garbage per node.
 //
 // The table is open addressing with linear probing over node numbers, with 8 bits of each node's
@@ -19,6 +21,16 @@
 // A pinned unlinked node's next sibling is linked, or -1. Deterministic: no clock, no I/O.
 
 import { assert } from '../util/index.js';
+import type { ChangedStats } from './changed-stats.js';
+
+/** How the index reaches the records that hold parents' first child and child count. */
+export interface ChildHeads {
+  readonly stats: ChangedStats;
+  /** The node's record, or -1. */
+  recordOf(id: number): number;
+  /** The node's record, made if it has none. */
+  recordFor(id: number): number;
+}
 
 const nameChunkBytes = 1 << 20;
 /**
@@ -63,8 +75,6 @@ export class ChildIndex {
   nextSibling = new Int32Array(0);
   /** The first child's is the last child. */
   previousSibling = new Int32Array(0);
-  firstChild = new Int32Array(0);
-  childCount = new Int32Array(0);
   private namePlace = new Uint32Array(0);
   private slots = new Int32Array(initialTableSlots).fill(emptySlot);
   /** The top 8 bits of each slot's node's hash. */
@@ -88,6 +98,8 @@ export class ChildIndex {
   private nameStart = 0;
   private nameEnd = 0;
 
+  constructor(private readonly heads: ChildHeads) {}
+
   /** Makes room for node numbers below `capacity`. */
   grow(capacity: number): void {
     const grown = <T extends Int32Array | Uint32Array>(column: T, make: new (length: number) => T): T => {
@@ -98,8 +110,6 @@ export class ChildIndex {
     this.parent = grown(this.parent, Int32Array);
     this.nextSibling = grown(this.nextSibling, Int32Array);
     this.previousSibling = grown(this.previousSibling, Int32Array);
-    this.firstChild = grown(this.firstChild, Int32Array);
-    this.childCount = grown(this.childCount, Int32Array);
     this.namePlace = grown(this.namePlace, Uint32Array);
   }
 
@@ -111,13 +121,11 @@ export class ChildIndex {
   /** A new number: no parent, no children. */
   reset(id: number): void {
     this.parent[id] = noNode;
-    this.firstChild[id] = noNode;
-    this.childCount[id] = 0;
   }
 
   /** The node is gone (unlinked before). False while it is pinned: its number is free once unpinned. */
   release(id: number): boolean {
-    assert(this.parent[id] === noNode && this.childCount[id] === 0, `releasing node ${id} while linked`);
+    assert(this.parent[id] === noNode && this.childCountOf(id) === 0, `releasing node ${id} while linked`);
     this.parent[id] = releasedNode;
     if (!this.pins.has(id)) return true;
     this.releasedPinned.add(id);
@@ -208,10 +216,12 @@ export class ChildIndex {
     if (this.slotsUsed + 1 > this.slots.length * tableLoadMax) this.rehash(slotsFor(2 * (this.linked + 1)));
     this.namePlace[child] = this.storeName(name.bytes, name.start, name.end);
     this.parent[child] = parent;
-    const first = this.firstChild[parent]!;
+    const { stats } = this.heads;
+    const record = this.heads.recordFor(parent);
+    const first = stats.firstChild[record]!;
     this.nextSibling[child] = noNode;
     if (first === noNode) {
-      this.firstChild[parent] = child;
+      stats.firstChild[record] = child;
       this.previousSibling[child] = child;
     } else {
       const last = this.previousSibling[first]!;
@@ -219,7 +229,7 @@ export class ChildIndex {
       this.previousSibling[child] = last;
       this.previousSibling[first] = child;
     }
-    this.childCount[parent]!++;
+    stats.childCount[record]!++;
     if (this.unlinkedPinned.size > 0) {
       for (const [pinned, formerParent] of this.unlinkedPinned) {
         if (formerParent === parent && this.nextSibling[pinned] === noNode) this.nextSibling[pinned] = child;
@@ -252,13 +262,15 @@ export class ChildIndex {
     this.linked--;
     const previous = this.previousSibling[child]!;
     const next = this.nextSibling[child]!;
-    const first = this.firstChild[parent]!;
-    if (child === first) this.firstChild[parent] = next;
+    const { stats } = this.heads;
+    const record = this.heads.recordOf(parent);
+    const first = stats.firstChild[record]!;
+    if (child === first) stats.firstChild[record] = next;
     else this.nextSibling[previous] = next;
     // The next sibling, or else the (new) first child, takes `previous`: the last child when `child` was first.
     if (next !== noNode) this.previousSibling[next] = previous;
     else if (child !== first) this.previousSibling[first] = previous;
-    this.childCount[parent]!--;
+    stats.childCount[record]!--;
     this.parent[child] = noNode;
     this.dropName(this.namePlace[child]!);
     if (this.unlinkedPinned.size > 0) {
@@ -283,12 +295,15 @@ export class ChildIndex {
     return name;
   }
 
-  /** The numbers of a node's children, in order (a copy: safe to hold while the tree changes). */
-  childrenOf(parent: number): Int32Array {
-    const children = new Int32Array(this.childCount[parent]!);
-    let at = 0;
-    for (let child = this.firstChild[parent]!; child !== noNode; child = this.nextSibling[child]!) children[at++] = child;
-    return children;
+  /** The node's first child, or -1; the next is nextSibling's. */
+  firstChildOf(id: number): number {
+    const record = this.heads.recordOf(id);
+    return record < 0 ? noNode : this.heads.stats.firstChild[record]!;
+  }
+
+  childCountOf(id: number): number {
+    const record = this.heads.recordOf(id);
+    return record < 0 ? 0 : this.heads.stats.childCount[record]!;
   }
 
   private hashBytes(parent: number, bytes: Uint8Array, start: number, end: number): number {

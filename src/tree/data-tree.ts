@@ -190,7 +190,7 @@ export class DataTree<W = unknown> {
   statOf(node: ZNode): Stat {
     const { store } = this;
     const id = node.id;
-    const numChildren = store.links.childCount[id]!;
+    const numChildren = store.links.childCountOf(id);
     const owner = store.ownerOf(id);
     return {
       czxid: store.czxid[id]!, mzxid: store.mzxidOf(id), ctime: store.ctime[id]!, mtime: store.mtimeOf(id), version: store.versionOf(id),
@@ -217,9 +217,9 @@ export class DataTree<W = unknown> {
     const { links } = this.store;
     const pending = [start];
     while (pending.length > 0) {
-      for (let child = links.firstChild[pending.pop()!]!; child >= 0; child = links.nextSibling[child]!) {
+      for (let child = links.firstChildOf(pending.pop()!); child >= 0; child = links.nextSibling[child]!) {
         count++;
-        if (links.childCount[child]! > 0) pending.push(child);
+        if (links.childCountOf(child) > 0) pending.push(child);
       }
     }
     return count;
@@ -271,7 +271,7 @@ export class DataTree<W = unknown> {
       yield ['/', this.root];
       while (stack.length > 0) {
         const top = stack[stack.length - 1]!;
-        const next = top.at < 0 ? links.firstChild[top.parent]! : links.nextSibling[top.at]!;
+        const next = top.at < 0 ? links.firstChildOf(top.parent) : links.nextSibling[top.at]!;
         if (top.at >= 0) store.unpin(top.at);
         top.at = next;
         if (next < 0) {
@@ -452,7 +452,7 @@ export class DataTree<W = unknown> {
     const parent = this.find(path, parentEnd);
     const id = parent < 0 ? -1 : store.links.childByName(parent, path, parentEnd + 1, path.length);
     if (id < 0) return -101;
-    assert(store.links.childCount[id] === 0, `deleting ${path} with children: prep must prevent this`);
+    assert(store.links.childCountOf(id) === 0, `deleting ${path} with children: prep must prevent this`);
     store.links.unlink(id);
     const parentPath = parentOf(path);
     if (zxid > store.pzxidOf(parent)) this.setCversionPzxid(parentPath, parent, { cversion: store.cversionOf(parent), zxid });
@@ -524,11 +524,11 @@ export class DataTree<W = unknown> {
     const expiredTtl: string[] = [];
     for (const path of this.containers) {
       const id = this.find(path)!;
-      if (store.links.childCount[id] === 0 && store.cversionOf(id) > 0) containers.push(path);
+      if (store.links.childCountOf(id) === 0 && store.cversionOf(id) > 0) containers.push(path);
     }
     for (const path of this.ttls) {
       const id = this.find(path)!;
-      if (store.links.childCount[id] === 0 && nowMs - store.mtimeOf(id) > ttlOfOwner(store.ownerOf(id))) expiredTtl.push(path);
+      if (store.links.childCountOf(id) === 0 && nowMs - store.mtimeOf(id) > ttlOfOwner(store.ownerOf(id))) expiredTtl.push(path);
     }
     return { containers, expiredTtl };
   }

@@ -54,7 +54,7 @@ class ChildNameView implements ChildNames {
   constructor(private readonly links: ChildIndex, private readonly parent: number) {}
 
   get size(): number {
-    return this.links.childCount[this.parent]!;
+    return this.links.childCountOf(this.parent);
   }
 
   has(name: string): boolean {
@@ -64,7 +64,7 @@ class ChildNameView implements ChildNames {
   [Symbol.iterator](): Iterator<string> {
     const { links } = this;
     const names: string[] = [];
-    for (let child = links.firstChild[this.parent]!; child >= 0; child = links.nextSibling[child]!) names.push(links.nameOf(child));
+    for (let child = links.firstChildOf(this.parent); child >= 0; child = links.nextSibling[child]!) names.push(links.nameOf(child));
     return names[Symbol.iterator]();
   }
 }
@@ -88,7 +88,11 @@ export class NodeStore {
    * Each node's parent, name and children: the tree's only index (a path is looked up one name at a
    * time from the root, so no path string is kept per node). Changed only by data-tree.ts.
    */
-  readonly links = new ChildIndex();
+  readonly links = new ChildIndex({
+    stats: this.stats,
+    recordOf: (id) => this.statRecord[id]!,
+    recordFor: (id) => this.statRecordOf(id),
+  });
   /**
    * Data kept outside the chunks (set by txns, or too large for a chunk), by node. A Map, not an
    * array by number: a loaded tree has none, and an array would cost 8 bytes per node regardless.
@@ -126,7 +130,8 @@ export class NodeStore {
     this.ctime[id] = stat.ctime;
     const fresh = stat.mzxid === stat.czxid && stat.pzxid === stat.czxid && stat.mtime === stat.ctime && stat.version === 0 &&
       stat.cversion === 0 && stat.aversion === 0 && stat.ephemeralOwner === 0n;
-    if (fresh) this.dropStatRecord(id);
+    // A node replaced in place keeps its record while it has children (the record holds them).
+    if (fresh && this.links.childCountOf(id) === 0) this.dropStatRecord(id);
     else {
       const record = this.statRecordOf(id);
       const { stats } = this;
