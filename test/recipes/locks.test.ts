@@ -1,41 +1,21 @@
-// Lock, ReadWriteLock and Semaphore against a real Meerkat server: mutual exclusion with fencing
-// tokens, no herd on release, session loss as seen by the holder, cleanup after a timeout or abort,
-// and exclusion across processes. Every wait and loop is bounded.
+// Lock, ReadWriteLock and Semaphore behaviour checked only against Meerkat: no herd on release
+// (counting the client's calls), the holder's view of a dropped connection, cleanup after a timeout
+// or abort, exclusion across processes, and random read/write contention. The scenarios both servers
+// run are in recipe-suite-coordination.ts. Every wait and loop is bounded.
 
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { OperationTimeoutError, ZooKeeperClient, type ClientOptions } from '../../src/client/index.js';
-import { type RunningServer, startServer } from '../../src/runtime/index.js';
+import { OperationTimeoutError, type ZooKeeperClient } from '../../src/client/index.js';
 import { Lock, type LockHandle } from '../../src/recipes/lock.js';
 import { ReadWriteLock } from '../../src/recipes/rw-lock.js';
 import { Semaphore } from '../../src/recipes/semaphore.js';
-import { sleep, stillPending, within } from '../helpers/waits.js';
-import { semaphoreSaturates } from './recipe-scenarios.js';
-import { tearDown } from '../helpers/teardown.js';
-import { CutProxy } from '../client/cut-proxy.js';
-
-
-/** The next event of `name`, bounded. */
-async function next<T>(emitter: NodeJS.EventEmitter, name: string, ms = 5000): Promise<T> {
-  const [value] = (await once(emitter, name, { signal: AbortSignal.timeout(ms) })) as [T];
-  return value;
-}
-
-async function waitUntil(condition: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
-
-/** Settles within `ms` or rejects; for promises that must not settle, see `stillPending`. */
+import { startMeerkat, useServer } from '../helpers/server-fixture.js';
+import { nextEvent, sleep, stillPending, waitUntil, within } from '../helpers/waits.js';
 
 /** The client seen through a proxy that counts getChildren calls and getData watch events. */
 function counting(client: ZooKeeperClient): { client: ZooKeeperClient; counts: { getChildren: number; watchEvents: number } } {
@@ -61,56 +41,10 @@ function counting(client: ZooKeeperClient): { client: ZooKeeperClient; counts: {
 }
 
 describe('recipes: locks', () => {
-  let server: RunningServer;
-  let dataDir: string;
-  const clients: ZooKeeperClient[] = [];
-  const proxies: CutProxy[] = [];
-
-  const connect = async (options: ClientOptions & { connectString?: string } = {}): Promise<ZooKeeperClient> => {
-    const client = await ZooKeeperClient.connect(options.connectString ?? server.connectString, { sessionTimeoutMs: 10_000, ...options });
-    clients.push(client);
-    return client;
-  };
-
-  const cutProxy = async (): Promise<CutProxy> => {
-    const proxy = await CutProxy.start({ host: server.host, port: server.port });
-    proxies.push(proxy);
-    return proxy;
-  };
-
-  before(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'meerkat-locks-'));
-    server = await startServer({ port: 0, dataDir, logLevel: 'silent' });
-  });
-
-  after(() => tearDown({ clients, proxies, server, dataDir }));
+  const fixture = useServer(() => startMeerkat(), { sessionTimeoutMs: 10_000 });
+  const { connect, proxy } = fixture;
 
   describe('Lock', () => {
-    it('admits one holder at a time among many contenders, with strictly increasing fencing tokens', async () => {
-      const contenders = 8;
-      const rounds = 4;
-      const sessions = await Promise.all(Array.from({ length: 4 }, () => connect()));
-      let holders = 0;
-      let holdersMax = 0;
-      const tokens: number[] = [];
-      await within(Promise.all(Array.from({ length: contenders }, async (_, index) => {
-        const lock = new Lock(sessions[index % sessions.length]!, '/locks/mutex');
-        for (let round = 0; round < rounds; round++) {
-          const handle = await lock.acquire({ timeoutMs: 10_000 });
-          holders++;
-          holdersMax = Math.max(holdersMax, holders);
-          tokens.push(handle.fencingToken);
-          await sleep(2);
-          holders--;
-          await handle.release();
-        }
-      })), 20_000, 'every contender to finish');
-      assert.equal(holdersMax, 1);
-      assert.equal(tokens.length, contenders * rounds);
-      for (let index = 1; index < tokens.length; index++) assert.ok(tokens[index]! > tokens[index - 1]!, `token ${index} increases`);
-      assert.deepEqual(await new Lock(sessions[0]!, '/locks/mutex').participants(), [], 'every node was removed');
-    });
-
     it('wakes exactly one waiter per release (no herd)', async () => {
       const shared = await connect();
       const holder = await new Lock(shared, '/locks/herd').acquire();
@@ -119,7 +53,7 @@ describe('recipes: locks', () => {
       for (const waiter of waiters) {
         acquired.push(new Lock(waiter.client, '/locks/herd').acquire({ timeoutMs: 15_000 }));
         // Queue them in order: the next one starts once this one watches its predecessor.
-        await waitUntil(() => waiter.counts.getChildren === 1, 5000, 'the waiter to queue');
+        await waitUntil(() => waiter.counts.getChildren === 1, 'the waiter to queue');
         await sleep(20);
       }
       let releasing: LockHandle = holder;
@@ -137,40 +71,17 @@ describe('recipes: locks', () => {
       await releasing.release();
     });
 
-    it('tells a holder whose session expired that it lost the lock; the next waiter gets a larger token', async () => {
-      const proxy = await cutProxy();
-      const doomed = await connect({ connectString: proxy.connectString });
-      const other = await connect();
-      const held = await new Lock(doomed, '/locks/expiry').acquire();
-      const waiting = new Lock(other, '/locks/expiry').acquire({ timeoutMs: 10_000 });
-      assert.ok(await stillPending(waiting));
-      const lost = next<Error>(held, 'lost', 8000);
-      // Another client takes the session over and closes it: the server ends it and its nodes.
-      proxy.freeze(true);
-      const thief = await ZooKeeperClient.connect(server.connectString, { session: { id: doomed.sessionId, password: doomed.sessionPassword } });
-      await thief.close();
-      const next_ = await within(waiting, 5000, 'the waiter to acquire');
-      assert.ok(next_.fencingToken > held.fencingToken, 'the fencing token grows');
-      proxy.freeze(false);
-      proxy.cut();
-      assert.equal((await lost).name, 'LockLostError');
-      assert.equal(held.state, 'lost');
-      assert.ok(held.signal.aborted);
-      await held.release(); // Harmless after loss.
-      await next_.release();
-    });
-
     it("reports 'suspended' when the holder's connection drops, and 'reconnected' on the same session", async () => {
-      const proxy = await cutProxy();
-      const client = await connect({ connectString: proxy.connectString });
+      const through = await proxy();
+      const client = await connect({ via: through });
       const handle = await new Lock(client, '/locks/suspend').acquire();
-      const suspended = next<void>(handle, 'suspended');
-      proxy.refuse(true);
-      proxy.cut();
+      const suspended = nextEvent(handle, 'suspended');
+      through.refuse(true);
+      through.cut();
       await suspended;
       assert.equal(handle.state, 'suspended');
-      const reconnected = next<void>(handle, 'reconnected');
-      proxy.refuse(false);
+      const reconnected = nextEvent(handle, 'reconnected');
+      through.refuse(false);
       await reconnected;
       assert.equal(handle.state, 'held');
       assert.equal(handle.signal.aborted, false);
@@ -186,7 +97,7 @@ describe('recipes: locks', () => {
       const client = await connect();
       const admin = await connect();
       const handle = await new Lock(client, '/locks/deleted').acquire();
-      const lost = next<Error>(handle, 'lost');
+      const lost = nextEvent<Error>(handle, 'lost');
       await admin.delete(handle.path);
       assert.match((await lost).message, /deleted/);
       assert.equal(handle.state, 'lost');
@@ -212,10 +123,10 @@ describe('recipes: locks', () => {
     it('excludes holders in different processes', async () => {
       const workers = 3;
       const iterations = 5;
-      const logPath = join(dataDir, 'cross-process.log');
+      const logPath = join(fixture.server.dataDir, 'cross-process.log');
       const script = fileURLToPath(new URL('./lock-worker.js', import.meta.url));
       const children = Array.from({ length: workers }, () => {
-        const child = spawn(process.execPath, [script, server.connectString, '/locks/cross-process', String(iterations), logPath], { stdio: ['ignore', 'ignore', 'inherit'] });
+        const child = spawn(process.execPath, [script, fixture.server.connectString, '/locks/cross-process', String(iterations), logPath], { stdio: ['ignore', 'ignore', 'inherit'] });
         return once(child, 'exit').then(([code]) => code as number | null);
       });
       const codes = await within(Promise.all(children), 30_000, 'the workers to exit');
@@ -236,32 +147,6 @@ describe('recipes: locks', () => {
   });
 
   describe('ReadWriteLock', () => {
-    it('lets readers share, keeps a writer exclusive, and queues readers behind a waiting writer', async () => {
-      const client = await connect();
-      const rw = new ReadWriteLock(client, '/locks/rw');
-      const readers = await within(Promise.all([rw.acquireRead(), rw.acquireRead(), rw.acquireRead()]), 5000, 'three readers together');
-      const writer = rw.acquireWrite({ timeoutMs: 10_000 });
-      assert.ok(await stillPending(writer), 'the writer waits for the readers');
-      const lateReader = rw.acquireRead({ timeoutMs: 10_000 });
-      assert.ok(await stillPending(lateReader), 'a reader behind a waiting writer waits');
-      await readers[0]!.release();
-      await readers[1]!.release();
-      assert.ok(await stillPending(writer), 'the writer waits for the last reader');
-      await readers[2]!.release();
-      const written = await within(writer, 5000, 'the writer');
-      assert.ok(written.fencingToken > Math.max(...readers.map((reader) => reader.fencingToken)));
-      const secondWriter = rw.acquireWrite({ timeoutMs: 10_000 });
-      assert.ok(await stillPending(lateReader), 'readers wait while the writer holds');
-      assert.ok(await stillPending(secondWriter), 'writers wait while the writer holds');
-      await written.release();
-      const read = await within(lateReader, 5000, 'the late reader');
-      assert.ok(await stillPending(secondWriter), 'the second writer waits for the reader ahead of it');
-      await read.release();
-      const second = await within(secondWriter, 5000, 'the second writer');
-      assert.ok(second.fencingToken > written.fencingToken);
-      await second.release();
-    });
-
     it('never lets a writer overlap anyone, under random contention', async () => {
       const sessions = await Promise.all(Array.from({ length: 3 }, () => connect()));
       let readers = 0;
@@ -293,9 +178,6 @@ describe('recipes: locks', () => {
   });
 
   describe('Semaphore', () => {
-    it('never grants more than maxLeases at once, and does reach it', () =>
-      semaphoreSaturates(() => connect(), { sessions: 3, contenders: 8, rounds: 3, maxLeases: 3, holdMs: 60, withinMs: 20_000 }));
-
     it('frees a lease when its session ends, and cleans up a timed-out acquire', async () => {
       const owner = await connect();
       const other = await connect();
