@@ -88,8 +88,8 @@ export class ChildIndex {
   private readonly freeChunks: number[] = [];
   private fillChunk = -1;
   private fillUsed = nameChunkBytes;
-  /** Walks' pins by node; few at a time (a walk pins one node per level). */
-  private readonly pins = new Map<number, number>();
+  /** Pinned nodes, once per pin: few at a time (a walk pins two nodes per level), so a list. */
+  private readonly pins: number[] = [];
   /** Pinned nodes unlinked since, with the parent they had. */
   private readonly unlinkedPinned = new Map<number, number>();
   /** Pinned numbers released since: free once unpinned. */
@@ -127,24 +127,24 @@ export class ChildIndex {
   release(id: number): boolean {
     assert(this.parent[id] === noNode && this.childCountOf(id) === 0, `releasing node ${id} while linked`);
     this.parent[id] = releasedNode;
-    if (!this.pins.has(id)) return true;
+    if (!this.pins.includes(id)) return true;
     this.releasedPinned.add(id);
     return false;
   }
 
   /** Keeps the node's number and its way to its next sibling while a walk stands on it. */
   pin(id: number): void {
-    this.pins.set(id, (this.pins.get(id) ?? 0) + 1);
+    this.pins.push(id);
   }
 
   /** True when the node was released while pinned and its number is free now. */
   unpin(id: number): boolean {
-    const count = this.pins.get(id)! - 1;
-    if (count > 0) {
-      this.pins.set(id, count);
-      return false;
-    }
-    this.pins.delete(id);
+    const { pins } = this;
+    const at = pins.lastIndexOf(id);
+    assert(at >= 0, `unpinning node ${id}, which is not pinned`);
+    pins[at] = pins[pins.length - 1]!;
+    pins.pop();
+    if (pins.includes(id)) return false;
     this.unlinkedPinned.delete(id);
     return this.releasedPinned.delete(id);
   }
@@ -276,7 +276,7 @@ export class ChildIndex {
     if (this.unlinkedPinned.size > 0) {
       for (const pinned of this.unlinkedPinned.keys()) if (this.nextSibling[pinned] === child) this.nextSibling[pinned] = next;
     }
-    if (this.pins.has(child)) this.unlinkedPinned.set(child, parent);
+    if (this.pins.includes(child)) this.unlinkedPinned.set(child, parent);
   }
 
   /** The node's name, decoded (a new string each call). */

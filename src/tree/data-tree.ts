@@ -257,8 +257,9 @@ export class DataTree<W = unknown> {
   /**
    * Depth first, each node before its children, siblings in order. Between steps the tree may change:
    * the walk pins the nodes it stands on (see child-index.ts), so every node present throughout is
-   * visited, and so is a child added to a parent whose children have not all been passed yet. A walk
-   * left unfinished keeps its few pinned numbers from reuse.
+   * visited, and so is a child added to a parent whose children have not all been passed yet (a node
+   * that had no children when reached is not walked into). A walk left unfinished keeps its few pinned
+   * numbers from reuse.
    */
   private *walk(): Generator<[string, number]> {
     if (this.root < 0) return;
@@ -281,8 +282,11 @@ export class DataTree<W = unknown> {
         }
         store.pin(next);
         const path = `${top.prefix}/${links.nameOf(next)}`;
-        stack.push({ prefix: path, parent: next, at: -1 });
-        store.pin(next);
+        // As when the node is reached: a leaf that gets children later is not walked into.
+        if (links.childCountOf(next) > 0) {
+          stack.push({ prefix: path, parent: next, at: -1 });
+          store.pin(next);
+        }
         yield [path, next];
       }
     } finally {
