@@ -25,8 +25,8 @@ const arenaDataBytesMax = arenaChunkBytes >> 4;
 /** Data up to this size is copied byte by byte (cheaper than making a subarray for `set`). */
 const arenaDataBytesByLoop = 256;
 const initialCapacity = 1024;
-/** dataPlace value for data held outside the arena (in `held`, or empty). */
-const notInArena = -1;
+/** dataPlace value for no data; below it, -2 - n is data held outside the arena, in `held[n]`. */
+const noData = -1;
 /**
  * Data in the arena is placed by one 32-bit number, chunk × 2^20 + offset, so at most this many
  * chunks (2 GiB) live at once; past that, data is held outside the arena, as large data is.
@@ -81,7 +81,7 @@ export class NodeStore {
   private statRecord = new Int32Array(initialCapacity);
   private readonly stats = new ChangedStats();
   aclIndex = new Int32Array(initialCapacity);
-  /** Where the node's data is in the arena (chunk × 2^20 + offset), or notInArena. */
+  /** Where the node's data is: in the arena (chunk × 2^20 + offset), in `held` (see noData), or none. */
   private dataPlace = new Int32Array(initialCapacity);
   dataLength = new Int32Array(initialCapacity);
   /**
@@ -94,10 +94,12 @@ export class NodeStore {
     recordFor: (id) => this.statRecordOf(id),
   });
   /**
-   * Data kept outside the chunks (set by txns, or too large for a chunk), by node. A Map, not an
-   * array by number: a loaded tree has none, and an array would cost 8 bytes per node regardless.
+   * Data kept outside the chunks (set by txns, or too large for a chunk), by a slot the node's
+   * dataPlace names: not by node number (a loaded tree holds none, and a slot per node would cost 8
+   * bytes each), and not in a Map (a lookup and an insert on every write). Free slots are reused.
    */
-  private readonly held = new Map<number, Uint8Array>();
+  private readonly held: Array<Uint8Array | undefined> = [];
+  private readonly freeHeld: number[] = [];
   private readonly chunks: Array<Uint8Array | undefined> = [];
   /** Nodes whose data is in each chunk. */
   private readonly chunkNodes: number[] = [];
@@ -118,7 +120,7 @@ export class NodeStore {
     const id = this.free.length > 0 ? this.free.pop()! : this.next++;
     if (id >= this.czxid.length) this.grow();
     this.links.reset(id);
-    this.dataPlace[id] = notInArena;
+    this.dataPlace[id] = noData;
     this.statRecord[id] = -1;
     this.setFields(id, stat, aclIndex);
     return id;
@@ -235,7 +237,7 @@ export class NodeStore {
 
   dataOf(id: number): Uint8Array {
     const place = this.dataPlace[id]!;
-    if (place === notInArena) return this.held.get(id) ?? emptyData;
+    if (place < 0) return place === noData ? emptyData : this.held[-2 - place]!;
     const at = place & (arenaChunkBytes - 1);
     return this.chunks[place >>> 20]!.subarray(at, at + this.dataLength[id]!);
   }
@@ -245,7 +247,7 @@ export class NodeStore {
     const length = this.dataLength[id]!;
     if (length === 0) return crc;
     const place = this.dataPlace[id]!;
-    if (place === notInArena) return crcBytes(crc, this.held.get(id)!, 0, length);
+    if (place < 0) return crcBytes(crc, this.held[-2 - place]!, 0, length);
     const at = place & (arenaChunkBytes - 1);
     return crcBytes(crc, this.chunks[place >>> 20]!, at, at + length);
   }
@@ -277,7 +279,7 @@ export class NodeStore {
    */
   holdData(id: number, data: Uint8Array): void {
     this.dropData(id);
-    if (data.length > 0) this.held.set(id, new Uint8Array(data));
+    if (data.length > 0) this.hold(id, new Uint8Array(data));
     this.dataLength[id] = data.length;
   }
 
@@ -289,7 +291,7 @@ export class NodeStore {
     this.dataLength[id] = length;
     if (length === 0) return;
     if (length > arenaDataBytesMax || (this.fillUsed + length > arenaChunkBytes && !this.startChunk())) {
-      this.held.set(id, source.slice(dataStart, dataEnd));
+      this.hold(id, source.slice(dataStart, dataEnd));
       return;
     }
     const target = this.chunks[this.fillChunk]!;
@@ -299,6 +301,12 @@ export class NodeStore {
     else target.set(source.subarray(dataStart, dataEnd), at);
     this.placeData(id, this.fillChunk, at);
     this.fillUsed += length;
+  }
+
+  private hold(id: number, data: Uint8Array): void {
+    const slot = this.freeHeld.length > 0 ? this.freeHeld.pop()! : this.held.length;
+    this.held[slot] = data;
+    this.dataPlace[id] = -2 - slot;
   }
 
   /** A new chunk to fill; false when arenaChunksMax chunks are live. */
@@ -321,12 +329,13 @@ export class NodeStore {
 
   private dropData(id: number): void {
     const place = this.dataPlace[id]!;
-    if (place === notInArena) {
-      // Empty data is never held (and a fresh number has length 0): no lookup for those.
-      if (this.dataLength[id]! > 0) this.held.delete(id);
+    if (place === noData) return;
+    this.dataPlace[id] = noData;
+    if (place < 0) {
+      this.held[-2 - place] = undefined;
+      this.freeHeld.push(-2 - place);
       return;
     }
-    this.dataPlace[id] = notInArena;
     const chunk = place >>> 20;
     // The chunk being filled stays: new data goes into it.
     if (--this.chunkNodes[chunk]! === 0 && chunk !== this.fillChunk) this.dropChunk(chunk);
