@@ -3,10 +3,10 @@
 // group-commit loop that hands prepared txns to the log and reports them durable.
 //
 // Group commit: the txns prepared from one socket read are serialized into the log's batch at once (a
-// microtask later) and handed to the log as a flush; up to `logFlushesInFlightMax` flushes are in
-// flight, so the next batch is already queued at the file (runtime/ordered-file.ts) when a write
-// returns and goes to the disk before the returned batch is applied and answered. Flushes resolve in
-// order; nothing is applied or answered before its batch is durable.
+// microtask later) and handed to the log as a flush when none is in flight; when a flush returns, the
+// next (everything prepared meanwhile) is issued before the returned batch is applied and answered,
+// so the disk does not wait for the event loop. `logFlushesInFlightMax` bounds the flushes in flight.
+// Flushes resolve in order; nothing is applied or answered before its batch is durable.
 
 import { mkdirSync } from 'node:fs';
 import { pino, type Logger } from 'pino';
@@ -83,6 +83,9 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     } finally {
       flushesInFlight--;
     }
+    // Everything prepared while this batch was written goes to the disk before this batch is applied
+    // and answered (apply order is unchanged: this batch is applied now, before that write returns).
+    runFlushes();
     core.persisted(durable);
     listener.resumeDrained();
     persistence.maybeSnapshot(core);
