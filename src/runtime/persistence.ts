@@ -68,7 +68,8 @@ export class Persistence {
 
   /**
    * Writes every appended txn durably (one write, one fsync) and resolves with the newest durable
-   * zxid. One flush at a time; txns appended while it runs go in the next.
+   * zxid, once these txns and every earlier flush's are on disk; txns appended while it runs go in
+   * the next flush.
    */
   async flush(): Promise<number> {
     await this.log.flush();
