@@ -28,14 +28,22 @@ export class FrameDecoder {
    * the received bytes, valid until `push` is called again. Throws FrameTooLargeError on a bad length.
    */
   push(chunk: Buffer, onFrame: (frame: Buffer) => void): void {
+    this.pushRanges(chunk, (bytes, start, end) => onFrame(bytes.subarray(start, end)));
+  }
+
+  /**
+   * As `push`, but each frame is given as `bytes[start, end)`, with no view allocated per frame (the
+   * server's request path). `bytes` is valid until `pushRanges` is called again.
+   */
+  pushRanges(chunk: Buffer, onFrame: (bytes: Buffer, start: number, end: number) => void): void {
     let bytes = this.pending === null ? chunk : Buffer.concat([this.pending, chunk]);
     this.pending = null;
     let offset = 0;
     while (bytes.length - offset >= 4) {
-      const length = bytes.readInt32BE(offset);
+      const length = ((bytes[offset]! << 24) | (bytes[offset + 1]! << 16) | (bytes[offset + 2]! << 8) | bytes[offset + 3]!);
       if (length < 0 || length > this.maxFrameBytes) throw new FrameTooLargeError(length, this.maxFrameBytes);
       if (bytes.length - offset - 4 < length) break;
-      onFrame(bytes.subarray(offset + 4, offset + 4 + length));
+      onFrame(bytes, offset + 4, offset + 4 + length);
       offset += 4 + length;
     }
     if (offset < bytes.length) {

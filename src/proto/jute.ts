@@ -12,19 +12,23 @@ export class JuteDecodeError extends Error {
 const twoTo32 = 0x1_0000_0000;
 
 export class JuteReader {
-  private readonly view: DataView;
-  /** The same bytes as a Buffer: its native UTF-8 decoding is much faster than TextDecoder for short strings. */
-  private readonly bytes: Buffer;
+  /** A Buffer: its native UTF-8 decoding is much faster than TextDecoder for short strings. */
+  private bytes: Buffer;
   private offset: number;
+  private end: number;
 
-  constructor(
-    bytes: Uint8Array,
-    start = 0,
-    private readonly end = bytes.length,
-  ) {
+  constructor(bytes: Uint8Array, start = 0, end = bytes.length) {
     this.bytes = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.offset = start;
+    this.end = end;
+  }
+
+  /** Reads `bytes[start, end)` from now on: one reader serves every frame of a connection. */
+  reset(bytes: Buffer, start: number, end: number): this {
+    this.bytes = bytes;
+    this.offset = start;
+    this.end = end;
+    return this;
   }
 
   get position(): number {
@@ -44,15 +48,21 @@ export class JuteReader {
     return at;
   }
 
+  /** Big-endian, by hand: no DataView to allocate per frame. */
+  private intAt(at: number): number {
+    const bytes = this.bytes;
+    return (bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!;
+  }
+
   int(): number {
-    return this.view.getInt32(this.need(4));
+    return this.intAt(this.need(4));
   }
 
   /** A long that must fit a double exactly (zxids, times, ttl). */
   long(): number {
     const at = this.need(8);
-    const high = this.view.getInt32(at);
-    const low = this.view.getUint32(at + 4);
+    const high = this.intAt(at);
+    const low = this.intAt(at + 4) >>> 0;
     if (high > 0x1fffff || high < -0x200000) {
       throw new JuteDecodeError(`long at offset ${at} exceeds 2^53`);
     }
@@ -63,8 +73,8 @@ export class JuteReader {
   bigLong(): bigint {
     const at = this.need(8);
     // Most 64-bit fields are 0 (ephemeralOwner of persistent nodes): skip the BigInt allocation.
-    if (this.view.getInt32(at) === 0 && this.view.getInt32(at + 4) === 0) return 0n;
-    return this.view.getBigInt64(at);
+    if (this.intAt(at) === 0 && this.intAt(at + 4) === 0) return 0n;
+    return this.bytes.readBigInt64BE(at);
   }
 
   bool(): boolean {
@@ -111,10 +121,13 @@ export class JuteReader {
 
 export class JuteWriter {
   private bytes: Buffer;
+  /** The same bytes, for 64-bit stores (DataView's are optimized; Buffer's BigInt writes allocate). */
+  private data: DataView;
   private offset = 0;
 
   constructor(initialBytes = 256) {
     this.bytes = Buffer.allocUnsafe(initialBytes);
+    this.data = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
   }
 
   get position(): number {
@@ -128,33 +141,44 @@ export class JuteWriter {
       const grown = Buffer.allocUnsafe(Math.max(this.bytes.length * 2, at + count));
       this.bytes.copy(grown, 0, 0, at);
       this.bytes = grown;
+      this.data = new DataView(grown.buffer, grown.byteOffset, grown.byteLength);
     }
     this.offset = at + count;
     return at;
   }
 
+  // Numbers are stored byte by byte: Buffer's writeInt32BE validates its arguments on every call,
+  // which cost ~8 % of the server's write path.
   int(value: number): this {
     const at = this.reserve(4);
-    this.bytes.writeInt32BE(value, at);
+    this.putInt(at, value);
     return this;
+  }
+
+  private putInt(at: number, value: number): void {
+    const bytes = this.bytes;
+    bytes[at] = value >>> 24;
+    bytes[at + 1] = value >>> 16;
+    bytes[at + 2] = value >>> 8;
+    bytes[at + 3] = value;
   }
 
   /** Overwrites an int written earlier (frame lengths). */
   patchInt(position: number, value: number): void {
-    this.bytes.writeInt32BE(value, position);
+    this.putInt(position, value);
   }
 
   long(value: number): this {
     const at = this.reserve(8);
     const high = Math.floor(value / twoTo32);
-    this.bytes.writeInt32BE(high, at);
-    this.bytes.writeUInt32BE(value - high * twoTo32, at + 4);
+    this.putInt(at, high);
+    this.putInt(at + 4, value - high * twoTo32);
     return this;
   }
 
   bigLong(value: bigint): this {
     const at = this.reserve(8);
-    this.bytes.writeBigInt64BE(value, at);
+    this.data.setBigInt64(at, value);
     return this;
   }
 
@@ -179,7 +203,7 @@ export class JuteWriter {
     const at = this.reserve(maxBytes);
     const written = this.bytes.write(value, at, 'utf8');
     this.offset = at + written;
-    this.bytes.writeInt32BE(written, lengthAt);
+    this.putInt(lengthAt, written);
     return this;
   }
 
@@ -198,6 +222,27 @@ export class JuteWriter {
     const at = this.reserve(bytes.length);
     this.bytes.set(bytes, at);
     return this;
+  }
+
+  /** Bytes `[start, end)` of `bytes`, as they are (no length prefix). */
+  rawRange(bytes: Uint8Array, start: number, end: number): this {
+    const at = this.reserve(end - start);
+    const target = this.bytes;
+    // Short ranges by hand: a subarray for `set` is an allocation per call.
+    if (end - start <= 256) for (let i = start, j = at; i < end; i++, j++) target[j] = bytes[i]!;
+    else target.set(bytes.subarray(start, end), at);
+    return this;
+  }
+
+  byte(value: number): this {
+    const at = this.reserve(1);
+    this.bytes[at] = value;
+    return this;
+  }
+
+  /** The writer's own buffer: `[0, position)` is what was written. Valid until the next write or reset. */
+  get written(): Uint8Array {
+    return this.bytes;
   }
 
   /** A copy of what was written. */

@@ -8,7 +8,6 @@ import net from 'node:net';
 import type { Logger } from 'pino';
 import {
   FrameDecoder, JuteDecodeError, JuteReader, UnknownOpCodeError, readConnectRequest, readRequest,
-  readRequestHeader,
 } from '../proto/index.js';
 import type { ClientConnection, ServerCore } from '../server/index.js';
 import { limits } from '../util/index.js';
@@ -31,6 +30,8 @@ interface SocketState {
   paused: boolean;
   firstChunk: boolean;
   handshakeTimer: NodeJS.Timeout | null;
+  /** Handles one frame, `bytes[start, end)`; made once per socket, not per read. */
+  onFrame: (bytes: Buffer, start: number, end: number) => void;
 }
 
 export class ClientListener {
@@ -39,6 +40,7 @@ export class ClientListener {
   private readonly connectionsPerIp = new Map<string, number>();
   private readonly core: ServerCore;
   private readonly logger: Logger;
+  private readonly reader = new JuteReader(Buffer.alloc(0));
 
   constructor(private readonly options: ClientListenerOptions) {
     this.core = options.core;
@@ -77,8 +79,9 @@ export class ClientListener {
     const state: SocketState = {
       socket, ip, decoder: new FrameDecoder(config.maxFrameBytes), connection: null,
       transport: new SocketTransport(socket, (reason) => this.logger.info({ ip, reason }, 'closing client connection')),
-      paused: false, firstChunk: true, handshakeTimer: null,
+      paused: false, firstChunk: true, handshakeTimer: null, onFrame: () => undefined,
     };
+    state.onFrame = (bytes, start, end) => this.frame(state, bytes, start, end);
     state.handshakeTimer = setTimeout(() => this.drop(state, 'no handshake in time'), limits.handshakeTimeoutMsMax);
     state.handshakeTimer.unref();
     this.sockets.add(state);
@@ -111,7 +114,7 @@ export class ClientListener {
       }
     }
     try {
-      state.decoder.push(chunk, (frame) => this.frame(state, frame));
+      state.decoder.pushRanges(chunk, state.onFrame);
     } catch (error) {
       this.drop(state, (error as Error).message);
       return;
@@ -125,9 +128,10 @@ export class ClientListener {
     state.socket.end(reply);
   }
 
-  private frame(state: SocketState, frame: Buffer): void {
+  private frame(state: SocketState, bytes: Buffer, start: number, end: number): void {
     if (state.socket.destroyed) return;
-    const reader = new JuteReader(frame);
+    // One reader for every frame: each is decoded completely before the next.
+    const reader = this.reader.reset(bytes, start, end);
     if (state.connection === null) {
       this.handshake(state, reader);
       return;
@@ -137,7 +141,9 @@ export class ClientListener {
     let xid = 0;
     let type = 0;
     try {
-      ({ xid, type } = readRequestHeader(reader));
+      // The RequestHeader record, read in place.
+      xid = reader.int();
+      type = reader.int();
       const request = readRequest(reader, type);
       if (reader.remaining !== 0) {
         // As ZooKeeper: bytes after the record mean the peer and we disagree on the format.

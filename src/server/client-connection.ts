@@ -3,13 +3,16 @@
 // small Transport interface, so this layer stays free of I/O.
 
 import {
-  type Id, JuteWriter, type ReplyHeader, type Request, type Response, encodeFrame, writeReplyHeader, writeResponse,
+  type Id, JuteWriter, type ReplyHeader, type Request, type Response, writeReplyHeader, writeResponse,
 } from '../proto/index.js';
 import type { Session } from './session-tracker.js';
 
 export interface Transport {
-  /** Queues one complete frame (length prefix included) for the peer. */
-  send(frame: Buffer): void;
+  /**
+   * Queues one complete frame (length prefix included) for the peer. The frame is valid only during
+   * the call (replies are encoded in a shared scratch buffer): a transport that keeps it copies it.
+   */
+  send(frame: Uint8Array): void;
   /** Closes the connection after queued frames are flushed; `reason` goes to the log. */
   close(reason: string): void;
 }
@@ -65,17 +68,24 @@ export class ClientConnection {
 
 const scratch = new JuteWriter(64 * 1024);
 
-/** Encodes a length-prefixed frame: header, then body if any. The result is a fresh buffer. */
+/**
+ * Encodes a length-prefixed frame: header, then body if any. The result is a view into a shared
+ * scratch buffer, valid until the next encode: hand it to `Transport.send` at once.
+ */
 export function encodeReply(header: ReplyHeader, response?: Response): Buffer {
   scratch.reset();
   scratch.int(0);
   writeReplyHeader(scratch, header);
   if (response !== undefined && header.err === 0) writeResponse(scratch, response);
   scratch.patchInt(0, scratch.position - 4);
-  return scratch.toBuffer();
+  return scratch.view();
 }
 
-/** Encodes a length-prefixed frame from a writer callback, in the shared scratch writer. */
+/** Encodes a length-prefixed frame from a writer callback; a view into the scratch buffer, as `encodeReply`. */
 export function encodeServerFrame(write: (writer: JuteWriter) => void): Buffer {
-  return encodeFrame(write, scratch);
+  scratch.reset();
+  scratch.int(0);
+  write(scratch);
+  scratch.patchInt(0, scratch.position - 4);
+  return scratch.view();
 }

@@ -30,13 +30,19 @@ export function committedRecordOf<W>(tree: DataTree<W>, path: string): NodeRecor
   const node = tree.getNode(path);
   if (node === undefined) return null;
   return {
-    version: node.version, cversion: node.cversion, aversion: node.aversion, childCount: node.children.size,
+    version: node.version, cversion: node.cversion, aversion: node.aversion, childCount: node.childCount,
     ephemeralOwner: node.ephemeralOwner, acl: node.acl,
   };
 }
 
 export class PendingChanges {
   private readonly changes = new Map<string, Change>();
+  /**
+   * Every record made, in zxid order (a path recorded twice is here twice), so `applied` drops the
+   * records of applied txns from the front without walking the whole map.
+   */
+  private readonly made: Array<{ path: string; change: Change }> = [];
+  private madeFrom = 0;
   /** Undo entries while a multi is being prepared, so a failed multi leaves no trace. */
   private undo: Array<[string, Change | undefined]> | null = null;
 
@@ -54,7 +60,9 @@ export class PendingChanges {
   /** Records that after txn `zxid` the node at `path` is `node` (null: deleted). */
   record(path: string, zxid: number, node: NodeRecord | null): void {
     this.undo?.push([path, this.changes.get(path)]);
-    this.changes.set(path, { zxid, node });
+    const change = { zxid, node };
+    this.changes.set(path, change);
+    this.made.push({ path, change });
   }
 
   beginMulti(): void {
@@ -77,8 +85,21 @@ export class PendingChanges {
 
   /** Drops records made by txns up to and including `zxid`, which the tree now reflects. */
   applied(zxid: number): void {
-    for (const [path, change] of this.changes) {
-      if (change.zxid <= zxid) this.changes.delete(path);
+    const made = this.made;
+    let at = this.madeFrom;
+    for (; at < made.length && made[at]!.change.zxid <= zxid; at++) {
+      const { path, change } = made[at]!;
+      // A later record of the same path (not yet applied) stays.
+      if (this.changes.get(path) === change) this.changes.delete(path);
+    }
+    if (at === made.length) {
+      made.length = 0;
+      this.madeFrom = 0;
+    } else if (at > 1024 && at * 2 > made.length) {
+      made.splice(0, at);
+      this.madeFrom = 0;
+    } else {
+      this.madeFrom = at;
     }
   }
 
@@ -94,5 +115,7 @@ export class PendingChanges {
   /** Forgets everything (e.g. the tree was replaced). */
   clear(): void {
     this.changes.clear();
+    this.made.length = 0;
+    this.madeFrom = 0;
   }
 }

@@ -51,6 +51,21 @@ function fail(code: number): never {
   throw new PrepError(code);
 }
 
+/**
+ * A copy of a record with some fields changed, built field by field: an object spread here cost
+ * several microseconds per write (V8's generic clone path).
+ */
+function changed(record: NodeRecord, fields: Partial<NodeRecord>): NodeRecord {
+  return {
+    version: fields.version ?? record.version,
+    cversion: fields.cversion ?? record.cversion,
+    aversion: fields.aversion ?? record.aversion,
+    childCount: fields.childCount ?? record.childCount,
+    ephemeralOwner: record.ephemeralOwner,
+    acl: fields.acl ?? record.acl,
+  };
+}
+
 function requireNode(changes: PendingChanges, path: string): NodeRecord {
   return changes.lookup(path) ?? fail(ErrorCode.noNode);
 }
@@ -124,7 +139,7 @@ function prepareCreate(op: CreateOp, changes: PendingChanges, context: PrepConte
     if (ephemeral) ephemeralOwner = context.sessionId;
     txn = { type: op.type, path, data: op.data, acl: fixed.acl, ephemeral, parentCVersion };
   }
-  changes.record(parentPath, context.zxid, { ...parent, cversion: parentCVersion, childCount: parent.childCount + 1 });
+  changes.record(parentPath, context.zxid, changed(parent, { cversion: parentCVersion, childCount: parent.childCount + 1 }));
   changes.record(path, context.zxid, {
     version: 0, cversion: 0, aversion: 0, childCount: 0, ephemeralOwner, acl: fixed.acl,
   });
@@ -140,7 +155,7 @@ function prepareDelete(request: { path: string; version: number }, changes: Pend
   requirePermission(context, parent.acl, Perms.delete);
   nextVersion(node.version, version);
   if (node.childCount > 0) fail(ErrorCode.notEmpty);
-  changes.record(parentPath, context.zxid, { ...parent, childCount: parent.childCount - 1 });
+  changes.record(parentPath, context.zxid, changed(parent, { childCount: parent.childCount - 1 }));
   changes.record(path, context.zxid, null);
   return { type: OpCode.delete, path };
 }
@@ -153,7 +168,7 @@ export function prepareDeleteContainer(path: string, changes: PendingChanges, zx
   const parentPath = parentOf(path);
   const parent = changes.lookup(parentPath);
   if (parent === null) return null;
-  changes.record(parentPath, zxid, { ...parent, childCount: parent.childCount - 1 });
+  changes.record(parentPath, zxid, changed(parent, { childCount: parent.childCount - 1 }));
   changes.record(path, zxid, null);
   return { type: OpCode.deleteContainer, path };
 }
@@ -174,7 +189,7 @@ function prepareOp(op: MultiWriteOp, changes: PendingChanges, context: PrepConte
       const node = requireNode(changes, op.path);
       requirePermission(context, node.acl, Perms.write);
       const version = nextVersion(node.version, op.version);
-      changes.record(op.path, context.zxid, { ...node, version });
+      changes.record(op.path, context.zxid, changed(node, { version }));
       return { type: OpCode.setData, path: op.path, data: op.data, version };
     }
     case OpCode.check: {
@@ -195,7 +210,7 @@ function prepareSetAcl(request: { path: string; acl: Acl[]; version: number }, c
   const fixed = fixupAcl(acl, context.authIds);
   if ('error' in fixed) fail(ErrorCode.invalidAcl);
   const aversion = nextVersion(node.aversion, version);
-  changes.record(path, context.zxid, { ...node, aversion, acl: fixed.acl });
+  changes.record(path, context.zxid, changed(node, { aversion, acl: fixed.acl }));
   return { type: OpCode.setACL, path, acl: fixed.acl, version: aversion };
 }
 
@@ -263,7 +278,7 @@ export function prepareCloseSession(
   for (const path of paths) {
     const parentPath = parentOf(path);
     const parent = changes.lookup(parentPath);
-    if (parent !== null) changes.record(parentPath, zxid, { ...parent, childCount: parent.childCount - 1 });
+    if (parent !== null) changes.record(parentPath, zxid, changed(parent, { childCount: parent.childCount - 1 }));
     changes.record(path, zxid, null);
   }
   return { type: OpCode.closeSession, paths2Delete: paths };

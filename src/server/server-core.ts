@@ -16,7 +16,7 @@ import { DataTree, type ApplyResult, type WatchEvent, applyTxn, digestFor } from
 import { ClientConnection, type QueuedRequest, type Transport, encodeReply, encodeServerFrame } from './client-connection.js';
 import { type ServerConfig, negotiateSessionTimeout } from './config.js';
 import { PendingChanges, committedRecordOf } from './pending-changes.js';
-import { type WriteRequest, prepareCloseSession, prepareDeleteContainer, prepareWrite } from './prep.js';
+import { type PrepContext, type WriteRequest, prepareCloseSession, prepareDeleteContainer, prepareWrite } from './prep.js';
 import { type ReadContext, performRead, readOpCodes } from './reads.js';
 import { passwordMatches, sessionPassword, sessionPasswordBytes } from './session-password.js';
 import { SessionTracker } from './session-tracker.js';
@@ -79,6 +79,8 @@ export class ServerCore {
   private outstanding = 0;
   /** Set once the log failed: the server answers writes with SYSTEMERROR from then on. */
   writesRefused = false;
+  /** prep's context, filled in for each write (prep keeps no reference to it). */
+  private readonly prepContext: PrepContext;
   /** Bytes in the data and log directories; the runtime, which owns the files, replaces this. */
   diskUsage: () => { dataDirBytes: number; logDirBytes: number } = () => ({ dataDirBytes: 0, logDirBytes: 0 });
 
@@ -88,6 +90,7 @@ export class ServerCore {
   ) {
     this.sessions = new SessionTracker({ tickTimeMs: config.tickTimeMs, serverId: config.serverId, nowMs: clock.now() });
     this.pending = new PendingChanges((path) => committedRecordOf(this.tree, path));
+    this.prepContext = { sessionId: 0n, authIds: [], superDigest: config.superDigest, ttlNodesEnabled: config.ttlNodesEnabled, zxid: 0 };
     this.lastPreparedZxid = this.tree.lastProcessedZxid;
   }
 
@@ -301,10 +304,13 @@ export class ServerCore {
       this.answer(connection, xid, this.writesRefused ? ErrorCode.systemError : ErrorCode.sessionExpired);
       return;
     }
-    const outcome = prepareWrite(request, this.pending, {
-      sessionId: session.id, authIds: connection.authIds, superDigest: this.config.superDigest,
-      ttlNodesEnabled: this.config.ttlNodesEnabled, zxid: this.lastPreparedZxid + 1,
-    });
+    const context = this.prepContext;
+    context.sessionId = session.id;
+    context.authIds = connection.authIds;
+    context.superDigest = this.config.superDigest;
+    context.ttlNodesEnabled = this.config.ttlNodesEnabled;
+    context.zxid = this.lastPreparedZxid + 1;
+    const outcome = prepareWrite(request, this.pending, context);
     if (!outcome.ok) {
       const response: Response | undefined = 'multiResults' in outcome ? { type: OpCode.multi, results: outcome.multiResults } : undefined;
       this.answerVerdict(connection, xid, request.type, outcome.err, response);

@@ -61,7 +61,6 @@ export function checkFileHeader(file: string, bytes: Uint8Array, magic: number):
 }
 
 const entryScratch = new JuteWriter(4096);
-const endMarker = new Uint8Array([endOfRecord]);
 
 /** Appends one record (header + txn [+ digest], framed and checksummed) to `out`. */
 export function writeLogRecord(out: JuteWriter, header: TxnHeader, txn: Txn, digest: TxnDigest | null = null): void {
@@ -71,8 +70,9 @@ export function writeLogRecord(out: JuteWriter, header: TxnHeader, txn: Txn, dig
   writeTxnHeader(entryScratch, header);
   writeTxn(entryScratch, txn);
   if (digest !== null) writeTxnDigest(entryScratch, digest);
-  const entry = entryScratch.view();
-  out.long(adler32(entry)).int(entry.length).raw(entry).raw(endMarker);
+  const entry = entryScratch.written;
+  const length = entryScratch.position;
+  out.long(adler32(entry, 0, length)).int(length).rawRange(entry, 0, length).byte(endOfRecord);
 }
 
 /** Decodes the bytes a record's checksum covers (see the file header for where the body ends). */

@@ -444,8 +444,8 @@ export class DataTree<W = unknown> {
     name.end = name.bytes.length;
     store.links.link(parent, id, name);
     this.remember(path, id, fields.ephemeralOwner);
-    this.watches.trigger({ type: EventType.nodeCreated, path: path, zxid: zxid }, events);
-    this.watches.trigger({ type: EventType.nodeChildrenChanged, path: parentPath, zxid: zxid }, events);
+    this.watches.trigger(EventType.nodeCreated, path, zxid, events);
+    this.watches.trigger(EventType.nodeChildrenChanged, parentPath, zxid, events);
     return { err: 0, node: new ZNode(store, id) };
   }
 
@@ -462,8 +462,8 @@ export class DataTree<W = unknown> {
     if (zxid > store.pzxidOf(parent)) this.setCversionPzxid(parentPath, parent, { cversion: store.cversionOf(parent), zxid });
     this.forget(path, id);
     store.release(id);
-    this.watches.trigger({ type: EventType.nodeDeleted, path: path, zxid: zxid }, events);
-    this.watches.trigger({ type: EventType.nodeChildrenChanged, path: parentPath, zxid: zxid }, events);
+    this.watches.trigger(EventType.nodeDeleted, path, zxid, events);
+    this.watches.trigger(EventType.nodeChildrenChanged, parentPath, zxid, events);
     return 0;
   }
 
@@ -479,7 +479,7 @@ export class DataTree<W = unknown> {
     store.setMzxid(id, fields.zxid);
     store.setMtime(id, fields.time);
     this.addToDigest(nodeDigest(crc, store, id) - before);
-    this.watches.trigger({ type: EventType.nodeDataChanged, path: path, zxid: fields.zxid }, events);
+    this.watches.trigger(EventType.nodeDataChanged, path, fields.zxid, events);
     return { err: 0, node: new ZNode(store, id) };
   }
 

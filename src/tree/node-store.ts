@@ -427,6 +427,10 @@ export class ZNode implements StatPersisted {
     return this.store.aclCache.aclAt(this.store.aclIndex[this.at]!);
   }
 
+  get childCount(): number {
+    return this.store.links.childCountOf(this.at);
+  }
+
   /** Child names. */
   get children(): ChildNames {
     return new ChildNameView(this.store.links, this.at);

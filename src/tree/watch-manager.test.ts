@@ -5,7 +5,7 @@ import { type WatchDelivery, WatchManager } from './watch-manager.js';
 
 function fire(manager: WatchManager<string>, type: number, path: string): string[] {
   const out: WatchDelivery<string>[] = [];
-  manager.trigger({ type, path, zxid: 7 }, out);
+  manager.trigger(type, path, 7, out);
   return out.map((delivery) => `${delivery.watcher}:${delivery.type}:${delivery.path}`);
 }
 
