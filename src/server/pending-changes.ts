@@ -22,6 +22,9 @@ interface Change {
   node: NodeRecord | null;
 }
 
+/** Stale records kept before the first sweep (see PendingChanges.applied). */
+const sweepSizeMin = 1024;
+
 /** Looks a path up in the committed tree. */
 export type CommittedLookup = (path: string) => NodeRecord | null;
 
@@ -36,33 +39,49 @@ export function committedRecordOf<W>(tree: DataTree<W>, path: string): NodeRecor
 }
 
 export class PendingChanges {
-  private readonly changes = new Map<string, Change>();
   /**
-   * Every record made, in zxid order (a path recorded twice is here twice), so `applied` drops the
-   * records of applied txns from the front without walking the whole map.
+   * The newest record per path. A record whose txn is applied is stale and reads as absent; stale
+   * records are left in place and swept in bulk (see `applied`): deleting each as its txn applied
+   * made the map grow and shrink with every batch, and its reallocated tables were a large part of
+   * what the garbage collector promoted under a write load.
    */
-  private readonly made: Array<{ path: string; change: Change }> = [];
-  private madeFrom = 0;
+  private readonly changes = new Map<string, Change>();
   /** Undo entries while a multi is being prepared, so a failed multi leaves no trace. */
   private undo: Array<[string, Change | undefined]> | null = null;
+  /** Records of txns up to here are applied to the tree (stale). */
+  private appliedZxid = -1;
+  /** The map's size after the last sweep; the next sweep comes when it has doubled. */
+  private sweptSize = 0;
 
   constructor(private readonly committed: CommittedLookup) {}
 
+  private live(change: Change | undefined): change is Change {
+    return change !== undefined && change.zxid > this.appliedZxid;
+  }
+
+  /** Paths with a pending (not yet applied) change. */
   get size(): number {
-    return this.changes.size;
+    let count = 0;
+    for (const change of this.changes.values()) if (this.live(change)) count++;
+    return count;
   }
 
   lookup(path: string): NodeRecord | null {
     const change = this.changes.get(path);
-    return change === undefined ? this.committed(path) : change.node;
+    return this.live(change) ? change.node : this.committed(path);
   }
 
   /** Records that after txn `zxid` the node at `path` is `node` (null: deleted). */
   record(path: string, zxid: number, node: NodeRecord | null): void {
     this.undo?.push([path, this.changes.get(path)]);
-    const change = { zxid, node };
-    this.changes.set(path, change);
-    this.made.push({ path, change });
+    const change = this.changes.get(path);
+    if (change !== undefined && this.undo === null) {
+      // Reused in place: no new entry, no new object.
+      change.zxid = zxid;
+      change.node = node;
+    } else {
+      this.changes.set(path, { zxid, node });
+    }
   }
 
   beginMulti(): void {
@@ -83,31 +102,21 @@ export class PendingChanges {
     }
   }
 
-  /** Drops records made by txns up to and including `zxid`, which the tree now reflects. */
+  /** Records made by txns up to and including `zxid` are stale: the tree now reflects them. */
   applied(zxid: number): void {
-    const made = this.made;
-    let at = this.madeFrom;
-    for (; at < made.length && made[at]!.change.zxid <= zxid; at++) {
-      const { path, change } = made[at]!;
-      // A later record of the same path (not yet applied) stays.
-      if (this.changes.get(path) === change) this.changes.delete(path);
+    if (zxid > this.appliedZxid) this.appliedZxid = zxid;
+    if (this.changes.size <= Math.max(sweepSizeMin, 2 * this.sweptSize)) return;
+    for (const [path, change] of this.changes) {
+      if (!this.live(change)) this.changes.delete(path);
     }
-    if (at === made.length) {
-      made.length = 0;
-      this.madeFrom = 0;
-    } else if (at > 1024 && at * 2 > made.length) {
-      made.splice(0, at);
-      this.madeFrom = 0;
-    } else {
-      this.madeFrom = at;
-    }
+    this.sweptSize = this.changes.size;
   }
 
   /** Paths of ephemerals the session owns in pending (not yet applied) creates. */
   ephemeralsOf(sessionId: bigint): string[] {
     const paths: string[] = [];
     for (const [path, change] of this.changes) {
-      if (change.node !== null && change.node.ephemeralOwner === sessionId) paths.push(path);
+      if (this.live(change) && change.node !== null && change.node.ephemeralOwner === sessionId) paths.push(path);
     }
     return paths;
   }
@@ -115,7 +124,6 @@ export class PendingChanges {
   /** Forgets everything (e.g. the tree was replaced). */
   clear(): void {
     this.changes.clear();
-    this.made.length = 0;
-    this.madeFrom = 0;
+    this.sweptSize = 0;
   }
 }
