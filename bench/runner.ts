@@ -12,6 +12,8 @@ export interface BenchOptions extends WorkloadOptions {
   sessions: number;
   outstanding: number;
   durationSeconds: number;
+  /** Seconds the workload runs unmeasured before the measured `durationSeconds` (default 0). */
+  warmupSeconds?: number;
   /** Total measured requests (0: run for the duration). */
   ops: number;
   /** Open loop: total requests per second (0: closed loop). */
@@ -42,10 +44,10 @@ export interface PartialResult {
   ops: number;
 }
 
-export function sessionOptionsFor(options: BenchOptions, session: number, deadlineMs: number): SessionOptions {
+export function sessionOptionsFor(options: BenchOptions, session: number, deadlineMs: number, warmupUntilMs = 0): SessionOptions {
   const server = options.servers[session % options.servers.length]!;
   return {
-    ...options, host: server.host, port: server.port, session, deadlineMs,
+    ...options, host: server.host, port: server.port, session, deadlineMs, warmupUntilMs,
     ops: options.ops === 0 ? 0 : Math.ceil(options.ops / options.sessions),
     ratePerSecond: options.rate === 0 ? 0 : options.rate / options.sessions,
   };
@@ -78,14 +80,16 @@ function runInWorker(list: SessionOptions[]): Promise<PartialResult> {
 
 export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const started = performance.now();
-  const deadlineMs = Date.now() + options.durationSeconds * 1000;
+  const warmupMs = (options.warmupSeconds ?? 0) * 1000;
+  const warmupUntilMs = warmupMs > 0 ? Date.now() + warmupMs : 0;
+  const deadlineMs = Date.now() + warmupMs + options.durationSeconds * 1000;
   const cpuBefore = process.cpuUsage();
   const groups: SessionOptions[][] = Array.from({ length: Math.max(1, options.workers) }, () => []);
   for (let session = 0; session < options.sessions; session++) {
-    groups[session % groups.length]!.push(sessionOptionsFor(options, session, deadlineMs));
+    groups[session % groups.length]!.push(sessionOptionsFor(options, session, deadlineMs, warmupUntilMs));
   }
   const progress = options.onProgress === undefined ? undefined
-    : setInterval(() => options.onProgress!(Math.min(1, (performance.now() - started) / (options.durationSeconds * 1000))), 250);
+    : setInterval(() => options.onProgress!(Math.min(1, (performance.now() - started) / (warmupMs + options.durationSeconds * 1000))), 250);
   let partials: PartialResult[];
   try {
     partials = options.workers > 1 ? await Promise.all(groups.map(runInWorker)) : [await runSessions(groups[0]!)];
@@ -106,7 +110,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   return {
     workload: options.workload, sessions: options.sessions, outstanding: options.outstanding, openLoopRate: options.rate,
     elapsedSeconds, ops, errors: partials.reduce((sum, partial) => sum + partial.errors, 0),
-    opsPerSecond: ops / elapsedSeconds,
+    // After a warm-up the measured window is the duration itself (connecting and setup fall in the warm-up).
+    opsPerSecond: ops / (warmupMs > 0 ? options.durationSeconds : elapsedSeconds),
     latencyUs: Object.fromEntries([...merged].map(([label, histogram]) => [label, summarize(histogram)])),
     generatorCpuPct: ((cpu.user + cpu.system) / 1000 / (elapsedSeconds * 1000)) * 100,
   };

@@ -2,8 +2,11 @@
 // settings) and Meerkat (fsync on, a separate `meerkat start` process) on this machine, the same
 // workloads from `meerkat bench`'s generator alternated A/B over rounds; medians and
 // Meerkat/ZooKeeper ratios for throughput, p50, p99, server CPU per op and RSS. Also the latency floor:
-// one request outstanding against each server and against a bare Node echo server.
-//   npm run bench:compare -- [--rounds 3] [--seconds 5] [--workers 1] [--cases read,write,read-1,write-1] [--json]
+// one request outstanding against each server and against a bare Node echo server. And latency at
+// the same load: the paced cases (`read-paced`, `write-paced`) send open loop at one rate for both
+// servers, `--paced-fraction` (default 0.8) of ZooKeeper's closed-loop median from the same run, so
+// the two p99s are taken under equal work (a closed loop gives the faster server more).
+//   npm run bench:compare -- [--rounds 3] [--seconds 5] [--workers 1] [--cases read,write,read-1,write-1,read-paced,write-paced] [--json]
 
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -37,11 +40,11 @@ function rssMb(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 }
 
-async function measure(port: number, pid: number, workload: WorkloadName, shape: { sessions: number; outstanding: number }): Promise<Result> {
+async function measure(port: number, pid: number, workload: WorkloadName, shape: { sessions: number; outstanding: number }, rate = 0): Promise<Result> {
   const ticksBefore = cpuTicks(pid);
   const result: BenchResult = await runBench({
     servers: [{ host: '127.0.0.1', port }], workload, readPct: 90, valueSize: 100, keys: 10, ...shape,
-    durationSeconds: seconds, ops: 0, rate: 0, workers: shape.sessions > 1 ? workers : 1,
+    durationSeconds: seconds, warmupSeconds: 1, ops: 0, rate, workers: shape.sessions > 1 ? workers : 1,
   });
   const summary = Object.values(result.latencyUs)[0]!;
   return {
@@ -82,21 +85,28 @@ async function echoFloorUs(): Promise<number> {
  * reply (getData: a 100-byte value), so the generator's own cost and the cross-process wake-ups are
  * in the floor as they are in every server's figure.
  */
-async function cannedReplyFloorUs(): Promise<number> {
+async function withCannedReplyServer<T>(use: (port: number) => Promise<T>): Promise<T> {
   const child = spawn(process.execPath, ['scripts/canned-reply-server.mjs'], { stdio: ['ignore', 'pipe', 'inherit'] });
   try {
     const port = await new Promise<number>((resolve, reject) => {
       child.stdout!.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
       child.once('exit', (code) => reject(new Error(`canned-reply server exited with ${code}`)));
     });
-    const result = await runBench({
-      servers: [{ host: '127.0.0.1', port }], workload: 'read', readPct: 90, valueSize: 100, keys: 10, sessions: 1, outstanding: 1,
-      durationSeconds: seconds, ops: 0, rate: 0, workers: 1,
-    });
-    return Object.values(result.latencyUs)[0]!.p50Us;
+    return await use(port);
   } finally {
     child.kill();
   }
+}
+
+/** The generator against the canned-reply server: its p50 and p99 (µs) for one shape and rate. */
+async function cannedReplyLatency(shape: { sessions: number; outstanding: number }, rate: number): Promise<{ p50Us: number; p99Us: number }> {
+  return withCannedReplyServer(async (port) => {
+    const result = await runBench({
+      servers: [{ host: '127.0.0.1', port }], workload: 'read', readPct: 90, valueSize: 100, keys: 10, ...shape,
+      durationSeconds: seconds, warmupSeconds: 1, ops: 0, rate, workers: shape.sessions > 1 ? workers : 1,
+    });
+    return Object.values(result.latencyUs)[0]!;
+  });
 }
 
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
@@ -113,24 +123,43 @@ for (let i = 0; i < 200; i++) {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
-const allCases = [
-  { name: 'read', workload: 'read' as const, shape: { sessions: 12, outstanding: 8 } },
-  { name: 'write', workload: 'write' as const, shape: { sessions: 12, outstanding: 8 } },
-  { name: 'read-1', workload: 'read' as const, shape: { sessions: 1, outstanding: 1 } },
-  { name: 'write-1', workload: 'write' as const, shape: { sessions: 1, outstanding: 1 } },
+interface Case { name: string; workload: WorkloadName; shape: { sessions: number; outstanding: number }; pacedFrom?: string }
+const allCases: Case[] = [
+  { name: 'read', workload: 'read', shape: { sessions: 12, outstanding: 8 } },
+  { name: 'write', workload: 'write', shape: { sessions: 12, outstanding: 8 } },
+  { name: 'read-1', workload: 'read', shape: { sessions: 1, outstanding: 1 } },
+  { name: 'write-1', workload: 'write', shape: { sessions: 1, outstanding: 1 } },
+  { name: 'read-paced', workload: 'read', shape: { sessions: 12, outstanding: 8 }, pacedFrom: 'read' },
+  { name: 'write-paced', workload: 'write', shape: { sessions: 12, outstanding: 8 }, pacedFrom: 'write' },
 ];
+const pacedFraction = flag('--paced-fraction', 0.8);
 const chosen = args.includes('--cases') ? args[args.indexOf('--cases') + 1]!.split(',') : allCases.map((entry) => entry.name);
+// A paced case needs its closed-loop case, whose ZooKeeper figure sets the rate.
+for (const entry of allCases) if (entry.pacedFrom !== undefined && chosen.includes(entry.name) && !chosen.includes(entry.pacedFrom)) chosen.push(entry.pacedFrom);
 const cases = allCases.filter((entry) => chosen.includes(entry.name));
+const pacedRates: Record<string, number> = {};
+/** The generator's own latency at each paced rate (against the canned-reply server): the floor under the paced p99s. */
+const pacedFloors: Record<string, { p50Us: number; p99Us: number }> = {};
 const results: Record<string, Record<string, Result[]>> = { zookeeper: {}, meerkat: {} };
 let floorUs = 0;
 let generatorFloorUs = 0;
 try {
   floorUs = await echoFloorUs();
-  generatorFloorUs = await cannedReplyFloorUs();
-  for (let round = 0; round < rounds; round++) {
-    for (const entry of cases) {
-      (results.zookeeper![entry.name] ??= []).push(await measure(zk.port, zkPid, entry.workload, entry.shape));
-      (results.meerkat![entry.name] ??= []).push(await measure(meerkatPort, meerkat.pid!, entry.workload, entry.shape));
+  generatorFloorUs = (await cannedReplyLatency({ sessions: 1, outstanding: 1 }, 0)).p50Us;
+  // Closed-loop cases first: the paced cases' rate comes from ZooKeeper's median in them.
+  for (const paced of [false, true]) {
+    const batch = cases.filter((entry) => (entry.pacedFrom !== undefined) === paced);
+    for (const entry of batch) {
+      if (entry.pacedFrom === undefined) continue;
+      pacedRates[entry.name] = Math.round(pacedFraction * median(results.zookeeper![entry.pacedFrom]!.map((r) => r.opsPerSecond)));
+      pacedFloors[entry.name] = await cannedReplyLatency(entry.shape, pacedRates[entry.name]!);
+    }
+    for (let round = 0; round < rounds; round++) {
+      for (const entry of batch) {
+        const rate = pacedRates[entry.name] ?? 0;
+        (results.zookeeper![entry.name] ??= []).push(await measure(zk.port, zkPid, entry.workload, entry.shape, rate));
+        (results.meerkat![entry.name] ??= []).push(await measure(meerkatPort, meerkat.pid!, entry.workload, entry.shape, rate));
+      }
     }
   }
 } finally {
@@ -148,15 +177,19 @@ const summary = cases.map((entry) => ({
     return [key, { zookeeper, meerkat: meerkatValue, ratio: meerkatValue / zookeeper }];
   })),
 }));
-if (args.includes('--json')) console.log(JSON.stringify({ floorUs, generatorFloorUs, summary }));
+if (args.includes('--json')) console.log(JSON.stringify({ floorUs, generatorFloorUs, pacedRates, pacedFloors, summary }));
 else {
   console.log(`${rounds} rounds x ${seconds}s; read/write: 12 sessions x 8 outstanding; -1: one request outstanding; 100-byte values`);
   console.log(`bare Node echo round trip (floor), p50: ${floorUs.toFixed(1)} us`);
   console.log(`canned-reply Node server (own process) through the bench generator (floor), p50: ${generatorFloorUs.toFixed(1)} us`);
+  for (const [name, rate] of Object.entries(pacedRates)) {
+    const floor = pacedFloors[name]!;
+    console.log(`${name}: open loop at ${rate} ops/s for both (${pacedFraction} x ZooKeeper's closed-loop median); the generator against the canned-reply server at that rate (floor): p50 ${floor.p50Us} us, p99 ${floor.p99Us} us`);
+  }
   for (const row of summary) {
     for (const key of keys) {
       const cell = (row as unknown as Record<string, { zookeeper: number; meerkat: number; ratio: number }>)[key]!;
-      console.log(`${row.case.padEnd(8)} ${key.padEnd(17)} zookeeper ${cell.zookeeper.toFixed(1).padStart(10)}  meerkat ${cell.meerkat.toFixed(1).padStart(10)}  ratio ${cell.ratio.toFixed(2)}`);
+      console.log(`${row.case.padEnd(11)} ${key.padEnd(17)} zookeeper ${cell.zookeeper.toFixed(1).padStart(10)}  meerkat ${cell.meerkat.toFixed(1).padStart(10)}  ratio ${cell.ratio.toFixed(2)}`);
     }
   }
 }

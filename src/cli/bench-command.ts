@@ -13,6 +13,7 @@ interface BenchFlags {
   sessions: string;
   outstanding: string;
   duration: string;
+  warmup?: string;
   ops: string;
   valueSize: string;
   keys: string;
@@ -40,6 +41,7 @@ export function benchOptionsFromFlags(flags: BenchFlags): BenchOptions {
   return {
     servers, workload: flags.workload as WorkloadName, readPct, sessions: positive('sessions', flags.sessions),
     outstanding: positive('outstanding', flags.outstanding), durationSeconds: positive('duration', flags.duration),
+    warmupSeconds: positive('warmup', flags.warmup ?? '0', true),
     ops: positive('ops', flags.ops, true), valueSize: positive('value-size', flags.valueSize, true), keys: positive('keys', flags.keys),
     rate: positive('rate', flags.rate, true), workers: positive('workers', flags.workers),
   };
@@ -77,6 +79,7 @@ export function registerBenchCommand(program: Command): void {
     .option('--sessions <n>', 'sessions', '12')
     .option('--outstanding <n>', 'requests in flight per session', '8')
     .option('--duration <s>', 'seconds to run', '10')
+    .option('--warmup <s>', 'seconds the workload runs unmeasured first (JIT warm-up), beside --duration', '1')
     .option('--ops <n>', 'stop after this many requests (0: run for --duration)', '0')
     .option('--value-size <bytes>', 'bytes per value', '100')
     .option('--keys <n>', 'keys per session', '10')

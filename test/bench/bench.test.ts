@@ -120,4 +120,16 @@ describe('a short run against Meerkat', () => {
     });
     assert.ok(result.ops >= 300 && result.ops <= 420, `${result.ops} requests at 400/s for 1 s`);
   });
+
+  it('leaves the warm-up out of the counts and the rate: the measured second starts after it', async () => {
+    const result = await runBench({
+      ...base, workload: 'mixed', servers: [{ host: server.host, port: server.port }], sessions: 2, outstanding: 4,
+      durationSeconds: 1, warmupSeconds: 1, ops: 0, rate: 400, workers: 1,
+    });
+    assert.ok(result.elapsedSeconds >= 1.9, `ran ${result.elapsedSeconds} s: warm-up and measurement`);
+    assert.ok(result.ops >= 300 && result.ops <= 420, `${result.ops} measured requests at 400/s for 1 s`);
+    assert.equal(result.opsPerSecond, result.ops / 1);
+    const counted = Object.values(result.latencyUs).reduce((sum, summary) => sum + summary.count, 0);
+    assert.equal(counted, result.ops, 'the histograms hold the measured requests only');
+  });
 });
