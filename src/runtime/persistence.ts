@@ -22,6 +22,8 @@ export class Persistence {
     const { fs, config } = options;
     this.log = new TxnLog({
       fs, dir: joinPath(config.dataLogDir, versionDirName), preAllocBytes: config.preAllocBytes, forceSync: config.forceSync, lastZxid,
+      // The next log file is made ready while this one is written: a roll then costs one rename.
+      spareFile: config.forceSync && config.preAllocBytes > 0,
     });
     this.snapshotThreshold = Persistence.nextThreshold(config.snapCount);
   }

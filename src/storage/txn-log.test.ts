@@ -8,7 +8,7 @@ import { adler32 } from './adler32.js';
 import type { AppendFile } from './file-system.js';
 import { MemoryFileSystem } from './memory-file-system.js';
 import { BadFileError, CorruptLogError, LogBrokenError, ZxidGapError } from './storage-errors.js';
-import { TxnLog, paddedFileSize } from './txn-log.js';
+import { TxnLog, paddedFileSize, spareLogFileName } from './txn-log.js';
 import { type ReadLogEntry, lastLoggedZxid, readLog, truncateLog } from './txn-log-reader.js';
 import { decodeLogEntry, encodeFileHeader, fileHeaderBytes, logMagic, parseLogFile, writeLogRecord } from './txn-log-format.js';
 
@@ -262,6 +262,51 @@ describe('txn log writer', () => {
     assert.deepEqual(zxidsOf(await readAll(fs, { repair: false })), [1], 'the records of 3 and 4 are cut off');
     await writeTxns(log, [2, 3, 4]);
     assert.deepEqual(zxidsOf(await readAll(fs)), [1, 2, 3, 4]);
+  });
+
+  it('makes the next file ready in the background and rolls into it with a rename', async () => {
+    const fs = new MemoryFileSystem();
+    const log = new TxnLog({ fs, dir, preAllocBytes: 4096, forceSync: true, spareFile: true });
+    await writeTxns(log, [1, 2]);
+    await log.spareSettled();
+    assert.deepEqual((await fs.list(dir)).sort(), ['log.1', spareLogFileName]);
+    const spare = await fs.readFile(`${dir}/${spareLogFileName}`);
+    assert.deepEqual([...spare.subarray(0, fileHeaderBytes)], [...encodeFileHeader(logMagic, 0n)], 'the header is there before the rename');
+    assert.ok(spare.length >= 4096 && spare.subarray(fileHeaderBytes).every((byte) => byte === 0), 'grown and zero-filled');
+    log.roll();
+    await writeTxns(log, [3, 4]);
+    assert.equal(log.currentFile, 'log.3');
+    await log.spareSettled();
+    assert.deepEqual((await fs.list(dir)).sort(), ['log.1', 'log.3', spareLogFileName], 'the next spare is on its way');
+    fs.crash();
+    assert.deepEqual(zxidsOf(await readAll(fs)), [1, 2, 3, 4], 'everything flushed is durable in the renamed file; readers skip the spare');
+  });
+
+  it('makes the file as before when the spare is not ready at a roll, or cannot be made', async () => {
+    for (const trouble of ['slow', 'failing'] as const) {
+      const fs = new MemoryFileSystem();
+      let release = (): void => {};
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const realOpen = fs.open.bind(fs);
+      fs.open = async (path) => {
+        if (!path.endsWith(spareLogFileName)) return realOpen(path);
+        if (trouble === 'failing') throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+        await gate;
+        return realOpen(path);
+      };
+      const log = new TxnLog({ fs, dir, preAllocBytes: 4096, forceSync: true, spareFile: true });
+      await writeTxns(log, [1, 2]);
+      log.roll();
+      await writeTxns(log, [3]);
+      assert.equal(log.currentFile, 'log.3', trouble);
+      release();
+      await log.spareSettled();
+      log.roll();
+      await writeTxns(log, [4]);
+      assert.equal(log.currentFile, 'log.4', trouble);
+      assert.deepEqual(zxidsOf(await readAll(fs)), [1, 2, 3, 4], trouble);
+      await log.close();
+    }
   });
 
   it('truncates to a zxid (ZAB TRUNC) and continues in a new file', async () => {

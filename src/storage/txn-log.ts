@@ -10,6 +10,12 @@
 // (~160 µs). `roll` starts a new file at the next flush (after a snapshot), named after the first
 // zxid it will hold, once every earlier flush has settled.
 //
+// With `spareFile`, the next file is made ready off the write path: created under a name no reader
+// takes for a log (`spareLogFileName`), its header written, grown and its first MiB zero-filled, all
+// durable, while the current file is written. A roll then only renames it, where it cost a pipeline
+// stall of several syncs (create, header, directory, growth, first zero-fill). If the spare is not
+// ready at a roll, the file is made as before.
+//
 // Durability order: the caller must not acknowledge any txn of a batch before its flush resolves;
 // flushes resolve in order. A flush that fails fails every flush called before its failure is dealt
 // with, and discards their batches and txns appended meanwhile: the file is cut back to its last
@@ -43,6 +49,15 @@ interface PendingBatch {
 
 /** Zeros written ahead of the log's position at a time (see the header). */
 const zeroFillBytes = 1024 * 1024;
+/** The next log file while it is made ready (see the header): no "log." prefix, so no reader (ours or ZooKeeper's) takes it for a log. */
+export const spareLogFileName = 'meerkat.next-log';
+/**
+ * Zeros a spare holds when it becomes the log; the rest is zero-filled ahead of the writes as in any
+ * file. Zero-filling a whole file's worth in the background (1 MiB O_DSYNC writes back to back)
+ * measured worse than this: it held up the current file's writes while it ran (5 alternating rounds:
+ * 47k against 50k writes/s, p99 8.0 against 7.6 ms).
+ */
+const spareZeroedBytes = zeroFillBytes;
 let zeroChunk: Buffer | null = null;
 
 export interface TxnLogOptions {
@@ -54,6 +69,15 @@ export interface TxnLogOptions {
   forceSync: boolean;
   /** The newest zxid already in the log (from recovery); appends must follow it. Default: none. */
   lastZxid?: number;
+  /** Make each next file ready in the background (see the header). Default: off. */
+  spareFile?: boolean;
+}
+
+/** A spare file made ready: open, header durable, grown to `size`, zero-filled to `zeroedTo`. */
+interface Spare {
+  file: AppendFile;
+  size: number;
+  zeroedTo: number;
 }
 
 /** ZooKeeper's FilePadding.calculateFileSizeWithPadding: the file size before writing at `position`. */
@@ -93,6 +117,9 @@ export class TxnLog {
   private cuttingBack: Promise<void> = Promise.resolve();
   private rollRequested = false;
   private broken: Error | null = null;
+  private spare: Spare | null = null;
+  /** The spare being made, if any; settles (never rejects) when it is ready or has failed. */
+  private spareMaking: Promise<void> | null = null;
   /** Txns appended to the current file (for `snapCount`). */
   txnsInFile = 0;
 
@@ -261,6 +288,10 @@ export class TxnLog {
     await this.closeFile();
     this.rollRequested = false;
     const fileName = logFileName(firstZxid);
+    if (this.spare !== null && await this.startFromSpare(fileName)) {
+      this.makeSpare();
+      return;
+    }
     const file = await this.options.fs.open(joinPath(this.options.dir, fileName), { durableWrites: this.options.forceSync });
     try {
       await file.truncate(0);
@@ -271,12 +302,70 @@ export class TxnLog {
       await file.close().catch(() => {});
       throw error;
     }
+    this.useFile(file, fileName);
+    this.makeSpare();
+  }
+
+  private useFile(file: AppendFile, fileName: string, size = fileHeaderBytes, zeroedTo = fileHeaderBytes): void {
     this.file = file;
     this.fileName = fileName;
     this.position = fileHeaderBytes;
     this.durablePosition = fileHeaderBytes;
-    this.allocated = fileHeaderBytes;
-    this.zeroedTo = fileHeaderBytes;
+    this.allocated = size;
+    this.zeroedTo = zeroedTo;
+  }
+
+  /** Renames the ready spare to `fileName` and writes on in it; false (spare dropped) if the rename failed. */
+  private async startFromSpare(fileName: string): Promise<boolean> {
+    const { file, size, zeroedTo } = this.spare!;
+    this.spare = null;
+    const { fs, dir } = this.options;
+    try {
+      // Durable with the directory entry: a crash after it leaves an empty log (header, zeros), as a new file would.
+      await fs.rename(joinPath(dir, spareLogFileName), joinPath(dir, fileName));
+    } catch {
+      await file.close().catch(() => {});
+      return false;
+    }
+    this.useFile(file, fileName, size, zeroedTo);
+    return true;
+  }
+
+  /**
+   * Starts making the next file ready, unless one is ready or being made. A failure only means the
+   * next roll makes its file as without a spare.
+   */
+  private makeSpare(): void {
+    const { spareFile, forceSync, preAllocBytes } = this.options;
+    if (spareFile !== true || this.spare !== null || this.spareMaking !== null) return;
+    const zeroedTo = fileHeaderBytes + spareZeroedBytes;
+    // Grown as FilePadding would grow a new file for its first write.
+    const size = Math.max(zeroedTo, paddedFileSize(fileHeaderBytes, fileHeaderBytes, preAllocBytes));
+    const { fs, dir } = this.options;
+    const making = async (): Promise<void> => {
+      const file = await fs.open(joinPath(dir, spareLogFileName), { durableWrites: forceSync });
+      try {
+        await file.truncate(0);
+        await file.write(encodeFileHeader(logMagic, logDbid), 0);
+        await file.truncate(size);
+        zeroChunk ??= Buffer.alloc(zeroFillBytes);
+        await file.write(zeroChunk.subarray(0, spareZeroedBytes), fileHeaderBytes);
+        await file.sync();
+        await fs.syncDirectory(dir);
+      } catch (error) {
+        await file.close().catch(() => {});
+        throw error;
+      }
+      this.spare = { file, size, zeroedTo };
+    };
+    this.spareMaking = making().catch(() => undefined).finally(() => {
+      this.spareMaking = null;
+    });
+  }
+
+  /** Settles once the spare being made (if any) is ready or has failed; for tests and `close`. */
+  async spareSettled(): Promise<void> {
+    await this.spareMaking;
   }
 
   /** Zero-fills the preallocated space from `zeroedTo` to a chunk ahead of `end` (see the header). */
@@ -304,10 +393,14 @@ export class TxnLog {
     return this.options.forceSync ? [this.file!.truncate(size), this.file!.sync()] : [this.file!.truncate(size)];
   }
 
-  /** Closes the current file once every flush called so far has settled. */
+  /** Closes the current file once every flush called so far has settled, and the spare's handle (the file stays, for the next start to remake). */
   async close(): Promise<void> {
     await this.lastSettled;
     await this.closeFile();
+    await this.spareMaking;
+    const spare = this.spare;
+    this.spare = null;
+    await spare?.file.close();
   }
 
   private async closeFile(): Promise<void> {
