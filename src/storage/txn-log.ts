@@ -24,7 +24,7 @@
 // later flush fails with LogBrokenError, and recovery at the next start decides what the file holds.
 
 import { JuteWriter, type Txn, type TxnDigest, type TxnHeader } from '../proto/index.js';
-import { assert, limits } from '../util/index.js';
+import { assert, assertionFailed, limits } from '../util/index.js';
 import { logFileName } from './data-dir.js';
 import { type AppendFile, type FileSystem, joinPath } from './file-system.js';
 import { LogBrokenError } from './storage-errors.js';
@@ -148,7 +148,7 @@ export class TxnLog {
 
   /** Adds a txn (and the tree digest after it, as ZooKeeper 3.6+ logs it) to the pending batch. */
   append(header: TxnHeader, txn: Txn, digest: TxnDigest | null = null): void {
-    assert(header.zxid > this.lastAppended, `txn log append out of order: 0x${header.zxid.toString(16)} after 0x${this.lastAppended.toString(16)}`);
+    if (header.zxid <= this.lastAppended) assertionFailed(`txn log append out of order: 0x${header.zxid.toString(16)} after 0x${this.lastAppended.toString(16)}`);
     if (this.batchFirstZxid < 0) this.batchFirstZxid = header.zxid;
     this.lastAppended = header.zxid;
     writeLogRecord(this.batch, header, txn, digest);

@@ -20,7 +20,7 @@
 // record; the root and unattached nodes have parent -1 and no name; a released number has parent -2.
 // A pinned unlinked node's next sibling is linked, or -1. Deterministic: no clock, no I/O.
 
-import { assert } from '../util/index.js';
+import { assert, assertionFailed } from '../util/index.js';
 import type { ChangedStats } from './changed-stats.js';
 
 /** How the index reaches the records that hold parents' first child and child count. */
@@ -125,7 +125,7 @@ export class ChildIndex {
 
   /** The node is gone (unlinked before). False while it is pinned: its number is free once unpinned. */
   release(id: number): boolean {
-    assert(this.parent[id] === noNode && this.childCountOf(id) === 0, `releasing node ${id} while linked`);
+    if (this.parent[id] !== noNode || this.childCountOf(id) !== 0) assertionFailed(`releasing node ${id} while linked`);
     this.parent[id] = releasedNode;
     if (!this.pins.includes(id)) return true;
     this.releasedPinned.add(id);
@@ -212,7 +212,7 @@ export class ChildIndex {
 
   /** Adds `child` (unattached) as the last child of `parent`, named by `bytes[start, end)`. */
   link(parent: number, child: number, name: { bytes: Uint8Array; start: number; end: number }): void {
-    assert(this.parent[child] === noNode, `linking node ${child}, which has a parent`);
+    if (this.parent[child] !== noNode) assertionFailed(`linking node ${child}, which has a parent`);
     if (this.slotsUsed + 1 > this.slots.length * tableLoadMax) this.rehash(slotsFor(2 * (this.linked + 1)));
     this.namePlace[child] = this.storeName(name.bytes, name.start, name.end);
     this.parent[child] = parent;
@@ -249,13 +249,13 @@ export class ChildIndex {
   /** Takes `child` out of its parent's list and the table, and drops its name. */
   unlink(child: number): void {
     const parent = this.parent[child]!;
-    assert(parent >= 0, `unlinking node ${child}, which has no parent`);
+    if (parent < 0) assertionFailed(`unlinking node ${child}, which has no parent`);
     const chunk = this.nameRange(child);
     const { slots } = this;
     const mask = slots.length - 1;
     let slot = mix(this.hashBytes(parent, chunk, this.nameStart, this.nameEnd)) & mask;
     while (slots[slot] !== child) {
-      assert(slots[slot] !== emptySlot, `node ${child} is missing from the child table`);
+      if (slots[slot] === emptySlot) assertionFailed(`node ${child} is missing from the child table`);
       slot = (slot + 1) & mask;
     }
     slots[slot] = deletedSlot;

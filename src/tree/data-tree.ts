@@ -16,7 +16,7 @@
 // `2 × stored − numChildren` (every create has a delete except for children still present).
 
 import { type Acl, EventType, type Stat, type StatPersisted } from '../proto/index.js';
-import { assert } from '../util/index.js';
+import { assertionFailed } from '../util/index.js';
 import { AclCache } from './acl-cache.js';
 import { openAclUnsafe, readAclUnsafe } from './acl.js';
 import { crcAscii, crcBytes, crcEnd, crcInt, crcLong, crcStart } from './crc32.js';
@@ -456,7 +456,7 @@ export class DataTree<W = unknown> {
     const parent = this.find(path, parentEnd);
     const id = parent < 0 ? -1 : store.links.childByName(parent, path, parentEnd + 1, path.length);
     if (id < 0) return -101;
-    assert(store.links.childCountOf(id) === 0, `deleting ${path} with children: prep must prevent this`);
+    if (store.links.childCountOf(id) !== 0) assertionFailed(`deleting ${path} with children: prep must prevent this`);
     store.links.unlink(id);
     const parentPath = parentOf(path);
     if (zxid > store.pzxidOf(parent)) this.setCversionPzxid(parentPath, parent, { cversion: store.cversionOf(parent), zxid });

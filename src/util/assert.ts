@@ -9,6 +9,15 @@ export function assert(condition: unknown, message = 'assertion failed'): assert
   if (!condition) throw new AssertionError(message);
 }
 
+/**
+ * Throws an AssertionError. For hot paths: `if (!ok) assertionFailed(`... ${detail}`)` builds its
+ * message only on failure, where `assert(ok, `... ${detail}`)` builds it on every call (a template
+ * string per znode linked cost ~90 MB of garbage loading 10^6 znodes).
+ */
+export function assertionFailed(message: string): never {
+  throw new AssertionError(message);
+}
+
 export function unreachable(value: never, message = 'unreachable'): never {
   throw new AssertionError(`${message}: ${String(value)}`);
 }
