@@ -2,9 +2,10 @@
 // throughput and latency percentiles per operation. The generator lives in bench/.
 
 import type { Command } from 'commander';
-import {
-  type BenchOptions, type BenchResult, type SuitePhaseResult, type WorkloadName, runBench, runSuite, suiteWorkloadName, workloadNames,
-} from '../../bench/index.js';
+import type { BenchOptions, BenchResult, SuitePhaseResult, WorkloadName } from '../../bench/index.js';
+// The generator itself (histograms, worker threads) is loaded when the command runs, not by every
+// `meerkat` invocation: `meerkat start` should not pay for it (restart-to-serving counts process start).
+import { suiteWorkloadName, workloadNames } from '../../bench/workload.js';
 
 interface BenchFlags {
   servers: string;
@@ -88,6 +89,7 @@ export function registerBenchCommand(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (flags: BenchFlags) => {
       const options = benchOptionsFromFlags(flags);
+      const { runBench, runSuite } = await import('../../bench/index.js');
       if (flags.workload === suiteWorkloadName) {
         const server = options.servers[0]!;
         const phases = await runSuite({ ...server, keys: options.keys, valueSize: options.valueSize, outstanding: options.outstanding });

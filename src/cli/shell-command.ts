@@ -2,7 +2,6 @@
 // or one script of commands with an exit status (0 ok, 1 ZooKeeper error, 2 usage error).
 
 import type { Command } from 'commander';
-import { runShell } from './shell/index.js';
 
 interface ShellFlags {
   server: string;
@@ -23,6 +22,8 @@ export function registerShellCommand(program: Command): void {
         process.exitCode = 2;
         return;
       }
+      // Loaded when the command runs: `meerkat start` should not pay for the client and the shell.
+      const { runShell } = await import('./shell/index.js');
       process.exitCode = await runShell({
         server: flags.server,
         command: flags.command,
