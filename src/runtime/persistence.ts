@@ -6,6 +6,8 @@ import type { Logger } from 'pino';
 import type { ClientConnection, ServerConfig, ServerCore, UnpersistedTxn } from '../server/index.js';
 import { type FileSystem, TxnLog, joinPath, purge, recover, versionDirName, writeSnapshotFile } from '../storage/index.js';
 import { DataTree } from '../tree/index.js';
+import { NodeFileSystem } from './node-file-system.js';
+import { threadPrefixChecksums } from './prefix-checksums.js';
 
 export interface PersistenceOptions {
   fs: FileSystem;
@@ -44,6 +46,9 @@ export class Persistence {
       warn: (message) => logger.warn(message),
       // ZooKeeper will not start on a directory with logs but no snapshot: make one before serving.
       writeInitialSnapshot: true,
+      // The snapshot's checksum is summed on the second core while this thread loads it (the thread
+      // reads the file by path, so only for the real disk, not a wrapper tests inject failures with).
+      prefixChecksums: fs instanceof NodeFileSystem ? threadPrefixChecksums : undefined,
     });
     core.restore(recovered.tree, recovered.sessions);
     logger.info({

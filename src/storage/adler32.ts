@@ -9,6 +9,14 @@ export class Adler32 {
   private a = 1;
   private b = 0;
 
+  /** Continues from a checksum value (it holds the whole state: b × 2^16 + a). */
+  static resume(value: number): Adler32 {
+    const sum = new Adler32();
+    sum.a = value & 0xffff;
+    sum.b = value >>> 16;
+    return sum;
+  }
+
   update(bytes: Uint8Array, start = 0, end = bytes.length): this {
     let a = this.a;
     let b = this.b;

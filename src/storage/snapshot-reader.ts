@@ -38,6 +38,11 @@ export interface LoadedSnapshot {
   nodeCount: number;
   /** The 3.6+ digest section: the tree digest at `zxid`; null for older snapshots. */
   digest: SnapshotDigest | null;
+  /**
+   * With `deferChecksums`, the seals the caller must still verify: the checksum stored at each, and
+   * the file offset the Adler-32 it covers ends at (bytes [0, offset)). Empty otherwise (verified).
+   */
+  unverifiedSeals: Array<{ offset: number; stored: number }>;
 }
 
 /** ZooKeeper's ReferenceCountedACLCache index for the open ACL when it is not interned. */
@@ -87,6 +92,8 @@ export class SnapshotReader {
   private readonly acls = new Set<number>();
   private nodeCount = 0;
   private digest: SnapshotDigest | null = null;
+  private readonly deferChecksums: boolean;
+  private readonly unverifiedSeals: Array<{ offset: number; stored: number }> = [];
   /** One record for every node: loading a million nodes allocates no per-node stat object. */
   private readonly node: LoadedNode = {
     czxid: 0, mzxid: 0, ctime: 0, mtime: 0, version: 0, cversion: 0, aversion: 0, ephemeralOwner: 0n, pzxid: 0,
@@ -97,8 +104,9 @@ export class SnapshotReader {
    * With `totalBytes` (the file's size), the tree is told how many nodes to expect once the first few
    * show the average record size. The tree copies node data, so a chunk may be reused once pushed.
    */
-  constructor(private readonly file: string, private readonly tree: SnapshotTarget, options: { totalBytes?: number } = {}) {
+  constructor(private readonly file: string, private readonly tree: SnapshotTarget, options: { totalBytes?: number; deferChecksums?: boolean } = {}) {
     this.totalBytes = options.totalBytes ?? 0;
+    this.deferChecksums = options.deferChecksums ?? false;
   }
 
   /** Loads every complete item in `chunk` (and what was left over from earlier chunks). */
@@ -125,7 +133,7 @@ export class SnapshotReader {
     if (this.phase !== 'done') throw new BadFileError(this.file, `snapshot ends early, at byte ${this.consumedBefore} (reading ${this.phase})`);
     if (this.pending.length > 0) throw new BadFileError(this.file, `${this.pending.length} unexpected bytes after the snapshot's last seal`);
     this.tree.aclCache.purgeUnused();
-    return { sessions: this.sessions, nodeCount: this.nodeCount, digest: this.digest };
+    return { sessions: this.sessions, nodeCount: this.nodeCount, digest: this.digest, unverifiedSeals: this.unverifiedSeals };
   }
 
   private drain(atEnd: boolean): void {
@@ -160,7 +168,7 @@ export class SnapshotReader {
         throw new BadFileError(this.file, `unreadable snapshot at byte ${offset} (reading ${this.phase}): ${error.message}`);
       }
     }
-    this.checksum.update(this.pending, this.checksummed, consumed);
+    if (!this.deferChecksums) this.checksum.update(this.pending, this.checksummed, consumed);
     this.checksummed = 0;
     this.consumedBefore += consumed;
     // A copy: the leftover (less than one item) must not alias a chunk the caller may reuse.
@@ -291,10 +299,14 @@ export class SnapshotReader {
   private readSeal(reader: JuteReader, itemStart: number): void {
     const stored = reader.long();
     const marker = reader.string();
-    const computed = this.checksum.update(this.pending, this.checksummed, itemStart).value;
-    this.checksummed = itemStart;
     if (marker !== '/') throw new BadFileError(this.file, 'snapshot seal is missing its "/" marker');
-    if (stored !== computed) throw new SnapshotChecksumError(this.file, { stored, computed });
+    if (this.deferChecksums) {
+      this.unverifiedSeals.push({ offset: this.consumedBefore + itemStart, stored });
+    } else {
+      const computed = this.checksum.update(this.pending, this.checksummed, itemStart).value;
+      if (stored !== computed) throw new SnapshotChecksumError(this.file, { stored, computed });
+    }
+    this.checksummed = itemStart;
     this.phase = this.phase === 'seal' ? 'digest' : 'done';
   }
 }

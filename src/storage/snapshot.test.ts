@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { JuteReader, OpCode, type Txn } from '../proto/index.js';
 import { DataTree, applyTxn } from '../tree/index.js';
+import { adler32 } from './adler32.js';
 import { readEpoch, writeEpoch } from './epoch-files.js';
 import { MemoryFileSystem } from './memory-file-system.js';
 import { purge } from './purge.js';
@@ -204,6 +205,20 @@ describe('snapshots', () => {
     const at = bytes.indexOf(Buffer.alloc(300, 7)) + 100;
     bytes[at]! ^= 0x01;
     assert.throws(() => loadSnapshot('snapshot.6', bytes, emptyTree()), SnapshotChecksumError);
+  });
+
+  it('with deferred checksums, hand every seal to the caller and verify none itself', () => {
+    const bytes = snapshotBytes(sampleTree());
+    const damaged = Buffer.from(bytes);
+    damaged[damaged.indexOf(Buffer.alloc(300, 7)) + 100]! ^= 0x01;
+    for (const [input, intact] of [[bytes, true], [damaged, false]] as const) {
+      const reader = new SnapshotReader('snapshot.6', emptyTree(), { deferChecksums: true });
+      reader.push(input);
+      const { unverifiedSeals } = reader.end();
+      assert.ok(unverifiedSeals.length >= 1);
+      const matches = unverifiedSeals.every((seal) => adler32(input, 0, seal.offset) === seal.stored);
+      assert.equal(matches, intact, 'the seals and offsets check the file exactly as the inline path does');
+    }
   });
 
   it('reject a truncated snapshot, a wrong magic and a wrong version', () => {
