@@ -54,11 +54,16 @@ export class FrameDecoder {
   }
 }
 
-/** Encodes one length-prefixed frame whose body `write` fills. Returns a fresh buffer. */
-export function encodeFrame(write: (writer: JuteWriter) => void, writer = new JuteWriter(256)): Buffer {
+/** Encodes one length-prefixed frame whose body `write` fills into `writer`; a view, valid until the writer's next use. */
+export function encodeFrameView(write: (writer: JuteWriter) => void, writer: JuteWriter): Buffer {
   writer.reset();
   writer.int(0);
   write(writer);
   writer.patchInt(0, writer.position - 4);
-  return writer.toBuffer();
+  return writer.view();
+}
+
+/** Encodes one length-prefixed frame whose body `write` fills. Returns a fresh buffer. */
+export function encodeFrame(write: (writer: JuteWriter) => void, writer = new JuteWriter(256)): Buffer {
+  return Buffer.from(encodeFrameView(write, writer));
 }

@@ -3,7 +3,7 @@
 // small Transport interface, so this layer stays free of I/O.
 
 import {
-  type Id, JuteWriter, type ReplyHeader, type Request, type Response, writeReplyHeader, writeResponse,
+  type Id, JuteWriter, type ReplyHeader, type Request, type Response, encodeFrameView, writeReplyHeader, writeResponse,
 } from '../proto/index.js';
 import type { Session } from './session-tracker.js';
 
@@ -83,9 +83,5 @@ export function encodeReply(header: ReplyHeader, response?: Response): Buffer {
 
 /** Encodes a length-prefixed frame from a writer callback; a view into the scratch buffer, as `encodeReply`. */
 export function encodeServerFrame(write: (writer: JuteWriter) => void): Buffer {
-  scratch.reset();
-  scratch.int(0);
-  write(scratch);
-  scratch.patchInt(0, scratch.position - 4);
-  return scratch.view();
+  return encodeFrameView(write, scratch);
 }

@@ -73,8 +73,8 @@ export class PendingChanges {
 
   /** Records that after txn `zxid` the node at `path` is `node` (null: deleted). */
   record(path: string, zxid: number, node: NodeRecord | null): void {
-    this.undo?.push([path, this.changes.get(path)]);
     const change = this.changes.get(path);
+    this.undo?.push([path, change]);
     if (change !== undefined && this.undo === null) {
       // Reused in place: no new entry, no new object.
       change.zxid = zxid;
