@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { JuteReader, OpCode, type Txn } from '../proto/index.js';
-import { DataTree, applyTxn } from '../tree/index.js';
+import { DataTree, applyTxn, arenaChunkBytes } from '../tree/index.js';
 import { adler32 } from './adler32.js';
 import { readEpoch, writeEpoch } from './epoch-files.js';
 import { MemoryFileSystem } from './memory-file-system.js';
@@ -286,5 +286,27 @@ describe('epoch files', () => {
     assert.equal(await readEpoch(fs, '/d', 'acceptedEpoch'), 12);
     await fs.writeFileAtomic('/d/version-2/acceptedEpoch', Buffer.from('twelve'));
     await assert.rejects(readEpoch(fs, '/d', 'acceptedEpoch'), /acceptedEpoch: expected a decimal epoch/);
+  });
+});
+
+describe('node data loaded from a snapshot', () => {
+  it('goes into the arena chunks the tree is given, whatever they held, and reads back exactly', () => {
+    const source = new DataTree();
+    const apply = applier(source);
+    const dataOf = (i: number): Buffer => Buffer.alloc(1 + (i % 700), i % 253);
+    const nodes = Math.ceil((3 * arenaChunkBytes) / 350);
+    for (let i = 0; i < nodes; i++) apply({ type: OpCode.create, path: `/n${i}`, data: dataOf(i), acl: open, ephemeral: false, parentCVersion: i + 1 });
+    const bytes = Buffer.concat([...serializeSnapshot(source as DataTree<unknown>, { sessions: new Map(), zxid: nodes })]);
+    // Every other chunk asked for is supplied (shared memory, not zeroed); the store allocates the rest.
+    let asked = 0;
+    const tree = new DataTree({
+      withSystemNodes: false,
+      arenaChunks: () => (asked++ % 2 === 0 ? new Uint8Array(new SharedArrayBuffer(arenaChunkBytes)).fill(0xee) : undefined),
+    });
+    loadSnapshot('snapshot', bytes, tree);
+    assert.ok(asked >= 3, 'the load asked for several chunks');
+    assert.equal(tree.digest(), source.digest());
+    for (let i = 0; i < nodes; i++) assert.deepEqual(Buffer.from(tree.getNode(`/n${i}`)!.data), dataOf(i), `/n${i}`);
+    assert.ok(tree.getNode('/n0')!.data.buffer instanceof SharedArrayBuffer, 'data lives in a supplied chunk');
   });
 });

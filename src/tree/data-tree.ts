@@ -21,11 +21,11 @@ import { AclCache } from './acl-cache.js';
 import { openAclUnsafe, readAclUnsafe } from './acl.js';
 import { crcAscii, crcBytes, crcEnd, crcInt, crcLong, crcStart } from './crc32.js';
 import { isContainerOwner, isSessionOwner, isTtlOwner, ttlOfOwner } from './ephemeral-type.js';
-import { NodeCursor, NodeStore, ZNode } from './node-store.js';
+import { type ArenaChunkSource, NodeCursor, NodeStore, ZNode } from './node-store.js';
 import { baseName, parentOf } from './path.js';
 import { type WatchDelivery, WatchManager } from './watch-manager.js';
 
-export { NodeCursor, ZNode } from './node-store.js';
+export { type ArenaChunkSource, NodeCursor, ZNode, arenaChunkBytes } from './node-store.js';
 
 /** A node as a snapshot holds it. The snapshot reader fills one record and reuses it for every node. */
 export interface LoadedNode extends StatPersisted {
@@ -120,15 +120,19 @@ export class DataTree<W = unknown> {
   readonly ttls = new Set<string>();
   readonly aclCache = new AclCache();
   readonly watches = new WatchManager<W>();
-  private readonly store = new NodeStore(this.aclCache);
+  private readonly store: NodeStore;
   lastProcessedZxid = 0;
   approximateDataBytes = 0;
   /** The tree digest mod 2^64, as two 32-bit halves so updates need no BigInt. */
   private digestLow = 0;
   private digestHigh = 0;
 
-  /** A tree as a fresh server has it; `withSystemNodes: false` gives an empty one to load a snapshot into. */
-  constructor(options: { withSystemNodes?: boolean } = {}) {
+  /**
+   * A tree as a fresh server has it; `withSystemNodes: false` gives an empty one to load a snapshot
+   * into. `arenaChunks` supplies the memory loaded node data is copied into (node-store.ts).
+   */
+  constructor(options: { withSystemNodes?: boolean; arenaChunks?: ArenaChunkSource } = {}) {
+    this.store = new NodeStore(this.aclCache, options.arenaChunks);
     if (options.withSystemNodes === false) return;
     const empty = new Uint8Array(0);
     this.insert('/', { data: empty, acl: openAclUnsafe, stat: DataTree.zeroStat() });

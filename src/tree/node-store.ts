@@ -19,7 +19,7 @@ import { ChangedStats } from './changed-stats.js';
 import { ChildIndex } from './child-index.js';
 import { crcBytes } from './crc32.js';
 
-const arenaChunkBytes = 1 << 20;
+export const arenaChunkBytes = 1 << 20;
 /** Larger data gets its own copy, so a chunk's unused tail stays small. */
 const arenaDataBytesMax = arenaChunkBytes >> 4;
 /** Data up to this size is copied byte by byte (cheaper than making a subarray for `set`). */
@@ -35,6 +35,13 @@ const arenaChunksMax = 2047;
 const emptyData = new Uint8Array(0);
 /** Where the high half of a 64-bit value is, in 32-bit words of a typed array (host byte order). */
 const highWord = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1 ? 1 : 0;
+
+/**
+ * Where new arena chunks come from: a chunk of arenaChunkBytes (any contents), or undefined when none
+ * is ready (the store then allocates one). runtime/ hands out chunks another thread has already
+ * touched, so a restart does not take a page fault per 4 KiB of data on the loading thread.
+ */
+export type ArenaChunkSource = () => Uint8Array | undefined;
 
 /** Data given as a range of a larger buffer. */
 export interface DataRange {
@@ -111,7 +118,7 @@ export class NodeStore {
   private readonly free: number[] = [];
   private next = 0;
 
-  constructor(readonly aclCache: AclCache) {
+  constructor(readonly aclCache: AclCache, private readonly chunkSource?: ArenaChunkSource) {
     this.links.grow(initialCapacity);
   }
 
@@ -314,7 +321,7 @@ export class NodeStore {
     const chunk = this.freeChunks.length > 0 ? this.freeChunks.pop()! : this.chunks.length;
     if (chunk >= arenaChunksMax) return false;
     const previous = this.fillChunk;
-    this.chunks[chunk] = new Uint8Array(arenaChunkBytes);
+    this.chunks[chunk] = this.chunkSource?.() ?? new Uint8Array(arenaChunkBytes);
     this.chunkNodes[chunk] = 0;
     this.fillChunk = chunk;
     this.fillUsed = 0;

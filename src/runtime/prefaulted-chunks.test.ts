@@ -1,0 +1,69 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { OpCode } from '../proto/index.js';
+import { joinPath, versionDirName, writeSnapshotFile } from '../storage/index.js';
+import { DataTree, applyTxn, arenaChunkBytes } from '../tree/index.js';
+import { NodeFileSystem } from './node-file-system.js';
+import { PrefaultedChunks } from './prefaulted-chunks.js';
+import { startServer } from './standalone-server.js';
+
+const until = async (condition: () => boolean): Promise<void> => {
+  for (let waited = 0; !condition(); waited += 5) {
+    assert.ok(waited < 10_000, 'the prefault thread answered in time');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+};
+
+describe('prefaulted arena chunks', () => {
+  it('start the thread on first use, then hand out shared chunks of the size asked, keeping the lead', async () => {
+    const chunks = new PrefaultedChunks(64 * 1024, (error) => assert.fail(error), 2);
+    try {
+      assert.equal(chunks.take(), undefined, 'nothing is ready before the thread ran');
+      const taken: Uint8Array[] = [];
+      await until(() => {
+        const chunk = chunks.take();
+        if (chunk !== undefined) taken.push(chunk);
+        return taken.length === 5;
+      });
+      for (const chunk of taken) {
+        assert.equal(chunk.length, 64 * 1024);
+        assert.ok(chunk.buffer instanceof SharedArrayBuffer);
+        assert.ok(chunk.every((byte) => byte === 0));
+      }
+      assert.equal(new Set(taken.map((chunk) => chunk.buffer)).size, 5, 'every chunk is a buffer of its own');
+    } finally {
+      await chunks.close();
+    }
+    assert.equal(chunks.take(), undefined, 'a closed source hands out nothing');
+  });
+
+  it('load a snapshot spanning many chunks into a restarted server with every byte and the digest intact', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'meerkat-prefault-'));
+    try {
+      const tree = new DataTree();
+      const nodes = Math.ceil((6 * arenaChunkBytes) / 500);
+      const open = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
+      const dataOf = (i: number): Buffer => Buffer.alloc(500, i % 251);
+      for (let i = 0; i < nodes; i++) {
+        applyTxn(tree, { sessionId: 0n, cxid: 0, zxid: i + 1, time: 1_700_000_000_000, type: OpCode.create },
+          { type: OpCode.create, path: `/n${i}`, data: dataOf(i), acl: open, ephemeral: false, parentCVersion: i + 1 });
+      }
+      const fs = new NodeFileSystem();
+      await fs.mkdir(joinPath(dir, versionDirName));
+      await writeSnapshotFile(tree, { fs, dir: joinPath(dir, versionDirName), sessions: new Map(), zxid: nodes });
+      const server = await startServer({ port: 0, dataDir: dir, logLevel: 'silent' });
+      try {
+        const loaded = server.core.tree;
+        assert.equal(loaded.digest(), tree.digest());
+        for (let i = 0; i < nodes; i++) assert.deepEqual(Buffer.from(loaded.getNode(`/n${i}`)!.data), dataOf(i), `/n${i}`);
+      } finally {
+        await server.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
