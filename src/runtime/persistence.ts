@@ -7,7 +7,7 @@ import type { ClientConnection, ServerConfig, ServerCore, UnpersistedTxn } from 
 import { type FileSystem, TxnLog, joinPath, purge, recover, versionDirName, writeSnapshotFile } from '../storage/index.js';
 import { DataTree, arenaChunkBytes } from '../tree/index.js';
 import { NodeFileSystem } from './node-file-system.js';
-import { PrefaultedChunks } from './prefaulted-chunks.js';
+import { PrefaultedMemory } from './prefaulted-memory.js';
 import { threadPrefixChecksums } from './prefix-checksums.js';
 
 export interface PersistenceOptions {
@@ -41,21 +41,20 @@ export class Persistence {
   static async open(core: ServerCore, options: PersistenceOptions): Promise<Persistence> {
     const { config, logger, fs } = options;
     const started = Date.now();
-    // Node data loaded from a snapshot goes into memory the second core has already paged in (only
-    // on the real disk, as below).
-    const chunks = fs instanceof NodeFileSystem
-      ? new PrefaultedChunks(arenaChunkBytes, (error) => logger.warn({ err: error }, 'prefault thread failed; loading without it'))
+    // A snapshot loads into memory the second core pages in (only on the real disk, as below).
+    const memory = fs instanceof NodeFileSystem
+      ? new PrefaultedMemory(arenaChunkBytes, (error) => logger.warn({ err: error }, 'prefault thread failed; loading without it'))
       : undefined;
     const recovered = await recover<ClientConnection>({
       fs, dataDir: config.dataDir, dataLogDir: config.dataLogDir,
-      createTree: (withSystemNodes) => new DataTree<ClientConnection>({ withSystemNodes, arenaChunks: chunks?.take }),
+      createTree: (withSystemNodes) => new DataTree<ClientConnection>({ withSystemNodes, memory }),
       warn: (message) => logger.warn(message),
       // ZooKeeper will not start on a directory with logs but no snapshot: make one before serving.
       writeInitialSnapshot: true,
       // The snapshot's checksum is summed on the second core while this thread loads it (the thread
       // reads the file by path, so only for the real disk, not a wrapper tests inject failures with).
       prefixChecksums: fs instanceof NodeFileSystem ? threadPrefixChecksums : undefined,
-    }).finally(() => chunks?.close());
+    }).finally(() => memory?.close());
     core.restore(recovered.tree, recovered.sessions);
     logger.info({
       snapshot: recovered.snapshotFile, txnsReplayed: recovered.txnsReplayed, sessions: recovered.sessions.size,

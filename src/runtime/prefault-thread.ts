@@ -1,14 +1,21 @@
-// The prefault thread (a worker) behind runtime/prefaulted-chunks.ts: for each count it is sent, it
-// makes that many shared buffers of workerData.chunkBytes, writes one byte in every page of each (the
-// page faults land on this thread, on the second core), and posts each buffer back as it is done.
+// The prefault thread (a worker) behind runtime/prefaulted-memory.ts. A count: make that many shared
+// buffers of workerData.chunkBytes, write one byte in every page of each, and post each back as it is
+// done. A shared buffer: the loading thread is already using it, so touch every page with an atomic
+// add of 0, which leaves whatever that thread wrote. Either way the page faults land here, on the
+// second core.
 
 import { parentPort, workerData } from 'node:worker_threads';
 
 const pageBytes = 4096;
 const { chunkBytes } = workerData as { chunkBytes: number };
 
-parentPort!.on('message', (count: number) => {
-  for (let made = 0; made < count; made++) {
+parentPort!.on('message', (message: number | SharedArrayBuffer) => {
+  if (typeof message !== 'number') {
+    const bytes = new Uint8Array(message);
+    for (let at = 0; at < bytes.length; at += pageBytes) Atomics.add(bytes, at, 0);
+    return;
+  }
+  for (let made = 0; made < message; made++) {
     const buffer = new SharedArrayBuffer(chunkBytes);
     const bytes = new Uint8Array(buffer);
     for (let at = 0; at < chunkBytes; at += pageBytes) bytes[at] = 0;

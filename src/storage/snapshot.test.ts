@@ -290,7 +290,7 @@ describe('epoch files', () => {
 });
 
 describe('node data loaded from a snapshot', () => {
-  it('goes into the arena chunks the tree is given, whatever they held, and reads back exactly', () => {
+  it('goes into the arena chunks and columns the tree is given (chunks whatever they held), and reads back exactly', () => {
     const source = new DataTree();
     const apply = applier(source);
     const dataOf = (i: number): Buffer => Buffer.alloc(1 + (i % 700), i % 253);
@@ -301,12 +301,26 @@ describe('node data loaded from a snapshot', () => {
     let asked = 0;
     const tree = new DataTree({
       withSystemNodes: false,
-      arenaChunks: () => (asked++ % 2 === 0 ? new Uint8Array(new SharedArrayBuffer(arenaChunkBytes)).fill(0xee) : undefined),
+      memory: {
+        chunk: () => (asked++ % 2 === 0 ? new Uint8Array(new SharedArrayBuffer(arenaChunkBytes)).fill(0xee) : undefined),
+        column: (bytes) => new SharedArrayBuffer(bytes),
+      },
     });
     loadSnapshot('snapshot', bytes, tree);
     assert.ok(asked >= 3, 'the load asked for several chunks');
     assert.equal(tree.digest(), source.digest());
     for (let i = 0; i < nodes; i++) assert.deepEqual(Buffer.from(tree.getNode(`/n${i}`)!.data), dataOf(i), `/n${i}`);
     assert.ok(tree.getNode('/n0')!.data.buffer instanceof SharedArrayBuffer, 'data lives in a supplied chunk');
+    // Past the loaded size, the columns grow again (into memory of their own once the source is done).
+    tree.lastProcessedZxid = source.lastProcessedZxid;
+    const applyToTree = applier(tree);
+    for (let i = nodes; i < 2 * nodes; i++) {
+      const txn: Txn = i % 3 === 0
+        ? { type: OpCode.delete, path: `/n${i - nodes}` }
+        : { type: OpCode.create, path: `/n${i}`, data: dataOf(i), acl: open, ephemeral: false, parentCVersion: i + 1 };
+      apply(txn);
+      applyToTree(txn);
+    }
+    assert.equal(tree.digest(), source.digest(), 'the loaded tree grows and changes as the source does');
   });
 });

@@ -22,6 +22,7 @@
 
 import { assert, assertionFailed } from '../util/index.js';
 import type { ChangedStats } from './changed-stats.js';
+import { type TreeMemory, grownColumn } from './tree-memory.js';
 
 /** How the index reaches the records that hold parents' first child and child count. */
 export interface ChildHeads {
@@ -98,19 +99,16 @@ export class ChildIndex {
   private nameStart = 0;
   private nameEnd = 0;
 
-  constructor(private readonly heads: ChildHeads) {}
+  /** `memory` supplies the columns' buffers (node-store.ts). */
+  constructor(private readonly heads: ChildHeads, private readonly memory?: TreeMemory) {}
 
   /** Makes room for node numbers below `capacity`. */
   grow(capacity: number): void {
-    const grown = <T extends Int32Array | Uint32Array>(column: T, make: new (length: number) => T): T => {
-      const bigger = new make(capacity);
-      bigger.set(column as never);
-      return bigger;
-    };
-    this.parent = grown(this.parent, Int32Array);
-    this.nextSibling = grown(this.nextSibling, Int32Array);
-    this.previousSibling = grown(this.previousSibling, Int32Array);
-    this.namePlace = grown(this.namePlace, Uint32Array);
+    const { memory } = this;
+    this.parent = grownColumn(this.parent, capacity, Int32Array, memory);
+    this.nextSibling = grownColumn(this.nextSibling, capacity, Int32Array, memory);
+    this.previousSibling = grownColumn(this.previousSibling, capacity, Int32Array, memory);
+    this.namePlace = grownColumn(this.namePlace, capacity, Uint32Array, memory);
   }
 
   /** Sizes the table for `count` linked nodes, so a snapshot's load does not rehash. */

@@ -21,11 +21,13 @@ import { AclCache } from './acl-cache.js';
 import { openAclUnsafe, readAclUnsafe } from './acl.js';
 import { crcAscii, crcBytes, crcEnd, crcInt, crcLong, crcStart } from './crc32.js';
 import { isContainerOwner, isSessionOwner, isTtlOwner, ttlOfOwner } from './ephemeral-type.js';
-import { type ArenaChunkSource, NodeCursor, NodeStore, ZNode } from './node-store.js';
+import { NodeCursor, NodeStore, ZNode } from './node-store.js';
+import type { TreeMemory } from './tree-memory.js';
 import { baseName, parentOf } from './path.js';
 import { type WatchDelivery, WatchManager } from './watch-manager.js';
 
-export { type ArenaChunkSource, NodeCursor, ZNode, arenaChunkBytes } from './node-store.js';
+export { NodeCursor, ZNode, arenaChunkBytes } from './node-store.js';
+export type { TreeMemory } from './tree-memory.js';
 
 /** A node as a snapshot holds it. The snapshot reader fills one record and reuses it for every node. */
 export interface LoadedNode extends StatPersisted {
@@ -129,10 +131,10 @@ export class DataTree<W = unknown> {
 
   /**
    * A tree as a fresh server has it; `withSystemNodes: false` gives an empty one to load a snapshot
-   * into. `arenaChunks` supplies the memory loaded node data is copied into (node-store.ts).
+   * into. `memory` supplies the node store's arena chunks and columns (node-store.ts).
    */
-  constructor(options: { withSystemNodes?: boolean; arenaChunks?: ArenaChunkSource } = {}) {
-    this.store = new NodeStore(this.aclCache, options.arenaChunks);
+  constructor(options: { withSystemNodes?: boolean; memory?: TreeMemory } = {}) {
+    this.store = new NodeStore(this.aclCache, options.memory);
     if (options.withSystemNodes === false) return;
     const empty = new Uint8Array(0);
     this.insert('/', { data: empty, acl: openAclUnsafe, stat: DataTree.zeroStat() });

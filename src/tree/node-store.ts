@@ -17,6 +17,7 @@ import type { Acl, StatPersisted } from '../proto/index.js';
 import type { AclCache } from './acl-cache.js';
 import { ChangedStats } from './changed-stats.js';
 import { ChildIndex } from './child-index.js';
+import { type TreeMemory, grownColumn } from './tree-memory.js';
 import { crcBytes } from './crc32.js';
 
 export const arenaChunkBytes = 1 << 20;
@@ -35,13 +36,6 @@ const arenaChunksMax = 2047;
 const emptyData = new Uint8Array(0);
 /** Where the high half of a 64-bit value is, in 32-bit words of a typed array (host byte order). */
 const highWord = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1 ? 1 : 0;
-
-/**
- * Where new arena chunks come from: a chunk of arenaChunkBytes (any contents), or undefined when none
- * is ready (the store then allocates one). runtime/ hands out chunks another thread has already
- * touched, so a restart does not take a page fault per 4 KiB of data on the loading thread.
- */
-export type ArenaChunkSource = () => Uint8Array | undefined;
 
 /** Data given as a range of a larger buffer. */
 export interface DataRange {
@@ -95,11 +89,7 @@ export class NodeStore {
    * Each node's parent, name and children: the tree's only index (a path is looked up one name at a
    * time from the root, so no path string is kept per node). Changed only by data-tree.ts.
    */
-  readonly links = new ChildIndex({
-    stats: this.stats,
-    recordOf: (id) => this.statRecord[id]!,
-    recordFor: (id) => this.statRecordOf(id),
-  });
+  readonly links: ChildIndex;
   /**
    * Data kept outside the chunks (set by txns, or too large for a chunk), by a slot the node's
    * dataPlace names: not by node number (a loaded tree holds none, and a slot per node would cost 8
@@ -118,7 +108,12 @@ export class NodeStore {
   private readonly free: number[] = [];
   private next = 0;
 
-  constructor(readonly aclCache: AclCache, private readonly chunkSource?: ArenaChunkSource) {
+  constructor(readonly aclCache: AclCache, private readonly memory?: TreeMemory) {
+    this.links = new ChildIndex({
+      stats: this.stats,
+      recordOf: (id) => this.statRecord[id]!,
+      recordFor: (id) => this.statRecordOf(id),
+    }, memory);
     this.links.grow(initialCapacity);
   }
 
@@ -321,7 +316,7 @@ export class NodeStore {
     const chunk = this.freeChunks.length > 0 ? this.freeChunks.pop()! : this.chunks.length;
     if (chunk >= arenaChunksMax) return false;
     const previous = this.fillChunk;
-    this.chunks[chunk] = this.chunkSource?.() ?? new Uint8Array(arenaChunkBytes);
+    this.chunks[chunk] = this.memory?.chunk() ?? new Uint8Array(arenaChunkBytes);
     this.chunkNodes[chunk] = 0;
     this.fillChunk = chunk;
     this.fillUsed = 0;
@@ -360,17 +355,13 @@ export class NodeStore {
   }
 
   private grow(capacity = this.czxid.length * 2): void {
-    const grown = <T extends Float64Array | Int32Array | Uint32Array | BigInt64Array>(column: T, make: new (length: number) => T): T => {
-      const bigger = new make(capacity);
-      bigger.set(column as never);
-      return bigger;
-    };
-    this.czxid = grown(this.czxid, Float64Array);
-    this.ctime = grown(this.ctime, Float64Array);
-    this.statRecord = grown(this.statRecord, Int32Array);
-    this.aclIndex = grown(this.aclIndex, Int32Array);
-    this.dataPlace = grown(this.dataPlace, Int32Array);
-    this.dataLength = grown(this.dataLength, Int32Array);
+    const { memory } = this;
+    this.czxid = grownColumn(this.czxid, capacity, Float64Array, memory);
+    this.ctime = grownColumn(this.ctime, capacity, Float64Array, memory);
+    this.statRecord = grownColumn(this.statRecord, capacity, Int32Array, memory);
+    this.aclIndex = grownColumn(this.aclIndex, capacity, Int32Array, memory);
+    this.dataPlace = grownColumn(this.dataPlace, capacity, Int32Array, memory);
+    this.dataLength = grownColumn(this.dataLength, capacity, Int32Array, memory);
     this.links.grow(capacity);
   }
 }

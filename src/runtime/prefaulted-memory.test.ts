@@ -7,7 +7,7 @@ import { OpCode } from '../proto/index.js';
 import { joinPath, versionDirName, writeSnapshotFile } from '../storage/index.js';
 import { DataTree, applyTxn, arenaChunkBytes } from '../tree/index.js';
 import { NodeFileSystem } from './node-file-system.js';
-import { PrefaultedChunks } from './prefaulted-chunks.js';
+import { PrefaultedMemory } from './prefaulted-memory.js';
 import { startServer } from './standalone-server.js';
 
 const until = async (condition: () => boolean): Promise<void> => {
@@ -17,14 +17,14 @@ const until = async (condition: () => boolean): Promise<void> => {
   }
 };
 
-describe('prefaulted arena chunks', () => {
+describe('prefaulted tree memory', () => {
   it('start the thread on first use, then hand out shared chunks of the size asked, keeping the lead', async () => {
-    const chunks = new PrefaultedChunks(64 * 1024, (error) => assert.fail(error), 2);
+    const chunks = new PrefaultedMemory(64 * 1024, (error) => assert.fail(error), 2);
     try {
-      assert.equal(chunks.take(), undefined, 'nothing is ready before the thread ran');
+      assert.equal(chunks.chunk(), undefined, 'nothing is ready before the thread ran');
       const taken: Uint8Array[] = [];
       await until(() => {
-        const chunk = chunks.take();
+        const chunk = chunks.chunk();
         if (chunk !== undefined) taken.push(chunk);
         return taken.length === 5;
       });
@@ -37,7 +37,33 @@ describe('prefaulted arena chunks', () => {
     } finally {
       await chunks.close();
     }
-    assert.equal(chunks.take(), undefined, 'a closed source hands out nothing');
+    assert.equal(chunks.chunk(), undefined, 'a closed source hands out nothing');
+  });
+
+  it('hand out column buffers at once, zero-filled, and keep every byte written while the thread touches them', async () => {
+    const memory = new PrefaultedMemory(64 * 1024, (error) => assert.fail(error));
+    try {
+      assert.equal(memory.column(1024), undefined, 'a small column is left to the store');
+      const buffers = [0, 1, 2].map(() => memory.column(4 << 20)!);
+      for (const buffer of buffers) {
+        assert.ok(buffer instanceof SharedArrayBuffer);
+        assert.equal(buffer.byteLength, 4 << 20);
+        // Written while the thread may be touching the same pages.
+        const words = new Int32Array(buffer);
+        for (let i = 0; i < words.length; i += 257) words[i] = i + 1;
+      }
+      // The thread is done with them once a chunk asked for after them arrives (it handles messages in
+      // order): the first two chunks were asked for when it started, the third when the first was taken.
+      let taken = 0;
+      await until(() => (memory.chunk() !== undefined ? ++taken : taken) === 3);
+      for (const buffer of buffers) {
+        const words = new Int32Array(buffer);
+        for (let i = 0; i < words.length; i++) assert.equal(words[i], i % 257 === 0 ? i + 1 : 0);
+      }
+    } finally {
+      await memory.close();
+    }
+    assert.equal(memory.column(1 << 20), undefined, 'a closed source hands out nothing');
   });
 
   it('load a snapshot spanning many chunks into a restarted server with every byte and the digest intact', async () => {
