@@ -43,8 +43,8 @@ describe('prefaulted tree memory', () => {
   it('hand out column buffers at once, zero-filled, and keep every byte written while the thread touches them', async () => {
     const memory = new PrefaultedMemory(64 * 1024, (error) => assert.fail(error));
     try {
-      assert.equal(memory.column(1024), undefined, 'a small column is left to the store');
-      const buffers = [0, 1, 2].map(() => memory.column(4 << 20)!);
+      assert.equal(memory.column(1024, 1024), undefined, 'a small column is left to the store');
+      const buffers = [0, 1, 2].map(() => memory.column(4 << 20, 3 << 20)!);
       for (const buffer of buffers) {
         assert.ok(buffer instanceof SharedArrayBuffer);
         assert.equal(buffer.byteLength, 4 << 20);
@@ -63,7 +63,7 @@ describe('prefaulted tree memory', () => {
     } finally {
       await memory.close();
     }
-    assert.equal(memory.column(1 << 20), undefined, 'a closed source hands out nothing');
+    assert.equal(memory.column(1 << 20, 1 << 20), undefined, 'a closed source hands out nothing');
   });
 
   it('load a snapshot spanning many chunks into a restarted server with every byte and the digest intact', async () => {

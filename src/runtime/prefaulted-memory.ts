@@ -5,8 +5,9 @@
 // - arena chunks are made and touched there ahead of need, `lead` of them made or in the making; when
 //   none is ready the store allocates its own, so a slow or failed thread only costs the faults it
 //   would have saved;
-// - a column's buffer is handed to the loading thread at once and touched there page by page, with
-//   atomic adds of 0, so the two threads may write the same page in any order.
+// - a column's buffer is handed to the loading thread at once and touched there page by page (as far
+//   as the store expects to use it), with atomic adds of 0, so the two threads may write the same page
+//   in any order.
 // The thread starts on the first request. Buffers are SharedArrayBuffers: the only memory two threads
 // can both touch (V8 reads and writes them as fast as any other).
 
@@ -34,12 +35,13 @@ export class PrefaultedMemory implements TreeMemory {
     return chunk;
   }
 
-  column(bytes: number): ArrayBufferLike | undefined {
+  column(bytes: number, likelyBytes: number): ArrayBufferLike | undefined {
     if (bytes < columnBytesMin) return undefined;
     const worker = this.thread();
     if (worker === null) return undefined;
     const buffer = new SharedArrayBuffer(bytes);
-    worker.postMessage(buffer);
+    // The margin beyond the likely use is left alone: paging it in would only add to the RSS.
+    worker.postMessage({ buffer, bytes: likelyBytes });
     return buffer;
   }
 

@@ -25,7 +25,9 @@ export const threadPrefixChecksums: PrefixChecksums = {
         }),
         failed,
       ]),
-      cancel: () => void worker.terminate(),
+      cancel: async () => {
+        await worker.terminate();
+      },
     };
   },
 };

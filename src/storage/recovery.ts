@@ -47,7 +47,7 @@ export interface RecoveryOptions<W> {
  */
 export interface PrefixChecksums {
   /** Starts summing `path`; `at` resolves with the Adler-32 of bytes [0, offset) for each offset. */
-  start(path: string): { at(offsets: readonly number[]): Promise<number[]>; cancel(): void };
+  start(path: string): { at(offsets: readonly number[]): Promise<number[]>; cancel(): Promise<void> };
 }
 
 export interface RecoveredState<W> {
@@ -106,7 +106,8 @@ async function loadSnapshotFile(
     });
     return { ...loaded, unverifiedSeals: [] };
   } finally {
-    job?.cancel();
+    // Waited for: a server measured (or asked for its RSS) once serving has the thread's memory back.
+    await job?.cancel();
   }
 }
 

@@ -23,7 +23,7 @@ export interface SnapshotTarget {
    * -1 index: the open ACL, not interned). The record is reused for the next node.
    */
   load(node: LoadedNode): boolean;
-  /** A hint that about `count` more nodes are coming. */
+  /** A hint that about `count` more nodes are coming (an estimate: the tree adds its own margin). */
   reserve(count: number): void;
 }
 
@@ -293,7 +293,7 @@ export class SnapshotReader {
   /** Tells the tree how many nodes the rest of the file holds, at the first records' average size. */
   private reserveNodes(position: number): void {
     const recordBytes = (position - this.nodesStart) / nodesSampled;
-    this.tree.reserve(Math.ceil(((this.totalBytes - position) / recordBytes) * 1.05));
+    this.tree.reserve(Math.ceil((this.totalBytes - position) / recordBytes));
   }
 
   private readSeal(reader: JuteReader, itemStart: number): void {

@@ -65,10 +65,19 @@ function mix(hash: number): number {
   return h;
 }
 
+/** Slots for `count` nodes at the load limit: any number, not a power of two (a million nodes take 1.5M slots, not 2M). */
 function slotsFor(count: number): number {
-  let slots = initialTableSlots;
-  while (slots * tableLoadMax < count) slots *= 2;
-  return slots;
+  return Math.max(initialTableSlots, Math.ceil(count / tableLoadMax));
+}
+
+/** Where a probe for a mixed hash starts in a table of `slots` (its low 31 bits, modulo the size). */
+function firstSlot(mixed: number, slots: number): number {
+  return (mixed & 0x7fffffff) % slots;
+}
+
+/** The probe's next slot, wrapping at the table's end. */
+function nextSlot(slot: number, slots: number): number {
+  return slot + 1 === slots ? 0 : slot + 1;
 }
 
 export class ChildIndex {
@@ -102,13 +111,13 @@ export class ChildIndex {
   /** `memory` supplies the columns' buffers (node-store.ts). */
   constructor(private readonly heads: ChildHeads, private readonly memory?: TreeMemory) {}
 
-  /** Makes room for node numbers below `capacity`. */
-  grow(capacity: number): void {
+  /** Makes room for node numbers below `capacity`, of which about `likely` are expected to be used. */
+  grow(capacity: number, likely = capacity): void {
     const { memory } = this;
-    this.parent = grownColumn(this.parent, capacity, Int32Array, memory);
-    this.nextSibling = grownColumn(this.nextSibling, capacity, Int32Array, memory);
-    this.previousSibling = grownColumn(this.previousSibling, capacity, Int32Array, memory);
-    this.namePlace = grownColumn(this.namePlace, capacity, Uint32Array, memory);
+    this.parent = grownColumn(this.parent, capacity, Int32Array, memory, likely);
+    this.nextSibling = grownColumn(this.nextSibling, capacity, Int32Array, memory, likely);
+    this.previousSibling = grownColumn(this.previousSibling, capacity, Int32Array, memory, likely);
+    this.namePlace = grownColumn(this.namePlace, capacity, Uint32Array, memory, likely);
   }
 
   /** Sizes the table for `count` linked nodes, so a snapshot's load does not rehash. */
@@ -163,11 +172,11 @@ export class ChildIndex {
       hash = fnvStep(hash, code);
     }
     const { slots, tags } = this;
-    const mask = slots.length - 1;
+    const count = slots.length;
     const length = end - start;
     const mixed = mix(hash);
     const tag = mixed >>> 24;
-    for (let slot = mixed & mask; ; slot = (slot + 1) & mask) {
+    for (let slot = firstSlot(mixed, count); ; slot = nextSlot(slot, count)) {
       const id = slots[slot]!;
       if (id === emptySlot) return noNode;
       if (id < 0 || tags[slot] !== tag || this.parent[id] !== parent) continue;
@@ -187,11 +196,11 @@ export class ChildIndex {
   /** The child of `parent` named by the UTF-8 bytes `bytes[start, end)`, or -1. */
   childByBytes(parent: number, bytes: Uint8Array, start: number, end: number): number {
     const { slots, tags } = this;
-    const mask = slots.length - 1;
+    const count = slots.length;
     const length = end - start;
     const mixed = mix(this.hashBytes(parent, bytes, start, end));
     const tag = mixed >>> 24;
-    for (let slot = mixed & mask; ; slot = (slot + 1) & mask) {
+    for (let slot = firstSlot(mixed, count); ; slot = nextSlot(slot, count)) {
       const id = slots[slot]!;
       if (id === emptySlot) return noNode;
       if (id < 0 || tags[slot] !== tag || this.parent[id] !== parent) continue;
@@ -234,10 +243,10 @@ export class ChildIndex {
       }
     }
     const { slots } = this;
-    const mask = slots.length - 1;
+    const count = slots.length;
     const mixed = mix(this.hashBytes(parent, name.bytes, name.start, name.end));
-    let slot = mixed & mask;
-    while (slots[slot]! >= 0) slot = (slot + 1) & mask;
+    let slot = firstSlot(mixed, count);
+    while (slots[slot]! >= 0) slot = nextSlot(slot, count);
     if (slots[slot] === emptySlot) this.slotsUsed++;
     slots[slot] = child;
     this.tags[slot] = mixed >>> 24;
@@ -250,11 +259,11 @@ export class ChildIndex {
     if (parent < 0) assertionFailed(`unlinking node ${child}, which has no parent`);
     const chunk = this.nameRange(child);
     const { slots } = this;
-    const mask = slots.length - 1;
-    let slot = mix(this.hashBytes(parent, chunk, this.nameStart, this.nameEnd)) & mask;
+    const count = slots.length;
+    let slot = firstSlot(mix(this.hashBytes(parent, chunk, this.nameStart, this.nameEnd)), count);
     while (slots[slot] !== child) {
       if (slots[slot] === emptySlot) assertionFailed(`node ${child} is missing from the child table`);
-      slot = (slot + 1) & mask;
+      slot = nextSlot(slot, count);
     }
     slots[slot] = deletedSlot;
     this.linked--;
@@ -381,13 +390,12 @@ export class ChildIndex {
     const old = this.slots;
     const slots = new Int32Array(slotCount).fill(emptySlot);
     const tags = new Uint8Array(slotCount);
-    const mask = slotCount - 1;
     for (const id of old) {
       if (id < 0) continue;
       const chunk = this.nameRange(id);
       const mixed = mix(this.hashBytes(this.parent[id]!, chunk, this.nameStart, this.nameEnd));
-      let slot = mixed & mask;
-      while (slots[slot] !== emptySlot) slot = (slot + 1) & mask;
+      let slot = firstSlot(mixed, slotCount);
+      while (slots[slot] !== emptySlot) slot = nextSlot(slot, slotCount);
       slots[slot] = id;
       tags[slot] = mixed >>> 24;
     }

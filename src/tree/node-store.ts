@@ -26,6 +26,8 @@ const arenaDataBytesMax = arenaChunkBytes >> 4;
 /** Data up to this size is copied byte by byte (cheaper than making a subarray for `set`). */
 const arenaDataBytesByLoop = 256;
 const initialCapacity = 1024;
+/** reserve() sizes the columns this much above the estimate it is given, so a close estimate grows them once. */
+const reserveMargin = 1.05;
 /** dataPlace value for no data; below it, -2 - n is data held outside the arena, in `held[n]`. */
 const noData = -1;
 /**
@@ -348,21 +350,26 @@ export class NodeStore {
     this.freeChunks.push(chunk);
   }
 
-  /** Makes room for `count` nodes in all, so a snapshot's load grows the columns once. */
+  /**
+   * Makes room for about `count` nodes in all (an estimate: the columns get reserveMargin more), so a
+   * snapshot's load grows them once.
+   */
   reserve(count: number): void {
-    if (count > this.czxid.length) this.grow(count);
-    this.links.reserve(count);
+    const capacity = Math.ceil(count * reserveMargin);
+    if (capacity > this.czxid.length) this.grow(capacity, count);
+    this.links.reserve(capacity);
   }
 
-  private grow(capacity = this.czxid.length * 2): void {
+  /** Grows the columns to `capacity`, of which about `likely` are expected to be used (TreeMemory.column). */
+  private grow(capacity = this.czxid.length * 2, likely = capacity): void {
     const { memory } = this;
-    this.czxid = grownColumn(this.czxid, capacity, Float64Array, memory);
-    this.ctime = grownColumn(this.ctime, capacity, Float64Array, memory);
-    this.statRecord = grownColumn(this.statRecord, capacity, Int32Array, memory);
-    this.aclIndex = grownColumn(this.aclIndex, capacity, Int32Array, memory);
-    this.dataPlace = grownColumn(this.dataPlace, capacity, Int32Array, memory);
-    this.dataLength = grownColumn(this.dataLength, capacity, Int32Array, memory);
-    this.links.grow(capacity);
+    this.czxid = grownColumn(this.czxid, capacity, Float64Array, memory, likely);
+    this.ctime = grownColumn(this.ctime, capacity, Float64Array, memory, likely);
+    this.statRecord = grownColumn(this.statRecord, capacity, Int32Array, memory, likely);
+    this.aclIndex = grownColumn(this.aclIndex, capacity, Int32Array, memory, likely);
+    this.dataPlace = grownColumn(this.dataPlace, capacity, Int32Array, memory, likely);
+    this.dataLength = grownColumn(this.dataLength, capacity, Int32Array, memory, likely);
+    this.links.grow(capacity, likely);
   }
 }
 

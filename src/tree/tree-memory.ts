@@ -10,15 +10,22 @@
 export interface TreeMemory {
   /** A chunk of arenaChunkBytes, any contents. */
   chunk(): Uint8Array | undefined;
-  /** A zero-filled buffer of `bytes` for a column (another thread may still be touching its pages). */
-  column(bytes: number): ArrayBufferLike | undefined;
+  /**
+   * A zero-filled buffer of `bytes` for a column, of which about `likelyBytes` are expected to be used
+   * (the rest is a margin: it need not be paged in). Another thread may still be touching its pages.
+   */
+  column(bytes: number, likelyBytes: number): ArrayBufferLike | undefined;
 }
 
-/** A column of `length` elements from `memory`, or allocated here, holding `from`'s values first. */
+/**
+ * A column of `length` elements (about `likely` of them to be used) from `memory`, or allocated here,
+ * holding `from`'s values first.
+ */
 export function grownColumn<T extends Float64Array | Int32Array | Uint32Array | Uint8Array>(
-  from: T, length: number, make: { new (buffer: ArrayBufferLike): T; new (length: number): T; BYTES_PER_ELEMENT: number }, memory?: TreeMemory,
+  from: T, length: number, make: { new (buffer: ArrayBufferLike): T; new (length: number): T; BYTES_PER_ELEMENT: number },
+  memory: TreeMemory | undefined, likely: number,
 ): T {
-  const buffer = memory?.column(length * make.BYTES_PER_ELEMENT);
+  const buffer = memory?.column(length * make.BYTES_PER_ELEMENT, Math.min(length, likely) * make.BYTES_PER_ELEMENT);
   const column = buffer === undefined ? new make(length) : new make(buffer);
   column.set(from as never);
   return column;
