@@ -17,12 +17,52 @@ describe('znode data set by a txn', () => {
     read.fill(0x7a);
     const afterCreate = tree.getNode('/n')!.data;
     assert.deepEqual(Buffer.from(afterCreate), Buffer.alloc(100, 0x61));
-    assert.equal(afterCreate.buffer.byteLength, 100, 'the 64 KiB read is not held');
+    assert.notEqual(afterCreate.buffer, read.buffer, 'the 64 KiB read is not held');
     const set = read.subarray(1_000, 1_010);
     applyTxn(tree, header(2, OpCode.setData), { type: OpCode.setData, path: '/n', data: set, version: 1 });
     read.fill(0);
     const afterSet = tree.getNode('/n')!.data;
     assert.deepEqual(Buffer.from(afterSet), Buffer.alloc(10, 0x7a));
-    assert.equal(afterSet.buffer.byteLength, 10);
+    assert.notEqual(afterSet.buffer, read.buffer);
+  });
+
+  it('reuses the slot of the data it replaces: a node set again and again takes no more memory', () => {
+    const tree = new DataTree({ withSystemNodes: true });
+    applyTxn(tree, header(1, OpCode.create), { type: OpCode.create, path: '/n', data: Buffer.alloc(100, 1), acl: open, ephemeral: false, parentCVersion: 1 });
+    const first = tree.getNode('/n')!.data;
+    for (let zxid = 2; zxid < 20_000; zxid++) {
+      applyTxn(tree, header(zxid, OpCode.setData), { type: OpCode.setData, path: '/n', data: Buffer.alloc(100, zxid % 251), version: -1 });
+    }
+    const last = tree.getNode('/n')!.data;
+    assert.equal(last.buffer, first.buffer);
+    assert.equal(last.byteOffset, first.byteOffset);
+    assert.deepEqual(Buffer.from(last), Buffer.alloc(100, 19_999 % 251));
+  });
+
+  it('keeps the bytes of every node through creates, sets and deletes of every size class (against a model)', () => {
+    const tree = new DataTree({ withSystemNodes: true });
+    const model = new Map<string, Buffer>();
+    let seed = 42;
+    const random = (below: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed % below;
+    };
+    // Lengths across classes, up to and past the largest slot (64 KiB).
+    const lengths = [0, 1, 7, 8, 9, 16, 17, 100, 255, 256, 257, 1000, 4096, 40_000, 65_536, 65_537, 70_000];
+    for (let zxid = 1; zxid <= 6_000; zxid++) {
+      const path = `/n${random(300)}`;
+      const data = Buffer.alloc(lengths[random(lengths.length)]!, zxid % 253);
+      if (!model.has(path)) {
+        applyTxn(tree, header(zxid, OpCode.create), { type: OpCode.create, path, data, acl: open, ephemeral: false, parentCVersion: zxid });
+        model.set(path, data);
+      } else if (random(4) === 0) {
+        applyTxn(tree, header(zxid, OpCode.delete), { type: OpCode.delete, path });
+        model.delete(path);
+      } else {
+        applyTxn(tree, header(zxid, OpCode.setData), { type: OpCode.setData, path, data, version: -1 });
+        model.set(path, data);
+      }
+    }
+    for (const [path, data] of model) assert.deepEqual(Buffer.from(tree.getNode(path)!.data), data, path);
   });
 });

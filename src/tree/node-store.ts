@@ -4,14 +4,23 @@
 // almost nothing per node (little to trace for the garbage collector) and the tree takes a fraction of
 // the memory.
 //
-// Node data lives in 1 MiB arena chunks it is copied into, back to back (`copyData`: a snapshot's
-// records, read in pieces the caller reuses, or `DataTree.insert`), and is shown as a view made on
-// each access. The data a txn sets is copied into a buffer of its own (`holdData`), as is data too
-// large for a chunk. A chunk is dropped once no node's data lives in it; until then it keeps its
-// replaced data.
+// Node data lives in chunks and is shown as a view made on each access:
+// - loaded data (`copyData`: a snapshot's records, read in pieces the caller reuses, or
+//   `DataTree.insert`) is copied back to back into 1 MiB arena chunks; a chunk is dropped once no
+//   node's data lives in it, and until then keeps its replaced data;
+// - data a txn sets (`holdData`) is copied into a slot of a slab: chunks cut into slots of one size
+//   class (16 bytes up, each class ~12 % above the last), a class's chunks growing from 16 KiB to
+//   1 MiB. A slot freed by a change or a delete is reused by the next data of its class; slab memory
+//   is kept for reuse, never given back (as a JVM keeps its heap). Not a buffer per node: at 10^6
+//   znodes created over the network that was ~200 bytes of JS heap each (RSS 760 MB), and one more
+//   allocation per write for the garbage collector. Not the arena: data replaced while it is filled
+//   would keep a chunk alive for every long-lived node written among many short-lived ones.
+// - data too large for a slot (over 64 KiB), or past arenaChunksMax live chunks, gets a buffer of
+//   its own.
 //
 // Invariants: a number is live from allocate() to release(), then reused (not while a walk has it
-// pinned); a ZNode is a view by number, valid until its node is deleted. Deterministic: no clock, no I/O.
+// pinned); a ZNode is a view by number, valid until its node is deleted. The data view dataOf()
+// returns is valid until the tree next changes (a slot is reused). Deterministic: no clock, no I/O.
 
 import type { Acl, StatPersisted } from '../proto/index.js';
 import type { AclCache } from './acl-cache.js';
@@ -21,8 +30,22 @@ import { type TreeMemory, grownColumn } from './tree-memory.js';
 import { crcBytes } from './crc32.js';
 
 export const arenaChunkBytes = 1 << 20;
-/** Larger data gets its own copy, so a chunk's unused tail stays small. */
+/** Larger data gets its own copy, so a chunk's unused tail stays small (and no slab slot is larger). */
 const arenaDataBytesMax = arenaChunkBytes >> 4;
+/** Slot sizes of the slab classes: multiples of 8, each ~12 % above the last, up to arenaDataBytesMax. */
+const slabSlotBytes: number[] = [];
+for (let size = 16; ; size = Math.max(size + 8, Math.ceil((size * 1.125) / 8) * 8)) {
+  slabSlotBytes.push(Math.min(size, arenaDataBytesMax));
+  if (size >= arenaDataBytesMax) break;
+}
+/** The class of data of each length, by (length + 7) >> 3: the smallest slot it fits. */
+const slabClassByEighths = new Uint8Array((arenaDataBytesMax >> 3) + 1);
+for (let eighths = 0, klass = 0; eighths < slabClassByEighths.length; eighths++) {
+  while (slabSlotBytes[klass]! < eighths * 8) klass++;
+  slabClassByEighths[eighths] = klass;
+}
+/** A class's first chunk; each next one twice its last, up to arenaChunkBytes. */
+const slabChunkBytesMin = 16 * 1024;
 /** Data up to this size is copied byte by byte (cheaper than making a subarray for `set`). */
 const arenaDataBytesByLoop = 256;
 const initialCapacity = 1024;
@@ -100,8 +123,14 @@ export class NodeStore {
   private readonly held: Array<Uint8Array | undefined> = [];
   private readonly freeHeld: number[] = [];
   private readonly chunks: Array<Uint8Array | undefined> = [];
-  /** Nodes whose data is in each chunk. */
+  /** Nodes whose data is in each arena chunk. */
   private readonly chunkNodes: number[] = [];
+  /** Each chunk's slab class, or -1 for an arena chunk. */
+  private readonly chunkClass: number[] = [];
+  /** Per slab class: the chunk slots are cut from, how much of it is cut, and freed slots' places. */
+  private readonly slabChunk = new Int32Array(slabSlotBytes.length).fill(-1);
+  private readonly slabCut = new Int32Array(slabSlotBytes.length);
+  private readonly slabFree: number[][] = slabSlotBytes.map(() => []);
   /** Chunk numbers dropped, for reuse. */
   private readonly freeChunks: number[] = [];
   /** The arena chunk copies go into, and how much of it is used. */
@@ -275,16 +304,43 @@ export class NodeStore {
   }
 
   /**
-   * Keeps a copy of a txn's data, in a buffer of its own, as the node's data. Not the data as given: a
-   * txn's data is a view into the request's socket read, and holding it would pin that whole read
-   * buffer (measured: ~1.5 KB held per 100-byte znode set over the network). Not in the arena either:
-   * data replaced while the arena is filled would keep a chunk alive for each long-lived node written
-   * among many short-lived ones.
+   * Keeps a copy of a txn's data, in a slab slot (see the header), as the node's data. Not the data as
+   * given: a txn's data is a view into the request's socket read, and holding it would pin that whole
+   * read buffer (measured: ~1.5 KB held per 100-byte znode set over the network).
    */
   holdData(id: number, data: Uint8Array): void {
     this.dropData(id);
-    if (data.length > 0) this.hold(id, new Uint8Array(data));
-    this.dataLength[id] = data.length;
+    const length = data.length;
+    this.dataLength[id] = length;
+    if (length === 0) return;
+    const place = length > arenaDataBytesMax ? -1 : this.slabSlot(slabClassByEighths[(length + 7) >> 3]!);
+    if (place < 0) {
+      this.hold(id, new Uint8Array(data));
+      return;
+    }
+    const target = this.chunks[place >>> 20]!;
+    const at = place & (arenaChunkBytes - 1);
+    if (length <= arenaDataBytesByLoop) for (let i = 0; i < length; i++) target[at + i] = data[i]!;
+    else target.set(data, at);
+    this.dataPlace[id] = place;
+  }
+
+  /** A free slot of slab class `klass` (its place), or -1 when no chunk can be added. */
+  private slabSlot(klass: number): number {
+    const free = this.slabFree[klass]!;
+    if (free.length > 0) return free.pop()!;
+    const size = slabSlotBytes[klass]!;
+    let chunk = this.slabChunk[klass]!;
+    if (chunk < 0 || this.slabCut[klass]! + size > this.chunks[chunk]!.length) {
+      const bytes = chunk < 0 ? Math.max(slabChunkBytesMin, 4 * size) : 2 * this.chunks[chunk]!.length;
+      chunk = this.addChunk(new Uint8Array(Math.min(arenaChunkBytes, bytes)), klass);
+      if (chunk < 0) return -1;
+      this.slabChunk[klass] = chunk;
+      this.slabCut[klass] = 0;
+    }
+    const place = chunk * arenaChunkBytes + this.slabCut[klass]!;
+    this.slabCut[klass]! += size;
+    return place;
   }
 
   /** Copies `source[dataStart, dataEnd)` in as the node's data (the caller may reuse `source`). */
@@ -313,13 +369,24 @@ export class NodeStore {
     this.dataPlace[id] = -2 - slot;
   }
 
-  /** A new chunk to fill; false when arenaChunksMax chunks are live. */
-  private startChunk(): boolean {
+  /** Adds `bytes` as a chunk (arena: class -1, or a slab class); its number, or -1 when arenaChunksMax are live. */
+  private addChunk(bytes: Uint8Array, klass: number): number {
     const chunk = this.freeChunks.length > 0 ? this.freeChunks.pop()! : this.chunks.length;
-    if (chunk >= arenaChunksMax) return false;
-    const previous = this.fillChunk;
-    this.chunks[chunk] = this.memory?.chunk() ?? new Uint8Array(arenaChunkBytes);
+    if (chunk >= arenaChunksMax) {
+      if (chunk < this.chunks.length) this.freeChunks.push(chunk);
+      return -1;
+    }
+    this.chunks[chunk] = bytes;
     this.chunkNodes[chunk] = 0;
+    this.chunkClass[chunk] = klass;
+    return chunk;
+  }
+
+  /** A new arena chunk to fill; false when arenaChunksMax chunks are live. */
+  private startChunk(): boolean {
+    const previous = this.fillChunk;
+    const chunk = this.addChunk(this.memory?.chunk() ?? new Uint8Array(arenaChunkBytes), -1);
+    if (chunk < 0) return false;
     this.fillChunk = chunk;
     this.fillUsed = 0;
     if (previous >= 0 && this.chunkNodes[previous] === 0) this.dropChunk(previous);
@@ -341,7 +408,12 @@ export class NodeStore {
       return;
     }
     const chunk = place >>> 20;
-    // The chunk being filled stays: new data goes into it.
+    const klass = this.chunkClass[chunk]!;
+    if (klass >= 0) {
+      this.slabFree[klass]!.push(place);
+      return;
+    }
+    // The arena chunk being filled stays: new data goes into it.
     if (--this.chunkNodes[chunk]! === 0 && chunk !== this.fillChunk) this.dropChunk(chunk);
   }
 
