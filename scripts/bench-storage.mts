@@ -2,7 +2,10 @@
 //  1. the longest event-loop stall while a fuzzy snapshot is written (target: none above 50 ms),
 //  2. restart-to-serving time and RSS for Meerkat and Apache ZooKeeper 3.8 on the same data directory
 //     (Meerkat writes it; ZooKeeper reads Meerkat's format), as ratios.
-//   node --import tsx scripts/bench-storage.mts [--nodes 1000000] [--json] [--restarts 1] [--meerkat-only] [--keep-data-dir]
+//  3. with --network-load, RSS after loading the same N znodes through the protocol (one client,
+//     creates pipelined 1,000 at a time) into a fresh Meerkat and a fresh ZooKeeper: memory as a
+//     live server holds it, not only as a restart rebuilds it (~2 min more, ZooKeeper's load is slow).
+//   node --import tsx scripts/bench-storage.mts [--nodes 1000000] [--json] [--restarts 1] [--meerkat-only] [--keep-data-dir] [--network-load]
 // --restarts N restarts Meerkat N times on the same snapshot and reports the median (timings on a
 // shared machine are noisy); --meerkat-only skips ZooKeeper (a quick proxy while iterating; ratios
 // need both); --keep-data-dir leaves the data directory for profiling (`node --cpu-prof bin/meerkat.js
@@ -17,6 +20,7 @@ import { OpCode } from '../src/proto/index.js';
 import { NodeFileSystem } from '../src/runtime/node-file-system.js';
 import { joinPath, serializeSnapshot, snapshotFileName, versionDirName } from '../src/storage/index.js';
 import { DataTree, applyTxn } from '../src/tree/index.js';
+import { ZooKeeperClient } from '../src/client/index.js';
 import { sendFourLetterWord } from '../test/helpers/four-letter.js';
 import { getFreePort } from '../test/helpers/ports.js';
 import { startReferenceZooKeeper } from '../test/helpers/reference-zookeeper.js';
@@ -26,6 +30,7 @@ const nodes = Number(args[args.indexOf('--nodes') + 1] ?? 0) || 1_000_000;
 const asJson = args.includes('--json');
 const meerkatOnly = args.includes('--meerkat-only');
 const keepDataDir = args.includes('--keep-data-dir');
+const networkLoad = args.includes('--network-load');
 const restarts = args.includes('--restarts') ? Math.max(1, Number(args[args.indexOf('--restarts') + 1]) || 1) : 1;
 const open = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
 
@@ -65,15 +70,22 @@ async function writeSnapshotMeasuringStalls(tree: DataTree, dir: string): Promis
   return { maxStallMs: histogram.max / 1e6, p99StallMs: histogram.percentile(99) / 1e6, ms: Date.now() - started, bytes: position };
 }
 
+/** The reference server's process: the only ZooKeeperServerMain on this machine during the benchmark. */
+function zookeeperPid(): number {
+  return Number(execFileSync('pgrep', ['-f', 'ZooKeeperServerMain'], { encoding: 'utf8' }).trim().split('\n')[0]);
+}
+
 function rssOf(pid: number): number {
   const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return match === null ? 0 : Number(match[1]) * 1024;
 }
 
-async function meerkatRestart(dataDir: string): Promise<{ ms: number; rss: number }> {
+/** Starts `meerkat start` on `dataDir` and waits until it answers; `ms` from spawn to serving. */
+async function startMeerkat(dataDir: string): Promise<{ port: number; pid: number; ms: number; stop: () => void }> {
   const port = await getFreePort();
   const started = Date.now();
   const child = spawn(process.execPath, ['bin/meerkat.js', 'start', '--port', String(port), '--data-dir', dataDir, '--log-level', 'warn'], { stdio: 'ignore' });
+  const stop = (): void => void child.kill('SIGTERM');
   try {
     for (;;) {
       try {
@@ -84,17 +96,64 @@ async function meerkatRestart(dataDir: string): Promise<{ ms: number; rss: numbe
       if (Date.now() - started > 300_000) throw new Error('meerkat did not come up');
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    return { ms: Date.now() - started, rss: rssOf(child.pid!) };
+  } catch (error) {
+    stop();
+    throw error;
+  }
+  return { port, pid: child.pid!, ms: Date.now() - started, stop };
+}
+
+async function meerkatRestart(dataDir: string): Promise<{ ms: number; rss: number }> {
+  const server = await startMeerkat(dataDir);
+  try {
+    return { ms: server.ms, rss: rssOf(server.pid) };
   } finally {
-    child.kill('SIGTERM');
+    server.stop();
+  }
+}
+
+/** Creates `count` znodes of 100 bytes (parents of 1,000) through one client; the RSS 2 s after. */
+async function loadOverNetwork(port: number, pid: number, count: number): Promise<{ ms: number; rss: number }> {
+  const client = await ZooKeeperClient.connect(`127.0.0.1:${port}`);
+  const data = Buffer.alloc(100, 7);
+  const started = Date.now();
+  try {
+    for (let group = 0; group * 1000 < count; group++) {
+      await client.create(`/g${group}`, data);
+      const creates: Array<Promise<unknown>> = [];
+      for (let i = 0; i < 1000 && group * 1000 + i < count; i++) creates.push(client.create(`/g${group}/n${i}`, data));
+      await Promise.all(creates);
+    }
+  } finally {
+    await client.close();
+  }
+  const ms = Date.now() - started;
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  return { ms, rss: rssOf(pid) };
+}
+
+async function networkLoads(dir: string): Promise<{ meerkat: { ms: number; rss: number }; zookeeper: { ms: number; rss: number } | null }> {
+  const server = await startMeerkat(join(dir, 'meerkat'));
+  let meerkat: { ms: number; rss: number };
+  try {
+    meerkat = await loadOverNetwork(server.port, server.pid, nodes);
+  } finally {
+    server.stop();
+  }
+  if (meerkatOnly) return { meerkat, zookeeper: null };
+  const zk = await startReferenceZooKeeper({ dataDir: join(dir, 'zookeeper'), jvmOptions: ['-Xmx6g'], startTimeoutMs: 300_000 });
+  try {
+    const pid = zookeeperPid();
+    return { meerkat, zookeeper: await loadOverNetwork(zk.port, pid, nodes) };
+  } finally {
+    await zk.stop();
   }
 }
 
 async function zookeeperRestart(dataDir: string): Promise<{ ms: number; rss: number }> {
   const zk = await startReferenceZooKeeper({ dataDir, jvmOptions: ['-Xmx6g'], startTimeoutMs: 300_000 });
   try {
-    // The reference server is the only ZooKeeperServerMain on this machine during the benchmark.
-    const pid = Number(execFileSync('pgrep', ['-f', 'ZooKeeperServerMain'], { encoding: 'utf8' }).trim().split('\n')[0]);
+    const pid = zookeeperPid();
     return { ms: zk.startupMs, rss: rssOf(pid) };
   } finally {
     await zk.stop();
@@ -112,6 +171,7 @@ try {
   const median = (values: number[]): number => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
   const meerkat = { ms: median(runs.map((run) => run.ms)), rss: median(runs.map((run) => run.rss)), runs };
   const zookeeper = meerkatOnly ? null : await zookeeperRestart(dataDir);
+  const loaded = networkLoad ? await networkLoads(join(dataDir, 'network-load')) : null;
   const result = {
     nodes, buildMs, snapshot,
     snapshotFileBytes: statSync(join(dataDir, versionDirName, snapshotFileName(tree.lastProcessedZxid))).size,
@@ -119,6 +179,7 @@ try {
       meerkat, zookeeper,
       speedup: zookeeper === null ? null : zookeeper.ms / meerkat.ms, rssRatio: zookeeper === null ? null : meerkat.rss / zookeeper.rss,
     },
+    networkLoad: loaded === null ? null : { ...loaded, rssRatio: loaded.zookeeper === null ? null : loaded.meerkat.rss / loaded.zookeeper.rss },
   };
   if (asJson) console.log(JSON.stringify(result));
   else {
@@ -131,6 +192,11 @@ try {
     } else {
       console.log(`restart to serving: meerkat ${meerkat.ms} ms, zookeeper ${zookeeper.ms} ms (meerkat ${result.restart.speedup!.toFixed(2)}x faster)`);
       console.log(`RSS after restart: meerkat ${mb(meerkat.rss)}, zookeeper ${mb(zookeeper.rss)} (ratio ${result.restart.rssRatio!.toFixed(2)})`);
+    }
+    if (loaded !== null) {
+      const zk = loaded.zookeeper === null ? '(ZooKeeper skipped)'
+        : `zookeeper ${mb(loaded.zookeeper.rss)} in ${loaded.zookeeper.ms} ms (ratio ${result.networkLoad!.rssRatio!.toFixed(2)})`;
+      console.log(`RSS after loading ${nodes} znodes through the protocol: meerkat ${mb(loaded.meerkat.rss)} in ${loaded.meerkat.ms} ms, ${zk}`);
     }
   }
 } finally {
