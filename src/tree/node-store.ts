@@ -9,7 +9,7 @@
 //   `DataTree.insert`) is copied back to back into 1 MiB arena chunks; a chunk is dropped once no
 //   node's data lives in it, and until then keeps its replaced data;
 // - data a txn sets (`holdData`) is copied into a slot of a slab: chunks cut into slots of one size
-//   class (16 bytes up, each class ~12 % above the last), a class's chunks growing from 16 KiB to
+//   class (every 8 bytes up to 128, then each ~12 % above the last), a class's chunks growing from 16 KiB to
 //   1 MiB. A slot freed by a change or a delete is reused by the next data of its class; slab memory
 //   is kept for reuse, never given back (as a JVM keeps its heap). Not a buffer per node: at 10^6
 //   znodes created over the network that was ~200 bytes of JS heap each (RSS 760 MB), and one more
@@ -32,9 +32,12 @@ import { crcBytes } from './crc32.js';
 export const arenaChunkBytes = 1 << 20;
 /** Larger data gets its own copy, so a chunk's unused tail stays small (and no slab slot is larger). */
 const arenaDataBytesMax = arenaChunkBytes >> 4;
-/** Slot sizes of the slab classes: multiples of 8, each ~12 % above the last, up to arenaDataBytesMax. */
+/**
+ * Slot sizes of the slab classes: every multiple of 8 up to 128 bytes (small values waste little: a
+ * 100-byte value takes a 104-byte slot), then each ~12 % above the last, up to arenaDataBytesMax.
+ */
 const slabSlotBytes: number[] = [];
-for (let size = 16; ; size = Math.max(size + 8, Math.ceil((size * 1.125) / 8) * 8)) {
+for (let size = 16; ; size = size < 128 ? size + 8 : Math.ceil((size * 1.125) / 8) * 8) {
   slabSlotBytes.push(Math.min(size, arenaDataBytesMax));
   if (size >= arenaDataBytesMax) break;
 }
