@@ -119,8 +119,8 @@ export class NodeStore {
    */
   readonly links: ChildIndex;
   /**
-   * Data kept outside the chunks (set by txns, or too large for a chunk), by a slot the node's
-   * dataPlace names: not by node number (a loaded tree holds none, and a slot per node would cost 8
+   * Data kept outside the chunks (too large for a slot, or no chunk could be added), by a slot the
+   * node's dataPlace names: not by node number (a loaded tree holds none, and a slot per node would cost 8
    * bytes each), and not in a Map (a lookup and an insert on every write). Free slots are reused.
    */
   private readonly held: Array<Uint8Array | undefined> = [];
