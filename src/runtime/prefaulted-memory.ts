@@ -8,8 +8,10 @@
 // - a column's buffer is handed to the loading thread at once and touched there page by page (as far
 //   as the store expects to use it), with atomic adds of 0, so the two threads may write the same page
 //   in any order.
-// The thread starts on the first request. Buffers are SharedArrayBuffers: the only memory two threads
-// can both touch (V8 reads and writes them as fast as any other).
+// The thread starts with the first column large enough to be worth it (the tree sizes its columns
+// once a load has shown how many nodes are coming): a small snapshot loads without it. Buffers are
+// SharedArrayBuffers: the only memory two threads can both touch (V8 reads and writes them as fast as
+// any other).
 
 import { Worker } from 'node:worker_threads';
 import type { TreeMemory } from '../tree/index.js';
@@ -28,7 +30,7 @@ export class PrefaultedMemory implements TreeMemory {
   constructor(private readonly chunkBytes: number, private readonly onError: (error: Error) => void, private readonly lead = 2) {}
 
   chunk(): Uint8Array | undefined {
-    const worker = this.thread();
+    const worker = this.worker;
     if (worker === null) return undefined;
     const chunk = this.ready.shift();
     if (chunk !== undefined) worker.postMessage(1);
@@ -54,7 +56,7 @@ export class PrefaultedMemory implements TreeMemory {
     await worker?.terminate();
   }
 
-  /** The thread, started on first use; null once closed. */
+  /** The thread, started on first need; null once closed. */
   private thread(): Worker | null {
     if (this.closed) return null;
     if (this.worker !== null) return this.worker;
