@@ -27,7 +27,7 @@ export class PrefaultedMemory implements TreeMemory {
   private closed = false;
 
   /** `onError` is told if the thread fails (loading goes on with memory the store allocates). */
-  constructor(private readonly chunkBytes: number, private readonly onError: (error: Error) => void, private readonly lead = 2) {}
+  constructor(private readonly chunkBytes: number, private readonly onError: (error: Error) => void, private readonly lead = 1) {}
 
   chunk(): Uint8Array | undefined {
     const worker = this.worker;
