@@ -44,7 +44,7 @@ describe('prefaulted tree memory', () => {
   });
 
   it('hand out column buffers at once, zero-filled, and keep every byte written while the thread touches them', async () => {
-    const memory = new PrefaultedMemory(64 * 1024, (error) => assert.fail(error));
+    const memory = new PrefaultedMemory(64 * 1024, (error) => assert.fail(error), 2);
     try {
       assert.equal(memory.column(1024, 1024), undefined, 'a small column is left to the store');
       const buffers = [0, 1, 2].map(() => memory.column(4 << 20, 3 << 20)!);
