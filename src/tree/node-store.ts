@@ -52,6 +52,12 @@ const slabChunkBytesMin = 16 * 1024;
 /** Data up to this size is copied byte by byte (cheaper than making a subarray for `set`). */
 const arenaDataBytesByLoop = 256;
 const initialCapacity = 1024;
+
+/** Copies `source[start, end)` to `target` at `at`: small data (the common case) byte by byte, no subarray object. */
+function copyBytes(target: Uint8Array, at: number, source: Uint8Array, start: number, end: number): void {
+  if (end - start <= arenaDataBytesByLoop) for (let i = start; i < end; i++) target[at + i - start] = source[i]!;
+  else target.set(source.subarray(start, end), at);
+}
 /** reserve() sizes the columns this much above the estimate it is given, so a close estimate grows them once. */
 const reserveMargin = 1.05;
 /** dataPlace value for no data; below it, -2 - n is data held outside the arena, in `held[n]`. */
@@ -322,9 +328,7 @@ export class NodeStore {
       return;
     }
     const target = this.chunks[place >>> 20]!;
-    const at = place & (arenaChunkBytes - 1);
-    if (length <= arenaDataBytesByLoop) for (let i = 0; i < length; i++) target[at + i] = data[i]!;
-    else target.set(data, at);
+    copyBytes(target, place & (arenaChunkBytes - 1), data, 0, length);
     this.dataPlace[id] = place;
   }
 
@@ -359,9 +363,7 @@ export class NodeStore {
     }
     const target = this.chunks[this.fillChunk]!;
     const at = this.fillUsed;
-    // Small data (the common case) byte by byte: no subarray object per node.
-    if (length <= arenaDataBytesByLoop) for (let i = 0; i < length; i++) target[at + i] = source[dataStart + i]!;
-    else target.set(source.subarray(dataStart, dataEnd), at);
+    copyBytes(target, at, source, dataStart, dataEnd);
     this.placeData(id, this.fillChunk, at);
     this.fillUsed += length;
   }
