@@ -65,11 +65,6 @@ function mix(hash: number): number {
   return h;
 }
 
-/** Slots for `count` nodes at the load limit: any number, not a power of two (a million nodes take 1.5M slots, not 2M). */
-function slotsFor(count: number): number {
-  return Math.max(initialTableSlots, Math.ceil(count / tableLoadMax));
-}
-
 /** Where a probe for a mixed hash starts in a table of `slots` (its low 31 bits, modulo the size). */
 function firstSlot(mixed: number, slots: number): number {
   return (mixed & 0x7fffffff) % slots;
@@ -81,14 +76,18 @@ function nextSlot(slot: number, slots: number): number {
 }
 
 export class ChildIndex {
-  parent = new Int32Array(0);
-  nextSibling = new Int32Array(0);
+  // Columns by node number, grown by grow() (node-store.ts calls it before it hands out a number past
+  // them); private, so no caller can hold one across a growth (see changed-stats.ts).
+  private parent = new Int32Array(0);
+  private nextSibling = new Int32Array(0);
   /** The first child's is the last child. */
-  previousSibling = new Int32Array(0);
+  private previousSibling = new Int32Array(0);
   private namePlace = new Uint32Array(0);
-  private slots = new Int32Array(initialTableSlots).fill(emptySlot);
+  private slots: Int32Array;
   /** The top 8 bits of each slot's node's hash. */
-  private tags = new Uint8Array(initialTableSlots);
+  private tags: Uint8Array;
+  /** The table never shrinks below this many slots. */
+  private readonly slotsMin: number;
   /** Slots holding a node or a deleted mark. */
   private slotsUsed = 0;
   private linked = 0;
@@ -108,8 +107,15 @@ export class ChildIndex {
   private nameStart = 0;
   private nameEnd = 0;
 
-  /** `memory` supplies the columns' buffers (node-store.ts). */
-  constructor(private readonly heads: ChildHeads, private readonly memory?: TreeMemory) {}
+  private readonly memory: TreeMemory | undefined;
+
+  /** `memory` supplies the columns' buffers (node-store.ts); `initialSlots` sizes the table before it first grows. */
+  constructor(private readonly heads: ChildHeads, options: { memory?: TreeMemory; initialSlots?: number } = {}) {
+    this.memory = options.memory;
+    this.slotsMin = Math.max(2, options.initialSlots ?? initialTableSlots);
+    this.slots = new Int32Array(this.slotsMin).fill(emptySlot);
+    this.tags = new Uint8Array(this.slotsMin);
+  }
 
   /** Makes room for node numbers below `capacity`, of which about `likely` are expected to be used. */
   grow(capacity: number, likely = capacity): void {
@@ -122,7 +128,7 @@ export class ChildIndex {
 
   /** Sizes the table for `count` linked nodes, so a snapshot's load does not rehash. */
   reserve(count: number): void {
-    if (count > this.slots.length * tableLoadMax) this.rehash(slotsFor(count));
+    if (count > this.slots.length * tableLoadMax) this.rehash(this.slotsFor(count));
   }
 
   /** A new number: no parent, no children. */
@@ -220,15 +226,16 @@ export class ChildIndex {
   /** Adds `child` (unattached) as the last child of `parent`, named by `bytes[start, end)`. */
   link(parent: number, child: number, name: { bytes: Uint8Array; start: number; end: number }): void {
     if (this.parent[child] !== noNode) assertionFailed(`linking node ${child}, which has a parent`);
-    if (this.slotsUsed + 1 > this.slots.length * tableLoadMax) this.rehash(slotsFor(2 * (this.linked + 1)));
+    if (this.slotsUsed + 1 > this.slots.length * tableLoadMax) this.rehash(this.slotsFor(2 * (this.linked + 1)));
     this.namePlace[child] = this.storeName(name.bytes, name.start, name.end);
     this.parent[child] = parent;
-    const { stats } = this.heads;
+    // The record first: making it may grow the records' columns (changed-stats.ts).
     const record = this.heads.recordFor(parent);
-    const first = stats.firstChild[record]!;
+    const { stats } = this.heads;
+    const first = stats.firstChildAt(record);
     this.nextSibling[child] = noNode;
     if (first === noNode) {
-      stats.firstChild[record] = child;
+      stats.setFirstChild(record, child);
       this.previousSibling[child] = child;
     } else {
       const last = this.previousSibling[first]!;
@@ -236,7 +243,7 @@ export class ChildIndex {
       this.previousSibling[child] = last;
       this.previousSibling[first] = child;
     }
-    stats.childCount[record]!++;
+    stats.addChildCount(record, 1);
     if (this.unlinkedPinned.size > 0) {
       for (const [pinned, formerParent] of this.unlinkedPinned) {
         if (formerParent === parent && this.nextSibling[pinned] === noNode) this.nextSibling[pinned] = child;
@@ -271,13 +278,13 @@ export class ChildIndex {
     const next = this.nextSibling[child]!;
     const { stats } = this.heads;
     const record = this.heads.recordOf(parent);
-    const first = stats.firstChild[record]!;
-    if (child === first) stats.firstChild[record] = next;
+    const first = stats.firstChildAt(record);
+    if (child === first) stats.setFirstChild(record, next);
     else this.nextSibling[previous] = next;
     // The next sibling, or else the (new) first child, takes `previous`: the last child when `child` was first.
     if (next !== noNode) this.previousSibling[next] = previous;
     else if (child !== first) this.previousSibling[first] = previous;
-    stats.childCount[record]!--;
+    stats.addChildCount(record, -1);
     this.parent[child] = noNode;
     this.dropName(this.namePlace[child]!);
     if (this.unlinkedPinned.size > 0) {
@@ -302,15 +309,25 @@ export class ChildIndex {
     return name;
   }
 
-  /** The node's first child, or -1; the next is nextSibling's. */
+  /** The node's next sibling in its parent's list, or -1 after the last (see pin for unlinked pinned nodes). */
+  nextSiblingOf(id: number): number {
+    return this.nextSibling[id]!;
+  }
+
+  /** The node's first child, or -1; the next is nextSiblingOf's. */
   firstChildOf(id: number): number {
     const record = this.heads.recordOf(id);
-    return record < 0 ? noNode : this.heads.stats.firstChild[record]!;
+    return record < 0 ? noNode : this.heads.stats.firstChildAt(record);
   }
 
   childCountOf(id: number): number {
     const record = this.heads.recordOf(id);
-    return record < 0 ? 0 : this.heads.stats.childCount[record]!;
+    return record < 0 ? 0 : this.heads.stats.childCountAt(record);
+  }
+
+  /** Slots for `count` nodes at the load limit: any number, not a power of two (a million nodes take 1.5M slots, not 2M). */
+  private slotsFor(count: number): number {
+    return Math.max(this.slotsMin, Math.ceil(count / tableLoadMax));
   }
 
   private hashBytes(parent: number, bytes: Uint8Array, start: number, end: number): number {

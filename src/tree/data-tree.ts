@@ -21,12 +21,13 @@ import { AclCache } from './acl-cache.js';
 import { openAclUnsafe, readAclUnsafe } from './acl.js';
 import { crcAscii, crcBytes, crcEnd, crcInt, crcLong, crcStart } from './crc32.js';
 import { isContainerOwner, isSessionOwner, isTtlOwner, ttlOfOwner } from './ephemeral-type.js';
-import { NodeCursor, NodeStore, ZNode } from './node-store.js';
+import { type InitialCapacity, NodeCursor, NodeStore, ZNode } from './node-store.js';
 import type { TreeMemory } from './tree-memory.js';
 import { baseName, parentOf } from './path.js';
 import { type WatchDelivery, WatchManager } from './watch-manager.js';
 
 export { NodeCursor, ZNode, arenaChunkBytes } from './node-store.js';
+export type { InitialCapacity } from './node-store.js';
 export type { TreeMemory } from './tree-memory.js';
 
 /** A node as a snapshot holds it. The snapshot reader fills one record and reuses it for every node. */
@@ -95,10 +96,10 @@ function pathLength(bytes: Uint8Array, start: number, end: number): number {
 function nodeDigest(pathCrcValue: number | null, store: NodeStore, id: number): number {
   if (pathCrcValue === undigested) return 0;
   let crc = store.crcData(pathCrcValue, id);
-  crc = crcLong(crc, store.czxid[id]!);
+  crc = crcLong(crc, store.czxidOf(id));
   crc = crcLong(crc, store.mzxidOf(id));
   crc = crcLong(crc, store.pzxidOf(id));
-  crc = crcLong(crc, store.ctime[id]!);
+  crc = crcLong(crc, store.ctimeOf(id));
   crc = crcLong(crc, store.mtimeOf(id));
   crc = crcInt(crc, store.versionOf(id));
   crc = crcInt(crc, store.cversionOf(id));
@@ -131,10 +132,11 @@ export class DataTree<W = unknown> {
 
   /**
    * A tree as a fresh server has it; `withSystemNodes: false` gives an empty one to load a snapshot
-   * into. `memory` supplies the node store's arena chunks and columns (node-store.ts).
+   * into. `memory` supplies the node store's arena chunks and columns, `initialCapacity` how small its
+   * structures start (node-store.ts; tests start them tiny so a run crosses every growth).
    */
-  constructor(options: { withSystemNodes?: boolean; memory?: TreeMemory } = {}) {
-    this.store = new NodeStore(this.aclCache, options.memory);
+  constructor(options: { withSystemNodes?: boolean; memory?: TreeMemory; initialCapacity?: InitialCapacity } = {}) {
+    this.store = new NodeStore(this.aclCache, { memory: options.memory, initialCapacity: options.initialCapacity });
     if (options.withSystemNodes === false) return;
     const empty = new Uint8Array(0);
     this.insert('/', { data: empty, acl: openAclUnsafe, stat: DataTree.zeroStat() });
@@ -199,10 +201,10 @@ export class DataTree<W = unknown> {
     const numChildren = store.links.childCountOf(id);
     const owner = store.ownerOf(id);
     return {
-      czxid: store.czxid[id]!, mzxid: store.mzxidOf(id), ctime: store.ctime[id]!, mtime: store.mtimeOf(id), version: store.versionOf(id),
+      czxid: store.czxidOf(id), mzxid: store.mzxidOf(id), ctime: store.ctimeOf(id), mtime: store.mtimeOf(id), version: store.versionOf(id),
       cversion: store.cversionOf(id) * 2 - numChildren, aversion: store.aversionOf(id),
       ephemeralOwner: isSessionOwner(owner) ? owner : 0n,
-      dataLength: store.dataLength[id]!, numChildren, pzxid: store.pzxidOf(id),
+      dataLength: store.dataLengthOf(id), numChildren, pzxid: store.pzxidOf(id),
     };
   }
 
@@ -223,7 +225,7 @@ export class DataTree<W = unknown> {
     const { links } = this.store;
     const pending = [start];
     while (pending.length > 0) {
-      for (let child = links.firstChildOf(pending.pop()!); child >= 0; child = links.nextSibling[child]!) {
+      for (let child = links.firstChildOf(pending.pop()!); child >= 0; child = links.nextSiblingOf(child)) {
         count++;
         if (links.childCountOf(child) > 0) pending.push(child);
       }
@@ -278,7 +280,7 @@ export class DataTree<W = unknown> {
       yield ['/', this.root];
       while (stack.length > 0) {
         const top = stack[stack.length - 1]!;
-        const next = top.at < 0 ? links.firstChildOf(top.parent) : links.nextSibling[top.at]!;
+        const next = top.at < 0 ? links.firstChildOf(top.parent) : links.nextSiblingOf(top.at);
         if (top.at >= 0) store.unpin(top.at);
         top.at = next;
         if (next < 0) {
@@ -386,14 +388,14 @@ export class DataTree<W = unknown> {
     }
     store.copyData(id, node);
     this.count++;
-    this.approximateDataBytes += pathLength(source, pathStart, pathEnd) + store.dataLength[id]!;
+    this.approximateDataBytes += pathLength(source, pathStart, pathEnd) + store.dataLengthOf(id);
     if (node.ephemeralOwner !== 0n) this.rememberOwner(pathString(node), node.ephemeralOwner);
     this.addToDigest(nodeDigest(pathBytesCrc(source, pathStart, pathEnd), store, id));
     return id;
   }
 
   private remember(path: string, id: number, owner: bigint): void {
-    this.approximateDataBytes += path.length + this.store.dataLength[id]!;
+    this.approximateDataBytes += path.length + this.store.dataLengthOf(id);
     if (owner !== 0n) this.rememberOwner(path, owner);
     this.addToDigest(nodeDigest(pathCrc(path), this.store, id));
   }
@@ -413,14 +415,14 @@ export class DataTree<W = unknown> {
     const { store } = this;
     this.count--;
     this.loadParent = -1;
-    this.approximateDataBytes -= path.length + store.dataLength[id]!;
+    this.approximateDataBytes -= path.length + store.dataLengthOf(id);
     const owner = store.ownerOf(id);
     this.containers.delete(path);
     this.ttls.delete(path);
     const paths = this.ephemerals.get(owner);
     if (paths !== undefined && paths.delete(path) && paths.size === 0) this.ephemerals.delete(owner);
     this.addToDigest(-nodeDigest(pathCrc(path), store, id));
-    this.aclCache.release(store.aclIndex[id]!);
+    this.aclCache.release(store.aclIndexOf(id));
   }
 
   createNode(
@@ -460,12 +462,15 @@ export class DataTree<W = unknown> {
     if (path === '/') return -101;
     const parentEnd = path.lastIndexOf('/');
     const parent = this.find(path, parentEnd);
-    const id = parent < 0 ? -1 : store.links.childByName(parent, path, parentEnd + 1, path.length);
+    if (parent < 0) return -101;
+    const parentPath = parentOf(path);
+    // Raised even when the child is gone (ZooKeeper's ZOOKEEPER-3125): a replayed delete of a child a
+    // fuzzy snapshot no longer holds must still leave the parent's pzxid as the live tree had it.
+    if (zxid > store.pzxidOf(parent)) this.setCversionPzxid(parentPath, parent, { cversion: store.cversionOf(parent), zxid });
+    const id = store.links.childByName(parent, path, parentEnd + 1, path.length);
     if (id < 0) return -101;
     if (store.links.childCountOf(id) !== 0) assertionFailed(`deleting ${path} with children: prep must prevent this`);
     store.links.unlink(id);
-    const parentPath = parentOf(path);
-    if (zxid > store.pzxidOf(parent)) this.setCversionPzxid(parentPath, parent, { cversion: store.cversionOf(parent), zxid });
     this.forget(path, id);
     store.release(id);
     this.watches.trigger(EventType.nodeDeleted, path, zxid, events);
@@ -479,7 +484,7 @@ export class DataTree<W = unknown> {
     if (id < 0) return { err: -101 };
     const crc = pathCrc(path);
     const before = nodeDigest(crc, store, id);
-    this.approximateDataBytes += fields.data.length - store.dataLength[id]!;
+    this.approximateDataBytes += fields.data.length - store.dataLengthOf(id);
     store.holdData(id, fields.data);
     store.setVersion(id, fields.version);
     store.setMzxid(id, fields.zxid);
@@ -496,8 +501,8 @@ export class DataTree<W = unknown> {
     const crc = pathCrc(path);
     const before = nodeDigest(crc, store, id);
     const interned = this.aclCache.acquire(acl);
-    this.aclCache.release(store.aclIndex[id]!);
-    store.aclIndex[id] = interned.index;
+    this.aclCache.release(store.aclIndexOf(id));
+    store.setAclIndex(id, interned.index);
     store.setAversion(id, aversion);
     this.addToDigest(nodeDigest(crc, store, id) - before);
     return { err: 0, node: new ZNode(store, id) };

@@ -51,7 +51,7 @@ for (let eighths = 0, klass = 0; eighths < slabClassByEighths.length; eighths++)
 const slabChunkBytesMin = 16 * 1024;
 /** Data up to this size is copied byte by byte (cheaper than making a subarray for `set`). */
 const arenaDataBytesByLoop = 256;
-const initialCapacity = 1024;
+const initialCapacityDefault = 1024;
 
 /** Copies `source[start, end)` to `target` at `at`: small data (the common case) byte by byte, no subarray object. */
 function copyBytes(target: Uint8Array, at: number, source: Uint8Array, start: number, end: number): void {
@@ -99,26 +99,46 @@ class ChildNameView implements ChildNames {
   [Symbol.iterator](): Iterator<string> {
     const { links } = this;
     const names: string[] = [];
-    for (let child = links.firstChildOf(this.parent); child >= 0; child = links.nextSibling[child]!) names.push(links.nameOf(child));
+    for (let child = links.firstChildOf(this.parent); child >= 0; child = links.nextSiblingOf(child)) names.push(links.nameOf(child));
     return names[Symbol.iterator]();
   }
+}
+
+/** Where a store's memory comes from and how small it starts (tests start tiny to cross every growth). */
+export interface NodeStoreOptions {
+  memory?: TreeMemory;
+  initialCapacity?: InitialCapacity;
+}
+
+/** Sizes before the first growth; each defaults to what a server starts with. */
+export interface InitialCapacity {
+  /** Node numbers (the columns). */
+  nodes?: number;
+  /** ChangedStats records (changed-stats.ts). */
+  statRecords?: number;
+  /** Slots of the child table (child-index.ts). */
+  childSlots?: number;
 }
 
 /**
  * Stat fields are read through methods (mzxidOf, ...) and changed through setters: all but czxid and
  * ctime live in a ChangedStats record once they differ from a fresh node's (changed-stats.ts).
  * cversion counts child creations (see data-tree.ts on cversion).
+ *
+ * Every column is private and grows only in allocate() and reserve(), before anything is written to
+ * it; a setter that may make a stat record (statRecordOf) passes the record to a ChangedStats method,
+ * which reads its column after the record is made (see changed-stats.ts on why that order matters).
  */
 export class NodeStore {
-  czxid = new Float64Array(initialCapacity);
-  ctime = new Float64Array(initialCapacity);
+  private czxid: Float64Array;
+  private ctime: Float64Array;
   /** Each node's ChangedStats record; -1: none, the node's fields are a fresh node's. */
-  private statRecord = new Int32Array(initialCapacity);
-  private readonly stats = new ChangedStats();
-  aclIndex = new Int32Array(initialCapacity);
+  private statRecord: Int32Array;
+  private readonly stats: ChangedStats;
+  private aclIndex: Int32Array;
   /** Where the node's data is: in the arena (chunk × 2^20 + offset), in `held` (see noData), or none. */
-  private dataPlace = new Int32Array(initialCapacity);
-  dataLength = new Int32Array(initialCapacity);
+  private dataPlace: Int32Array;
+  private dataLength: Int32Array;
   /**
    * Each node's parent, name and children: the tree's only index (a path is looked up one name at a
    * time from the root, so no path string is kept per node). Changed only by data-tree.ts.
@@ -148,13 +168,25 @@ export class NodeStore {
   private readonly free: number[] = [];
   private next = 0;
 
-  constructor(readonly aclCache: AclCache, private readonly memory?: TreeMemory) {
+  private readonly memory: TreeMemory | undefined;
+
+  constructor(readonly aclCache: AclCache, options: NodeStoreOptions = {}) {
+    const { memory, initialCapacity = {} } = options;
+    this.memory = memory;
+    const nodes = Math.max(1, initialCapacity.nodes ?? initialCapacityDefault);
+    this.czxid = new Float64Array(nodes);
+    this.ctime = new Float64Array(nodes);
+    this.statRecord = new Int32Array(nodes);
+    this.aclIndex = new Int32Array(nodes);
+    this.dataPlace = new Int32Array(nodes);
+    this.dataLength = new Int32Array(nodes);
+    this.stats = new ChangedStats(initialCapacity.statRecords);
     this.links = new ChildIndex({
       stats: this.stats,
       recordOf: (id) => this.statRecord[id]!,
       recordFor: (id) => this.statRecordOf(id),
-    }, memory);
-    this.links.grow(initialCapacity);
+    }, { memory, initialSlots: initialCapacity.childSlots });
+    this.links.grow(nodes);
   }
 
   /** A number for a new node, with its stat fields set and no data, parent or children. */
@@ -179,13 +211,13 @@ export class NodeStore {
     else {
       const record = this.statRecordOf(id);
       const { stats } = this;
-      stats.mzxid[record] = stat.mzxid;
-      stats.mtime[record] = stat.mtime;
-      stats.pzxid[record] = stat.pzxid;
-      stats.version[record] = stat.version;
-      stats.cversion[record] = stat.cversion;
-      stats.aversion[record] = stat.aversion;
-      stats.owner[record] = stat.ephemeralOwner;
+      stats.setMzxid(record, stat.mzxid);
+      stats.setMtime(record, stat.mtime);
+      stats.setPzxid(record, stat.pzxid);
+      stats.setVersion(record, stat.version);
+      stats.setCversion(record, stat.cversion);
+      stats.setAversion(record, stat.aversion);
+      stats.setOwner(record, stat.ephemeralOwner);
     }
     this.aclIndex[id] = aclIndex;
     this.dropData(id);
@@ -213,59 +245,82 @@ export class NodeStore {
     this.statRecord[id] = -1;
   }
 
+  czxidOf(id: number): number {
+    return this.czxid[id]!;
+  }
+
+  ctimeOf(id: number): number {
+    return this.ctime[id]!;
+  }
+
   mzxidOf(id: number): number {
     const record = this.statRecord[id]!;
-    return record < 0 ? this.czxid[id]! : this.stats.mzxid[record]!;
+    return record < 0 ? this.czxid[id]! : this.stats.mzxidAt(record);
   }
 
   mtimeOf(id: number): number {
     const record = this.statRecord[id]!;
-    return record < 0 ? this.ctime[id]! : this.stats.mtime[record]!;
+    return record < 0 ? this.ctime[id]! : this.stats.mtimeAt(record);
   }
 
   pzxidOf(id: number): number {
     const record = this.statRecord[id]!;
-    return record < 0 ? this.czxid[id]! : this.stats.pzxid[record]!;
+    return record < 0 ? this.czxid[id]! : this.stats.pzxidAt(record);
   }
 
   versionOf(id: number): number {
     const record = this.statRecord[id]!;
-    return record < 0 ? 0 : this.stats.version[record]!;
+    return record < 0 ? 0 : this.stats.versionAt(record);
   }
 
   /** Child creations (see data-tree.ts on cversion). */
   cversionOf(id: number): number {
     const record = this.statRecord[id]!;
-    return record < 0 ? 0 : this.stats.cversion[record]!;
+    return record < 0 ? 0 : this.stats.cversionAt(record);
   }
 
   aversionOf(id: number): number {
     const record = this.statRecord[id]!;
-    return record < 0 ? 0 : this.stats.aversion[record]!;
+    return record < 0 ? 0 : this.stats.aversionAt(record);
   }
 
+  aclIndexOf(id: number): number {
+    return this.aclIndex[id]!;
+  }
+
+  dataLengthOf(id: number): number {
+    return this.dataLength[id]!;
+  }
+
+  // The setters below hand statRecordOf's record (made first, which may grow the records' columns)
+  // to a ChangedStats method; never `column[this.statRecordOf(id)] = value` (changed-stats.ts).
+
   setMzxid(id: number, value: number): void {
-    this.stats.mzxid[this.statRecordOf(id)] = value;
+    this.stats.setMzxid(this.statRecordOf(id), value);
   }
 
   setMtime(id: number, value: number): void {
-    this.stats.mtime[this.statRecordOf(id)] = value;
+    this.stats.setMtime(this.statRecordOf(id), value);
   }
 
   setPzxid(id: number, value: number): void {
-    this.stats.pzxid[this.statRecordOf(id)] = value;
+    this.stats.setPzxid(this.statRecordOf(id), value);
   }
 
   setVersion(id: number, value: number): void {
-    this.stats.version[this.statRecordOf(id)] = value;
+    this.stats.setVersion(this.statRecordOf(id), value);
   }
 
   setCversion(id: number, value: number): void {
-    this.stats.cversion[this.statRecordOf(id)] = value;
+    this.stats.setCversion(this.statRecordOf(id), value);
   }
 
   setAversion(id: number, value: number): void {
-    this.stats.aversion[this.statRecordOf(id)] = value;
+    this.stats.setAversion(this.statRecordOf(id), value);
+  }
+
+  setAclIndex(id: number, aclIndex: number): void {
+    this.aclIndex[id] = aclIndex;
   }
 
   /** See ChildIndex.pin. */
@@ -298,18 +353,18 @@ export class NodeStore {
   ownerOf(id: number): bigint {
     const record = this.statRecord[id]!;
     if (record < 0) return 0n;
-    const words = this.stats.ownerWords;
-    return words[2 * record] === 0 && words[2 * record + 1] === 0 ? 0n : this.stats.owner[record]!;
+    const { stats } = this;
+    return stats.ownerWordAt(record, 0) === 0 && stats.ownerWordAt(record, 1) === 0 ? 0n : stats.ownerAt(record);
   }
 
   ownerHigh(id: number): number {
     const record = this.statRecord[id]!;
-    return record < 0 ? 0 : this.stats.ownerWords[2 * record + highWord]!;
+    return record < 0 ? 0 : this.stats.ownerWordAt(record, highWord);
   }
 
   ownerLow(id: number): number {
     const record = this.statRecord[id]!;
-    return record < 0 ? 0 : this.stats.ownerWords[2 * record + 1 - highWord]!;
+    return record < 0 ? 0 : this.stats.ownerWordAt(record, 1 - highWord);
   }
 
   /**
@@ -462,7 +517,7 @@ export class ZNode implements StatPersisted {
   }
 
   get czxid(): number {
-    return this.store.czxid[this.at]!;
+    return this.store.czxidOf(this.at);
   }
 
   get mzxid(): number {
@@ -470,7 +525,7 @@ export class ZNode implements StatPersisted {
   }
 
   get ctime(): number {
-    return this.store.ctime[this.at]!;
+    return this.store.ctimeOf(this.at);
   }
 
   get mtime(): number {
@@ -502,11 +557,11 @@ export class ZNode implements StatPersisted {
   }
 
   get aclIndex(): number {
-    return this.store.aclIndex[this.at]!;
+    return this.store.aclIndexOf(this.at);
   }
 
   get acl(): Acl[] {
-    return this.store.aclCache.aclAt(this.store.aclIndex[this.at]!);
+    return this.store.aclCache.aclAt(this.store.aclIndexOf(this.at));
   }
 
   get childCount(): number {
