@@ -12,6 +12,10 @@
 // The tree digest is kept as nodes change, with no digest stored per node: a change computes the
 // node's digest before and after (path, data and stat are all at hand) and adds the difference.
 //
+// Quotas: creates, deletes and setData also update the zookeeper_stats node of the quota above the
+// changed node, and a loaded snapshot's quota stats are recomputed (quota.ts; derived state, as in
+// ZooKeeper's DataTree).
+//
 // cversion: like ZooKeeper, a node stores the number of child creations, and shows clients
 // `2 × stored − numChildren` (every create has a delete except for children still present).
 
