@@ -19,6 +19,14 @@ describe('zoo.cfg', () => {
     assert.equal(config.autopurgePurgeIntervalHours, 1);
   });
 
+  it('turns quota enforcement on with enforceQuota, or ZooKeeper\'s property name zookeeper.enforceQuota; off by default', () => {
+    assert.equal(configFromEntries(new Map()).enforceQuota, false);
+    assert.equal(configFromEntries(new Map([['enforceQuota', 'true']])).enforceQuota, true);
+    assert.equal(configFromEntries(new Map([['zookeeper.enforceQuota', 'true']])).enforceQuota, true);
+    assert.equal(configFromEntries(new Map([['enforceQuota', 'false']])).enforceQuota, false);
+    assert.throws(() => configFromEntries(new Map([['enforceQuota', 'on']])), /enforceQuota: expected true\/false/);
+  });
+
   it('rejects a line without "=" and a non-numeric number with a clear error', () => {
     assert.throws(() => parseZooCfgText('tickTime'), ConfigError);
     assert.throws(() => configFromEntries(new Map([['tickTime', 'fast']])), /tickTime: expected an integer/);

@@ -53,6 +53,10 @@ const appliers: Record<string, Apply> = {
   'DigestAuthenticationProvider.superDigest': (c, v) => { c.superDigest = v; },
   'znode.container.checkIntervalMs': (c, v, k) => { c.containerCheckIntervalMs = integer(k, v); },
   extendedTypesEnabled: (c, v, k) => { c.ttlNodesEnabled = boolean(k, v); },
+  // ZooKeeper's zoo.cfg turns an unknown key into the system property "zookeeper." + key, so
+  // enforceQuota=true there sets zookeeper.enforceQuota; the property's own name is accepted too.
+  enforceQuota: (c, v, k) => { c.enforceQuota = boolean(k, v); },
+  'zookeeper.enforceQuota': (c, v, k) => { c.enforceQuota = boolean(k, v); },
   snapCount: (c, v, k) => { c.snapCount = integer(k, v); },
   forceSync: (c, v, k) => { c.forceSync = boolean(k, v); },
   preAllocSize: (c, v, k) => { c.preAllocBytes = integer(k, v) * 1024; },

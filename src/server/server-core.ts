@@ -16,7 +16,7 @@ import { DataTree, type ApplyResult, type WatchEvent, applyTxn, digestFor } from
 import { ClientConnection, type QueuedRequest, type Transport, encodeReply, encodeServerFrame } from './client-connection.js';
 import { type ServerConfig, negotiateSessionTimeout } from './config.js';
 import { PendingChanges, committedRecordOf } from './pending-changes.js';
-import { type PrepContext, type WriteRequest, prepareCloseSession, prepareDeleteContainer, prepareWrite } from './prep.js';
+import { type PrepContext, type QuotaEnforcement, type WriteRequest, prepareCloseSession, prepareDeleteContainer, prepareWrite } from './prep.js';
 import { type ReadContext, performRead, readOpCodes } from './reads.js';
 import { passwordMatches, sessionPassword, sessionPasswordBytes } from './session-password.js';
 import { SessionTracker } from './session-tracker.js';
@@ -81,6 +81,10 @@ export class ServerCore {
   writesRefused = false;
   /** prep's context, filled in for each write (prep keeps no reference to it). */
   private readonly prepContext: PrepContext;
+  /** Told a quota a write passes (ZooKeeper logs it as a warning); the runtime, which logs, replaces this. */
+  quotaWarning: (message: string) => void = () => undefined;
+  /** prep's quota context when enforceQuota is on; its tree follows `tree`. */
+  private readonly quotaEnforcement: QuotaEnforcement;
   /** Bytes in the data and log directories; the runtime, which owns the files, replaces this. */
   diskUsage: () => { dataDirBytes: number; logDirBytes: number } = () => ({ dataDirBytes: 0, logDirBytes: 0 });
 
@@ -90,7 +94,8 @@ export class ServerCore {
   ) {
     this.sessions = new SessionTracker({ tickTimeMs: config.tickTimeMs, serverId: config.serverId, nowMs: clock.now() });
     this.pending = new PendingChanges((path) => committedRecordOf(this.tree, path));
-    this.prepContext = { sessionId: 0n, authIds: [], superDigest: config.superDigest, ttlNodesEnabled: config.ttlNodesEnabled, zxid: 0 };
+    this.prepContext = { sessionId: 0n, authIds: [], superDigest: config.superDigest, ttlNodesEnabled: config.ttlNodesEnabled, zxid: 0, quota: null };
+    this.quotaEnforcement = { tree: this.tree, warn: (message) => this.quotaWarning(message) };
     this.lastPreparedZxid = this.tree.lastProcessedZxid;
   }
 
@@ -98,6 +103,7 @@ export class ServerCore {
   restore(tree: DataTree<ClientConnection>, sessions: ReadonlyMap<bigint, number>): void {
     assert(this.proposals.length === 0 && this.connections.size === 0, 'restore only before serving');
     this.tree = tree;
+    this.quotaEnforcement.tree = tree;
     this.pending.clear();
     this.lastPreparedZxid = tree.lastProcessedZxid;
     const now = this.clock.now();
@@ -310,6 +316,7 @@ export class ServerCore {
     context.superDigest = this.config.superDigest;
     context.ttlNodesEnabled = this.config.ttlNodesEnabled;
     context.zxid = this.lastPreparedZxid + 1;
+    context.quota = this.config.enforceQuota ? this.quotaEnforcement : null;
     const outcome = prepareWrite(request, this.pending, context);
     if (!outcome.ok) {
       const response: Response | undefined = 'multiResults' in outcome ? { type: OpCode.multi, results: outcome.multiResults } : undefined;
