@@ -14,6 +14,7 @@ import {
 import { assert, limits } from '../util/index.js';
 import { DataTree, type ApplyResult, type WatchEvent, applyTxn, digestFor } from '../tree/index.js';
 import { ClientConnection, type QueuedRequest, type Transport, encodeReply, encodeServerFrame } from './client-connection.js';
+import type { AnsweredRequest } from './connection-stats.js';
 import { type ServerConfig, negotiateSessionTimeout } from './config.js';
 import { PendingChanges, committedRecordOf } from './pending-changes.js';
 import { type PrepContext, type QuotaEnforcement, type WriteRequest, prepareCloseSession, prepareDeleteContainer, prepareWrite } from './prep.js';
@@ -79,6 +80,11 @@ export class ServerCore {
   private outstanding = 0;
   /** Set once the log failed: the server answers writes with SYSTEMERROR from then on. */
   writesRefused = false;
+  /**
+   * The request being answered, for statistics (reused; nothing keeps a reference): its type and
+   * arrival are set by request() for answers given at once and by drain() for each queued one.
+   */
+  private readonly answering: AnsweredRequest = { type: 0, xid: 0, zxid: 0, startMs: 0, endMs: 0 };
   /** prep's context, filled in for each write (prep keeps no reference to it). */
   private readonly prepContext: PrepContext;
   /** Told a quota a write passes (ZooKeeper logs it as a warning); the runtime, which logs, replaces this. */
@@ -181,6 +187,9 @@ export class ServerCore {
 
   /** The connect handshake (the first frame on a connection). */
   connect(connection: ClientConnection, request: ConnectRequest): void {
+    // As ZooKeeper, the connect request counts as a packet received.
+    connection.stats.packetsReceived++;
+    this.stats.packetsReceived++;
     const readOnly = request.readOnly ?? false;
     if (request.lastZxidSeen > this.lastZxid) {
       this.closeConnection(
@@ -243,6 +252,7 @@ export class ServerCore {
     fields: { timeOut: number; sessionId: bigint; readOnly: boolean },
   ): void {
     const passwd = fields.sessionId === 0n ? new Uint8Array(sessionPasswordBytes) : sessionPassword(fields.sessionId);
+    this.countSent(connection);
     connection.transport.send(
       encodeServerFrame((writer) => writeConnectResponse(writer, { protocolVersion: 0, passwd, ...fields })),
     );
@@ -254,9 +264,12 @@ export class ServerCore {
   request(connection: ClientConnection, xid: number, request: Request): void {
     const session = connection.session;
     assert(session !== null, 'requests arrive only after the handshake');
-    connection.packetsReceived++;
+    connection.stats.packetsReceived++;
     this.stats.packetsReceived++;
-    this.sessions.touch(session, this.clock.now());
+    const now = this.clock.now();
+    this.answering.type = request.type;
+    this.answering.startMs = now;
+    this.sessions.touch(session, now);
 
     switch (request.type) {
       case OpCode.auth:
@@ -285,14 +298,15 @@ export class ServerCore {
 
   /** Answers a request whose type the decoder did not know, in order, with UNIMPLEMENTED. */
   unknownRequest(connection: ClientConnection, xid: number, type: number): void {
-    connection.packetsReceived++;
+    connection.stats.packetsReceived++;
+    this.stats.packetsReceived++;
     this.enqueue(connection, queued(xid, type, { err: ErrorCode.unimplemented }));
   }
 
-  /** Answers now if nothing is queued ahead on the connection, else in turn. */
+  /** Answers the request being handled now if nothing is queued ahead on the connection, else in turn. */
   private answer(connection: ClientConnection, xid: number, err: number, response?: Response): void {
     if (connection.queue.length === 0) this.send(connection, xid, this.tree.lastProcessedZxid, err, response);
-    else this.enqueue(connection, queued(xid, 0, { err, response }));
+    else this.enqueue(connection, queued(xid, this.answering.type, { err, response }));
   }
 
   private performAndSend(connection: ClientConnection, xid: number, request: Request): void {
@@ -381,9 +395,12 @@ export class ServerCore {
           connection.authIds.push(newId);
         }
       }
+      this.countSent(connection);
       connection.transport.send(encodeReply({ xid: SpecialXid.auth, zxid: 0, err: 0 }));
       return;
     }
+    this.stats.authFailed++;
+    this.countSent(connection);
     connection.transport.send(encodeReply({ xid: SpecialXid.auth, zxid: 0, err: ErrorCode.authFailed }));
     this.closeConnection(connection, `authentication failed for scheme "${scheme}"`);
   }
@@ -403,7 +420,8 @@ export class ServerCore {
       const entry = queue.shift()!;
       this.outstanding--;
       if (entry.silent === true) continue;
-      this.stats.recordLatency(this.clock.now() - entry.receivedAtMs);
+      this.answering.type = entry.type;
+      this.answering.startMs = entry.receivedAtMs;
       if (entry.read !== null) this.performAndSend(connection, entry.xid, entry.read);
       else this.send(connection, entry.xid, entry.zxid < 0 ? this.tree.lastProcessedZxid : entry.zxid, entry.err, entry.response);
       if (entry.closeAfter) this.closeConnection(connection, 'session closed by client');
@@ -411,21 +429,39 @@ export class ServerCore {
   }
 
   private send(connection: ClientConnection, xid: number, zxid: number, err: number, response: Response | undefined): void {
-    connection.lastZxid = zxid;
-    connection.packetsSent++;
+    this.recordAnswer(connection, xid, zxid);
+    const frame = encodeReply({ xid, zxid, err }, response);
+    this.stats.recordResponseBytes(frame.length - 4);
+    this.countSent(connection);
+    connection.transport.send(frame);
+  }
+
+  /** Completes `answering` (its type and arrival already set) and records it, per connection and server-wide. */
+  private recordAnswer(connection: ClientConnection, xid: number, zxid: number): void {
+    const answer = this.answering;
+    answer.xid = xid;
+    answer.zxid = zxid;
+    answer.endMs = this.clock.now();
+    connection.stats.recordAnswer(answer);
+    this.stats.recordLatency(answer.endMs - answer.startMs);
+  }
+
+  /** Every frame sent to a client counts: replies, connect responses, notifications (as ZooKeeper). */
+  private countSent(connection: ClientConnection): void {
+    connection.stats.packetsSent++;
     this.stats.packetsSent++;
-    connection.transport.send(encodeReply({ xid, zxid, err }, response));
   }
 
   /** Sends a watch event to a connection (a notification frame, xid -1, carrying the zxid). */
   readonly notify = (connection: ClientConnection, event: WatchEvent): void => {
     if (connection.closed) return;
-    connection.transport.send(
-      encodeServerFrame((writer) => {
-        writer.int(SpecialXid.notification).long(event.zxid).int(0);
-        writeWatcherEvent(writer, { type: event.type, state: KeeperState.syncConnected, path: event.path });
-      }),
-    );
+    const frame = encodeServerFrame((writer) => {
+      writer.int(SpecialXid.notification).long(event.zxid).int(0);
+      writeWatcherEvent(writer, { type: event.type, state: KeeperState.syncConnected, path: event.path });
+    });
+    this.stats.recordResponseBytes(frame.length - 4);
+    this.countSent(connection);
+    connection.transport.send(frame);
   };
 
   // ---- txns: propose, persist, apply ---------------------------------------------------------
@@ -492,6 +528,10 @@ export class ServerCore {
       case 'createSession':
         if (!origin.connection.closed) {
           this.sendConnectResponse(origin.connection, { timeOut: origin.timeoutMs, sessionId: proposal.header.sessionId, readOnly: origin.readOnly });
+          // As ZooKeeper's final stage: the new session is the connection's first answered operation.
+          this.answering.type = OpCode.createSession;
+          this.answering.startMs = proposal.header.time;
+          this.recordAnswer(origin.connection, 0, result.zxid);
         }
         return;
       case 'closeSession':
