@@ -30,7 +30,7 @@ import { type RunningServer, startServer } from '../../src/runtime/index.js';
 import { type ReferenceZooKeeper, referenceSkipReason, startReferenceZooKeeper } from '../helpers/reference-zookeeper.js';
 import type { PipelinedNode } from '../helpers/tree-dump.js';
 import {
-  type Endpoint, type RunRecord, compareReplies, compareTrees, dropConnections, dumpServer, modelDisagreements,
+  type Endpoint, type Normaliser, type RunRecord, compareReplies, compareTrees, dropConnections, dumpServer, modelDisagreements,
   rawNormaliser, report, runNormaliser, runSequence,
 } from './scale-run.js';
 import { type KnownPart, type Step, generateSequence, openAcl } from './scale-sequence.js';
@@ -183,15 +183,24 @@ describe('differential at scale: Meerkat holds the same tree as Apache ZooKeeper
     runs.reproZookeeper = onZooKeeper;
     runs.reproMeerkat = onMeerkat;
     const problems = [...reproductionExpectations(repro, onZooKeeper, 'zookeeper'), ...reproductionExpectations(repro, onMeerkat, 'meerkat')];
-    const differences = compareReplies(repro, { record: onZooKeeper, normaliser: runNormaliser(onZooKeeper) }, { record: onMeerkat, normaliser: runNormaliser(onMeerkat) });
+    const differences = compareReplies(
+      repro,
+      { record: onZooKeeper, normaliser: runNormaliser([{ record: onZooKeeper, prefix: '' }]) },
+      { record: onMeerkat, normaliser: runNormaliser([{ record: onMeerkat, prefix: '' }]) },
+    );
     t.diagnostic(`reproduction: ${problems.length} unexpected fields, ${differences.length} replies differ between the servers`);
     assert.deepEqual(problems.slice(0, 20), [], `${problems.length} fields differ from the expected values`);
     assert.equal(differences.length, 0, report('reproduction replies', differences, 'npm test -- differential-scale'));
   });
 
   const steps = generateSequence({ seed, operations, parts });
-  const reproZxids = (record: RunRecord | undefined): Map<number, string> =>
-    new Map([...(record?.zxidToStep ?? new Map<number, number>()).entries()].map(([zxid, step]) => [zxid, `repro#${step}`]));
+  /** Both runs a server saw: the reproduction's zxids read `repro#<step>`, the sequence's `#<step>`. */
+  const normaliserOf = (server: 'zookeeper' | 'meerkat'): Normaliser => {
+    const reproduction = server === 'zookeeper' ? runs.reproZookeeper : runs.reproMeerkat;
+    const sequence = runs[server];
+    assert.ok(sequence !== undefined, 'the sequence ran');
+    return runNormaliser([...(reproduction === undefined ? [] : [{ record: reproduction, prefix: 'repro' }]), { record: sequence, prefix: '' }]);
+  };
 
   it(`runs ${operations} seeded operations (seed ${seed}, known parts: ${enabledParts.join(', ') || 'none'}) on both servers`, async (t) => {
     const began = Date.now();
@@ -210,8 +219,8 @@ describe('differential at scale: Meerkat holds the same tree as Apache ZooKeeper
     assert.ok(onZooKeeper !== undefined && onMeerkat !== undefined, 'the sequence ran');
     const differences = compareReplies(
       steps,
-      { record: onZooKeeper, normaliser: runNormaliser(onZooKeeper, reproZxids(runs.reproZookeeper)) },
-      { record: onMeerkat, normaliser: runNormaliser(onMeerkat, reproZxids(runs.reproMeerkat)) },
+      { record: onZooKeeper, normaliser: normaliserOf('zookeeper') },
+      { record: onMeerkat, normaliser: normaliserOf('meerkat') },
     );
     assert.equal(differences.length, 0, `seed=${seed}\n${report('replies', differences, replay)}`);
   });
@@ -220,8 +229,8 @@ describe('differential at scale: Meerkat holds the same tree as Apache ZooKeeper
     const { zookeeper: onZooKeeper, meerkat: onMeerkat } = runs;
     assert.ok(onZooKeeper !== undefined && onMeerkat !== undefined && trees.zookeeper !== undefined && trees.meerkat !== undefined, 'the sequence ran');
     const differences = compareTrees(
-      { tree: trees.zookeeper, normaliser: runNormaliser(onZooKeeper, reproZxids(runs.reproZookeeper)) },
-      { tree: trees.meerkat, normaliser: runNormaliser(onMeerkat, reproZxids(runs.reproMeerkat)) },
+      { tree: trees.zookeeper, normaliser: normaliserOf('zookeeper') },
+      { tree: trees.meerkat, normaliser: normaliserOf('meerkat') },
     );
     assert.equal(differences.length, 0, `seed=${seed}\n${report('tree', differences, replay)}`);
   });

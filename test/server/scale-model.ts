@@ -1,6 +1,6 @@
 // A naive model of the znode tree, just precise enough for the at-scale differential sequence
 // (scale-sequence.ts) to aim its operations: which paths exist, their versions, the parent's
-// cversion (the next sequential suffix), ACLs as named kinds, and which session owns an ephemeral.
+// count of child creations (the next sequential suffix), ACLs as named kinds, and which session owns an ephemeral.
 //
 // The model only steers the generator; ZooKeeper is the reference. If the model drifts from
 // ZooKeeper (a rule it does not know), later operations still run identically on both servers and
@@ -36,8 +36,11 @@ export interface ModelNode {
   readonly path: string;
   readonly children: Set<string>;
   version: number;
-  /** Child creations plus deletions, as ZooKeeper counts them: the next sequential suffix. */
-  cversion: number;
+  /**
+   * Child creations: the next sequential suffix. (The cversion clients see also counts deletions;
+   * a sequential child's suffix does not: create a, delete a, create b- gives b-0000000001.)
+   */
+  childCreations: number;
   aversion: number;
   acl: AclKind;
   /** The owning session of an ephemeral node; null for every other kind. */
@@ -84,10 +87,10 @@ export class TreeModel {
     const parent = this.nodes.get(parentPath);
     if (parentPath !== '/' && parent === undefined) return undefined;
     if (parent !== undefined && (parent.owner !== null || (permsOf(parent.acl, session) & Perm.create) === 0)) return undefined;
-    const created = options.sequential ? `${path}${String(parent?.cversion ?? 0).padStart(10, '0')}` : path;
+    const created = options.sequential ? `${path}${String(parent?.childCreations ?? 0).padStart(10, '0')}` : path;
     if (this.nodes.has(created)) return undefined;
     const owner = options.kind === 'ephemeral' ? session : null;
-    this.add({ path: created, children: new Set(), version: 0, cversion: 0, aversion: 0, acl: options.acl, owner });
+    this.add({ path: created, children: new Set(), version: 0, childCreations: 0, aversion: 0, acl: options.acl, owner });
     return created;
   }
 
@@ -147,34 +150,34 @@ export class TreeModel {
 
   private add(node: ModelNode): void {
     const parent = this.nodes.get(parentOf(node.path));
-    this.nodes.set(node.path, node);
-    this.slot.set(node.path, this.paths.length);
-    this.paths.push(node.path);
-    if (node.owner !== null) this.owned(node.owner).add(node.path);
+    this.link(node);
     if (parent !== undefined) {
-      parent.children.add(nameOf(node.path));
-      parent.cversion++;
+      parent.childCreations++;
     }
-    this.undoLog?.push(() => this.unlink(node));
+    this.undoLog?.push(() => {
+      this.unlink(node);
+      if (parent !== undefined) parent.childCreations--;
+    });
   }
 
   private remove(node: ModelNode): void {
     this.unlink(node);
-    const parent = this.nodes.get(parentOf(node.path));
-    if (parent !== undefined) parent.cversion += 2;
     this.undoLog?.push(() => {
-      if (parent !== undefined) parent.cversion -= 2;
-      this.add(node);
+      this.link(node);
     });
   }
 
-  /** Takes a node out of every index; the parent loses the child and one cversion step. */
+  private link(node: ModelNode): void {
+    this.nodes.get(parentOf(node.path))?.children.add(nameOf(node.path));
+    this.nodes.set(node.path, node);
+    this.slot.set(node.path, this.paths.length);
+    this.paths.push(node.path);
+    if (node.owner !== null) this.owned(node.owner).add(node.path);
+  }
+
+  /** Takes a node out of every index and out of its parent's children. */
   private unlink(node: ModelNode): void {
-    const parent = this.nodes.get(parentOf(node.path));
-    if (parent !== undefined) {
-      parent.children.delete(nameOf(node.path));
-      parent.cversion--;
-    }
+    this.nodes.get(parentOf(node.path))?.children.delete(nameOf(node.path));
     this.nodes.delete(node.path);
     const index = this.slot.get(node.path)!;
     const last = this.paths.pop()!;

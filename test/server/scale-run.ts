@@ -161,18 +161,23 @@ export interface Normaliser {
   owner(value: bigint): string;
 }
 
-/** Normalises through a run's own zxids, session ids and time window. */
-export function runNormaliser(record: RunRecord, extraZxids: ReadonlyMap<number, string> = new Map()): Normaliser {
-  const from = record.startedAtMs - 1000;
-  const to = record.endedAtMs + 1000;
+/**
+ * Normalises through the zxids, session ids and time window of the runs a server has seen (in
+ * order); a zxid is named by its run's prefix and step index.
+ */
+export function runNormaliser(runs: readonly { record: RunRecord; prefix: string }[]): Normaliser {
+  const from = Math.min(...runs.map(({ record }) => record.startedAtMs)) - 1000;
+  const to = Math.max(...runs.map(({ record }) => record.endedAtMs)) + 1000;
+  const zxids = new Map<number, string>();
+  const sessions = new Map<bigint, string>();
+  for (const { record, prefix } of runs) {
+    for (const [zxid, step] of record.zxidToStep) zxids.set(zxid, `${prefix}#${step}`);
+    for (const [id, name] of record.sessionNames) sessions.set(id, `${prefix}${name}`);
+  }
   return {
-    zxid: (value) => {
-      if (value === 0) return 0;
-      const step = record.zxidToStep.get(value);
-      return step !== undefined ? `#${step}` : (extraZxids.get(value) ?? `unmapped 0x${value.toString(16)}`);
-    },
+    zxid: (value) => (value === 0 ? 0 : (zxids.get(value) ?? `unmapped 0x${value.toString(16)}`)),
     time: (value) => (value === 0 ? 0 : value >= from && value <= to ? 'run' : value),
-    owner: (value) => (value === 0n ? '0' : (record.sessionNames.get(value) ?? `0x${BigInt.asUintN(64, value).toString(16)}`)),
+    owner: (value) => (value === 0n ? '0' : (sessions.get(value) ?? `0x${BigInt.asUintN(64, value).toString(16)}`)),
   };
 }
 
@@ -232,7 +237,10 @@ function normaliseResponse(value: unknown, normaliser: Normaliser): unknown {
   if (Array.isArray(value)) return value.map((item) => normaliseResponse(item, normaliser));
   if (value !== null && typeof value === 'object') {
     if ('czxid' in value && 'pzxid' in value) return normaliseStat(value as Stat, normaliser);
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, normaliseResponse(item, normaliser)]));
+    // ZooKeeper lists children in its hash set's order; the order carries no meaning.
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [
+      key, key === 'children' && Array.isArray(item) ? [...(item as string[])].sort() : normaliseResponse(item, normaliser),
+    ]));
   }
   return typeof value === 'bigint' ? value.toString() : (value ?? null);
 }
