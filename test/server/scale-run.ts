@@ -12,6 +12,7 @@
 // its own replies, so an mzxid or pzxid that points at the wrong operation still differs. Times are
 // shown as `run` when inside the run's window (the servers ran at different moments).
 
+import { appendFileSync } from 'node:fs';
 import { type Request, type Response, type Stat, OpCode, errorCodeNames } from '../../src/proto/index.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { type PipelinedNode, describeData, dumpTreePipelined } from '../helpers/tree-dump.js';
@@ -285,23 +286,33 @@ export function modelDisagreements(steps: readonly Step[], record: RunRecord): n
   return count;
 }
 
-/** A failure message: the seed and how to replay it, counts by part and field, the first differences. */
-export function report(title: string, differences: readonly Difference[], replay: string, shown = 15): string {
-  const byPart = new Map<string, number>();
+/**
+ * A failure message: the seed and how to replay it, counts by part and by field, the first
+ * differences overall and the first of each part. With MEERKAT_DIFF_REPORT=<file> set, every
+ * difference is also appended to that file, one JSON object a line.
+ */
+export function report(title: string, differences: readonly Difference[], replay: string, shown = 12): string {
+  const byPart = new Map<string, Difference[]>();
   const byField = new Map<string, number>();
   for (const difference of differences) {
-    byPart.set(difference.part, (byPart.get(difference.part) ?? 0) + 1);
-    byField.set(`${difference.part}.${difference.field}`, (byField.get(`${difference.part}.${difference.field}`) ?? 0) + 1);
+    byPart.set(difference.part, [...(byPart.get(difference.part) ?? []), difference]);
+    const key = `${difference.part}.${difference.field}`;
+    byField.set(key, (byField.get(key) ?? 0) + 1);
   }
-  const format = (map: Map<string, number>): string => [...map.entries()].map(([key, count]) => `${key}=${count}`).join(', ');
-  const lines = differences.slice(0, shown).map((d) => `  [${d.part}] ${d.where} ${d.field}: zookeeper=${JSON.stringify(d.zookeeper)} meerkat=${JSON.stringify(d.meerkat)}`);
+  const line = (d: Difference): string => `  [${d.part}] ${d.where} ${d.field}: zookeeper=${JSON.stringify(d.zookeeper)} meerkat=${JSON.stringify(d.meerkat)}`;
+  const reportFile = process.env.MEERKAT_DIFF_REPORT;
+  if (reportFile !== undefined && reportFile !== '') {
+    appendFileSync(reportFile, differences.map((d) => `${JSON.stringify({ title, ...d })}\n`).join(''));
+  }
   const first = differences[0];
   return [
     `${title}: ${differences.length} differences; replay: ${replay}`,
     first === undefined ? '' : `first: [${first.part}] ${first.where} ${first.field}`,
-    `by part: ${format(byPart)}`,
-    `by field: ${format(byField)}`,
-    ...lines,
+    `by part: ${[...byPart.entries()].map(([part, list]) => `${part}=${list.length}`).join(', ')}`,
+    `by field: ${[...byField.entries()].map(([key, count]) => `${key}=${count}`).join(', ')}`,
+    ...differences.slice(0, shown).map(line),
     differences.length > shown ? `  … and ${differences.length - shown} more` : '',
+    'first of each part:',
+    ...[...byPart.values()].flatMap((list) => list.slice(0, 3).map(line)),
   ].join('\n');
 }
