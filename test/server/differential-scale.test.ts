@@ -15,7 +15,8 @@
 // Replay: a failure prints its seed and this command:
 //   MEERKAT_DIFF_SEED=<seed> npm test -- differential-scale
 // MEERKAT_DIFF_OPS=<n> changes the operation count; MEERKAT_DIFF_KNOWN=nullData,badPaths,ttlAboveMax,
-// quotaStats (or "none", "all") chooses which known-difference parts `knownParts` below runs.
+// quotaStats (or "none", "all") chooses which known-difference parts `knownParts` below runs;
+// MEERKAT_DIFF_REPORT=<file> appends every difference to that file as JSON lines.
 //
 // Both servers run with forceSync off: the sequence is 30,000 writes and the test is about the tree,
 // not durability; fsync on this shared machine would multiply the runtime.

@@ -8,14 +8,15 @@
 // the run. Operations go out in batches: consecutive steps of one session form a batch that the
 // runner pipelines; batches run one after the other, so the order of effects is the sequence order.
 //
-// Known-difference parts, each in its own subtree and drawn from its own Prng (turning one on or off
-// does not change the others, nor the core): see `KnownPart`. Their steps are spliced into the core
-// at seeded positions.
+// Known-difference parts (scale-known-parts.ts), each in its own subtree and drawn from its own Prng
+// (turning one on or off changes neither the others nor the core). Their steps are spliced into the
+// core at seeded positions.
 
 import { createHash } from 'node:crypto';
 import { type Acl, CreateMode, type MultiWriteOp, OpCode, type Request, opCodeNames } from '../../src/proto/index.js';
 import { Prng } from '../../sim/prng.js';
 import { type AclKind, type CreateKind, type SessionName, TreeModel } from './scale-model.js';
+import { knownPartSteps } from './scale-known-parts.js';
 
 export type { SessionName } from './scale-model.js';
 
@@ -304,83 +305,6 @@ class CoreGenerator {
     const path = this.target(0.1);
     const type = this.rng.pick([OpCode.exists, OpCode.getData, OpCode.getChildren2] as const);
     this.push(session, { type, path, watch: false }, undefined);
-  }
-}
-
-/** A known part's steps, all on the main session, in order. */
-function knownPartSteps(part: KnownPart, rng: Prng): Step[] {
-  const steps: Step[] = [];
-  const push = (request: Request, label: string): void => {
-    steps.push({ kind: 'request', session: 'main', part, request, label: `${part}: ${label}`, expectOk: undefined });
-  };
-  const create = (path: string, data: Uint8Array | null, flags: number = CreateMode.persistent): void => {
-    // A null buffer goes on the wire as length -1, which ZooKeeper keeps as "no data".
-    push({ type: OpCode.create, path, data: data as Uint8Array, acl: openAcl, flags }, `create ${JSON.stringify(path)} data=${data === null ? 'null' : data.length}`);
-  };
-  switch (part) {
-    case 'nullData': {
-      create('/known-null', null);
-      for (let i = 0; i < 20; i++) {
-        const path = `/known-null/n${i}`;
-        const roll = rng.float();
-        if (roll < 0.5) create(path, null, rng.pick([CreateMode.persistent, CreateMode.ephemeral]));
-        else push({ type: OpCode.create2, path, data: null as unknown as Uint8Array, acl: openAcl, flags: 0 }, `create2 ${path} data=null`);
-        if (rng.chance(0.5)) push({ type: OpCode.setData, path, data: rng.chance(0.5) ? null as unknown as Uint8Array : Buffer.from('x'), version: -1 }, `setData ${path}`);
-        push({ type: OpCode.getData, path, watch: false }, `getData ${path}`);
-      }
-      push({
-        type: OpCode.multi,
-        ops: [
-          { type: OpCode.create, path: '/known-null/m', data: null as unknown as Uint8Array, acl: openAcl, flags: 0 },
-          { type: OpCode.setData, path: '/known-null/n0', data: null as unknown as Uint8Array, version: -1 },
-        ],
-      }, 'multi with null data');
-      push({ type: OpCode.getData, path: '/known-null', watch: false }, 'getData /known-null');
-      return steps;
-    }
-    case 'badPaths': {
-      create('/known-badpath', Buffer.from('b'));
-      // ZooKeeper rejects U+0001–U+001F, U+007F–U+009F, U+D800–U+F8FF (so also every surrogate pair)
-      // and U+FFF0–U+FFFF; the neighbours just outside those ranges are valid.
-      const rejected = ['\u0001', '\u001f', '\u007f', '\u0080', '\u009f', '\ud83d\ude00', '\ue000', '\uf8ff', '\ufff0', '\ufffd', '\uffff'];
-      const accepted = ['\u0020', '\u00a0', '\u00e9', '\ud7ff', '\uf900', '\uffef'];
-      for (const character of [...rejected, ...accepted]) {
-        const path = `/known-badpath/x${character}y`;
-        create(path, Buffer.from('p'), rng.pick([CreateMode.persistent, CreateMode.persistentSequential]));
-        push({ type: OpCode.exists, path, watch: false }, `exists ${JSON.stringify(path)}`);
-      }
-      return steps;
-    }
-    case 'ttlAboveMax': {
-      create('/known-ttl', Buffer.from('t'));
-      // ZooKeeper's largest TTL is 2^40 - 1 ms (EphemeralType.TTL's 40 value bits).
-      const ttls = [2 ** 40 - 1, 2 ** 40, 2 ** 44, 2 ** 48 - 1, 2 ** 48, 0, -1];
-      for (const [i, ttl] of ttls.entries()) {
-        const flags = rng.pick([CreateMode.persistentWithTtl, CreateMode.persistentSequentialWithTtl]);
-        push({ type: OpCode.createTTL, path: `/known-ttl/t${i}`, data: Buffer.from('t'), acl: openAcl, flags, ttl }, `createTTL ttl=${ttl}`);
-      }
-      push({
-        type: OpCode.multi,
-        ops: [{ type: OpCode.createTTL, path: '/known-ttl/in-multi', data: Buffer.from('m'), acl: openAcl, flags: CreateMode.persistentWithTtl, ttl: 2 ** 40 }],
-      }, 'multi createTTL ttl=2^40');
-      return steps;
-    }
-    case 'quotaStats': {
-      // What `setquota -n 100000 -b 100000000 /known-quota` writes (soft limits, enforceQuota off).
-      create('/known-quota', Buffer.from('q'));
-      create('/zookeeper/quota/known-quota', Buffer.alloc(0));
-      create('/zookeeper/quota/known-quota/zookeeper_limits', Buffer.from('count=100000,bytes=100000000'));
-      create('/zookeeper/quota/known-quota/zookeeper_stats', Buffer.from('count=0,bytes=0'));
-      for (let i = 0; i < 40; i++) {
-        const path = `/known-quota/c${rng.int(0, 15)}`;
-        const roll = rng.float();
-        if (roll < 0.5) create(path, dataOf(rng, rng.int(0, 300)));
-        else if (roll < 0.8) push({ type: OpCode.setData, path, data: dataOf(rng, rng.int(0, 300)), version: -1 }, `setData ${path}`);
-        else push({ type: OpCode.delete, path, version: -1 }, `delete ${path}`);
-      }
-      push({ type: OpCode.getData, path: '/zookeeper/quota/known-quota/zookeeper_stats', watch: false }, 'getData zookeeper_stats');
-      return steps;
-    }
   }
 }
 
