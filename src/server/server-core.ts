@@ -71,7 +71,10 @@ export class ServerCore {
   readonly connections = new Set<ClientConnection>();
   private readonly pending: PendingChanges;
   private readonly proposals: Proposal[] = [];
-  /** Answers decided by prep that wait for the txns prepared before them (see answerVerdict). */
+  /**
+   * Answers decided by prep that wait for the txns prepared before them (see answerVerdict), sorted
+   * by the zxid they wait for (addVerdict), so persisted() releases each right after that txn applies.
+   */
   private readonly verdicts: Array<{ zxid: number; connection: ClientConnection; entry: QueuedRequest }> = [];
   /** Index in `proposals` of the first txn not yet handed out for persistence. */
   private unpersistedFrom = 0;
@@ -238,7 +241,7 @@ export class ServerCore {
     const barrier = queued(0, 0, { ready: false });
     barrier.silent = true;
     this.enqueue(connection, barrier);
-    this.verdicts.push({ zxid: basis, connection, entry: barrier });
+    this.addVerdict({ zxid: basis, connection, entry: barrier });
   }
 
   private attach(connection: ClientConnection, session: ReturnType<SessionTracker['add']>, now: number): void {
@@ -360,7 +363,15 @@ export class ServerCore {
     }
     const entry = queued(xid, type, { err, response, ready: false });
     this.enqueue(connection, entry);
-    this.verdicts.push({ zxid: basis, connection, entry });
+    this.addVerdict({ zxid: basis, connection, entry });
+  }
+
+  /** Keeps `verdicts` sorted by zxid: a barrier may wait for an earlier txn than the verdicts before it. */
+  private addVerdict(verdict: { zxid: number; connection: ClientConnection; entry: QueuedRequest }): void {
+    const { verdicts } = this;
+    let at = verdicts.length;
+    while (at > 0 && verdicts[at - 1]!.zxid > verdict.zxid) at--;
+    verdicts.splice(at, 0, verdict);
   }
 
   private closeSession(connection: ClientConnection, xid: number): void {
@@ -493,6 +504,9 @@ export class ServerCore {
       const result = applyTxn(this.tree, proposal.header, proposal.txn);
       for (const delivery of result.deliveries) this.notify(delivery.watcher, delivery);
       this.applied(proposal, result);
+      // Before the next txn applies: a read queued behind a verdict must see the tree as it was then,
+      // not with later writes of the same batch (a session's order; found by the differential test).
+      if (this.verdicts.length > 0 && this.verdicts[0]!.zxid <= proposal.header.zxid) this.releaseVerdicts();
     }
     this.proposals.splice(0, applied);
     this.unpersistedFrom = Math.max(0, this.unpersistedFrom - applied);
@@ -501,14 +515,14 @@ export class ServerCore {
     this.releaseVerdicts();
   }
 
-  /** Answers the verdicts (and lifts the barriers) whose basis is now applied. */
+  /** Answers the verdicts (and lifts the barriers) whose basis is now applied: a prefix of the sorted list. */
   private releaseVerdicts(): void {
-    if (this.verdicts.length === 0) return;
+    const { verdicts } = this;
     const applied = this.tree.lastProcessedZxid;
-    const due = this.verdicts.filter((verdict) => verdict.zxid <= applied);
-    if (due.length === 0) return;
-    this.verdicts.splice(0, this.verdicts.length, ...this.verdicts.filter((verdict) => verdict.zxid > applied));
-    for (const { connection, entry } of due) {
+    let due = 0;
+    while (due < verdicts.length && verdicts[due]!.zxid <= applied) due++;
+    if (due === 0) return;
+    for (const { connection, entry } of verdicts.splice(0, due)) {
       entry.ready = true;
       this.drain(connection);
     }
