@@ -15,6 +15,12 @@ export interface Transport {
   send(frame: Uint8Array): void;
   /** Closes the connection after queued frames are flushed; `reason` goes to the log. */
   close(reason: string): void;
+  /**
+   * Bytes sent through this transport that the peer's side has not taken yet (queued here or in the
+   * socket). Reads wait while it is over the bounds (OutputBudget); a transport that holds nothing
+   * reports 0. The transport calls `ServerCore.outputTaken` when it falls.
+   */
+  readonly outputBytes: number;
 }
 
 /** A request waiting in its connection's FIFO queue (plain data: no closures on the hot path). */

@@ -17,6 +17,14 @@ export interface ServerConfig {
   maxClientConnections: number;
   /** Requests outstanding over all connections before reading pauses (globalOutstandingLimit). */
   globalOutstandingLimit: number;
+  /** Output of one connection past which its socket is not read (connectionOutputBytesSoftMax). */
+  connectionOutputSoftBytes: number;
+  /** Output of one connection past which its reads wait unexecuted (connectionOutputBytesHardMax). */
+  connectionOutputHardBytes: number;
+  /** Time past the hard bound, the peer taking nothing, before the connection is closed. */
+  connectionOutputStallMs: number;
+  /** Output over all connections past which only connections with nothing pending are answered. */
+  serverOutputBytes: number;
   /** jute.maxbuffer: largest frame and znode data. */
   maxFrameBytes: number;
   /** Enabled four-letter words (4lw.commands.whitelist); '*' enables all. */
@@ -59,6 +67,10 @@ export function defaultConfig(): ServerConfig {
     maxSessionTimeoutMs: tickTimeMs * limits.sessionTimeoutTicksMax,
     maxClientConnections: limits.connectionsPerIpMax,
     globalOutstandingLimit: limits.globalOutstandingRequestsMax,
+    connectionOutputSoftBytes: limits.connectionOutputBytesSoftMax,
+    connectionOutputHardBytes: limits.connectionOutputBytesHardMax,
+    connectionOutputStallMs: limits.connectionOutputStallMsMax,
+    serverOutputBytes: limits.serverOutputBytesMax,
     maxFrameBytes: limits.frameBytesMax,
     fourLetterWords: new Set(defaultFourLetterWords),
     superDigest: null,

@@ -15,6 +15,7 @@ import { assert, limits } from '../util/index.js';
 import { DataTree, type ApplyResult, type WatchEvent, applyTxn, digestFor } from '../tree/index.js';
 import { ClientConnection, type QueuedRequest, type Transport, encodeReply, encodeServerFrame } from './client-connection.js';
 import { type ServerConfig, negotiateSessionTimeout } from './config.js';
+import { OutputBudget } from './output-budget.js';
 import { PendingChanges, committedRecordOf } from './pending-changes.js';
 import { type PrepContext, type WriteRequest, prepareCloseSession, prepareDeleteContainer, prepareWrite } from './prep.js';
 import { type ReadContext, performRead, readOpCodes } from './reads.js';
@@ -68,6 +69,10 @@ export class ServerCore {
   readonly sessions: SessionTracker;
   readonly stats = new ServerStats();
   readonly connections = new Set<ClientConnection>();
+  /** Output produced and not yet taken, over all connections; transports keep it up to date. */
+  readonly output: OutputBudget;
+  /** Connections whose head read waits for the server-wide output to have room (not for their own). */
+  private readonly heldForServerOutput = new Set<ClientConnection>();
   private readonly pending: PendingChanges;
   private readonly proposals: Proposal[] = [];
   /** Answers decided by prep that wait for the txns prepared before them (see answerVerdict). */
@@ -88,6 +93,7 @@ export class ServerCore {
     readonly config: ServerConfig,
     private readonly clock: Clock,
   ) {
+    this.output = new OutputBudget(config);
     this.sessions = new SessionTracker({ tickTimeMs: config.tickTimeMs, serverId: config.serverId, nowMs: clock.now() });
     this.pending = new PendingChanges((path) => committedRecordOf(this.tree, path));
     this.prepContext = { sessionId: 0n, authIds: [], superDigest: config.superDigest, ttlNodesEnabled: config.ttlNodesEnabled, zxid: 0 };
@@ -157,6 +163,7 @@ export class ServerCore {
     if (connection.closed) return;
     connection.closed = true;
     this.connections.delete(connection);
+    this.heldForServerOutput.delete(connection);
     // Its pending writes still apply; only their replies are dropped.
     this.outstanding -= connection.queue.length;
     connection.queue.length = 0;
@@ -270,8 +277,11 @@ export class ServerCore {
       this.write(connection, xid, request as WriteRequest);
     } else if (readOpCodes.has(request.type)) {
       const replyXid = request.type === OpCode.setWatches || request.type === OpCode.setWatches2 ? SpecialXid.setWatches : xid;
-      if (connection.queue.length === 0) this.performAndSend(connection, replyXid, request);
-      else this.enqueue(connection, queued(replyXid, request.type, { read: request }));
+      if (connection.queue.length === 0 && this.output.mayAnswerRead(connection.transport.outputBytes)) {
+        this.performAndSend(connection, replyXid, request);
+      } else {
+        this.enqueue(connection, queued(replyXid, request.type, { read: request }));
+      }
     } else {
       this.answer(connection, xid, ErrorCode.unimplemented);
     }
@@ -389,10 +399,19 @@ export class ServerCore {
     if (connection.queue.length === 1) this.drain(connection);
   }
 
-  /** Answers the requests at the head of the connection's queue that are ready, in order. */
+  /**
+   * Answers the requests at the head of the connection's queue that are ready, in order. A read is
+   * not executed while the connection's output is over the bounds: it and everything behind it wait
+   * (FIFO) until the transport reports output taken (`outputTaken`).
+   */
   private drain(connection: ClientConnection): void {
     const queue = connection.queue;
     while (queue.length > 0 && queue[0]!.ready) {
+      const outputBytes = connection.transport.outputBytes;
+      if (queue[0]!.read !== null && !this.output.mayAnswerRead(outputBytes)) {
+        if (outputBytes < this.output.connectionHardBytes) this.heldForServerOutput.add(connection);
+        return;
+      }
       const entry = queue.shift()!;
       this.outstanding--;
       if (entry.silent === true) continue;
@@ -408,6 +427,18 @@ export class ServerCore {
     connection.packetsSent++;
     this.stats.packetsSent++;
     connection.transport.send(encodeReply({ xid, zxid, err }, response));
+  }
+
+  /**
+   * A transport's peer took output: answer the reads that waited for room on this connection, and,
+   * once the server-wide total has room, those that waited for it on any connection.
+   */
+  outputTaken(connection: ClientConnection): void {
+    if (!connection.closed) this.drain(connection);
+    if (this.heldForServerOutput.size === 0 || !this.output.serverHasRoom) return;
+    const held = [...this.heldForServerOutput];
+    this.heldForServerOutput.clear();
+    for (const waiting of held) this.drain(waiting);
   }
 
   /** Sends a watch event to a connection (a notification frame, xid -1, carrying the zxid). */
