@@ -29,6 +29,8 @@ export interface QueuedRequest {
   type: number;
   /** A read to perform when it reaches the head of the queue, or null. */
   read: Request | null;
+  /** A write (or closeSession) to prepare when it reaches the head of the queue, or null. */
+  write: Request | null;
   /** False while its txn is not yet applied. */
   ready: boolean;
   err: number;
@@ -51,6 +53,12 @@ export class ClientConnection {
   authIds: Id[];
   closed = false;
   readonly queue: QueuedRequest[] = [];
+  /** Reads in `queue`, not yet performed. */
+  queuedReads = 0;
+  /** Reads at the front of `queue` that a prepared write follows: answered whatever the output bounds. */
+  readsAheadOfWrite = 0;
+  /** Writes in `queue` not yet prepared (they wait for the reads ahead of them; ServerCore.writeMustWait). */
+  writesWaiting = 0;
   /** Requests received on this connection, answered and not (for `cons`). */
   packetsReceived = 0;
   packetsSent = 0;

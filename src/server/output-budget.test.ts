@@ -98,6 +98,23 @@ describe('output bounds in the core', () => {
     assert.equal(core.outstandingRequests, 0);
   });
 
+  it('answers the few reads ahead of a prepared write before that write applies, past the bound if need be', () => {
+    const hardBytes = 150_000;
+    const { core, flush, connect, getData } = setUp({ hardBytes, serverBytes: 1e12 });
+    const { peer, connection } = connect();
+    core.request(connection, 1, { type: OpCode.setData, path: '/big', data: Buffer.alloc(nodeBytes, 'b'), version: -1 });
+    for (let xid = 2; xid <= 5; xid++) core.request(connection, xid, getData);
+    core.request(connection, 6, { type: OpCode.setData, path: '/big', data: Buffer.alloc(nodeBytes, 'c'), version: -1 });
+    core.request(connection, 7, getData);
+    flush();
+    assert.deepEqual(peer.replies.map((reply) => reply.data), [null, 'b', 'b', 'b', 'b', null],
+      'the reads sent between the writes see the first and not the second; the read after them waits');
+    assert.ok(peer.peakBytes < hardBytes + 4 * (nodeBytes + 1024));
+    peer.take();
+    core.outputTaken(connection);
+    assert.equal(peer.replies[6]!.data, 'c');
+  });
+
   it('holds reads of connections with output pending once the server-wide total is past its bound, never those of a connection with none', () => {
     const serverBytes = 1_000_000;
     const { core, connect, getData } = setUp({ hardBytes: 100 * nodeBytes, serverBytes });

@@ -40,6 +40,15 @@ export const connectionOutputBytesHardMax = 4 * 1024 * 1024;
 export const connectionOutputStallMsMax = 10_000;
 
 /**
+ * Reads one connection may have waiting ahead of a write that is prepared. They must be answered
+ * before that write is applied (per-session order), so they are answered even past the output
+ * bounds; a write with more reads ahead of it (or any, once output is at the soft bound) waits
+ * unprepared until they are answered. Output past the hard bound is thus at most this many
+ * replies more. A client that pipelines a few reads behind each write is never slowed by it.
+ */
+export const connectionReadsAheadOfWriteMax = 8;
+
+/**
  * Output over all connections past which a connection that already has output pending gets no read
  * answered until it or others drain, so many slow readers below their own bound cannot add up to
  * unbounded memory. A connection with nothing pending is still answered (one reply at a time), so a
