@@ -127,7 +127,8 @@ export async function probeNeverReadingClient(options: ProbeOptions): Promise<Pr
   await sleep(500);
 
   const connectStarted = performance.now();
-  const bystander = await RawClient.connect({ ...target, connectTimeoutMs: 10_000, replyTimeoutMs: 10_000 });
+  // It pings: the wait for the stuck connection to go may outlast its session timeout.
+  const bystander = await RawClient.connect({ ...target, connectTimeoutMs: 10_000, replyTimeoutMs: 10_000, pingIntervalMs: 2000 });
   const bystanderConnectMs = performance.now() - connectStarted;
   const bystanderRoundTripsMs: number[] = [];
   for (let index = 0; index < (options.bystanderReads ?? 10); index++) {
