@@ -79,6 +79,8 @@ function conf(core: ServerCore): string {
     ['tickTime', c.tickTimeMs], ['maxClientCnxns', c.maxClientConnections], ['minSessionTimeout', c.minSessionTimeoutMs],
     ['maxSessionTimeout', c.maxSessionTimeoutMs], ['serverId', c.serverId], ['snapCount', c.snapCount],
     ['forceSync', c.forceSync], ['jute.maxbuffer', c.maxFrameBytes], ['4lw.commands.whitelist', [...c.fourLetterWords].join(',')],
+    ['meerkat.connectionOutputSoftBytes', c.connectionOutputSoftBytes], ['meerkat.connectionOutputHardBytes', c.connectionOutputHardBytes],
+    ['meerkat.connectionOutputStallMs', c.connectionOutputStallMs], ['meerkat.serverOutputBytes', c.serverOutputBytes],
   ];
   return rows.map(([key, value]) => `${key}=${value}\n`).join('') +
     Object.entries(c.extra).map(([key, value]) => `${key}=${value}\n`).join('');
