@@ -76,7 +76,7 @@ function conf(core: ServerCore): string {
   const c = core.config;
   const rows: Array<[string, string | number | boolean]> = [
     ['clientPort', c.port], ['clientPortAddress', c.host], ['dataDir', c.dataDir], ['dataLogDir', c.dataLogDir],
-    ['tickTime', c.tickTimeMs], ['maxClientCnxns', c.maxClientConnections], ['minSessionTimeout', c.minSessionTimeoutMs],
+    ['tickTime', c.tickTimeMs], ['maxClientCnxns', c.maxClientConnections], ['maxCnxns', c.maxConnections], ['minSessionTimeout', c.minSessionTimeoutMs],
     ['maxSessionTimeout', c.maxSessionTimeoutMs], ['serverId', c.serverId], ['snapCount', c.snapCount],
     ['forceSync', c.forceSync], ['jute.maxbuffer', c.maxFrameBytes], ['4lw.commands.whitelist', [...c.fourLetterWords].join(',')],
     ['meerkat.connectionOutputSoftBytes', c.connectionOutputSoftBytes], ['meerkat.connectionOutputHardBytes', c.connectionOutputHardBytes],

@@ -1,7 +1,7 @@
 // The client port: accepts TCP connections, answers four-letter words, decodes frames, performs the
 // handshake, and feeds requests to the server core. Every way a client can misbehave ends here with
 // an error code or a closed connection and a log line, never a crash: oversized or garbage frames,
-// requests before the handshake, too many connections from one IP, too many outstanding requests or
+// requests before the handshake, too many connections in all or from one IP, too many outstanding requests or
 // too much output its peer has not taken (we stop reading the socket and resume once answers and
 // output drain), output that stays past the hard bound while the peer reads nothing (closed).
 
@@ -70,6 +70,11 @@ export class ClientListener {
   private accept(socket: net.Socket): void {
     const ip = socket.remoteAddress ?? 'unknown';
     const config = this.core.config;
+    if (config.maxConnections > 0 && this.sockets.size >= config.maxConnections) {
+      this.logger.warn({ ip, limit: config.maxConnections }, 'too many connections (maxCnxns); closing');
+      socket.destroy();
+      return;
+    }
     const count = (this.connectionsPerIp.get(ip) ?? 0) + 1;
     if (config.maxClientConnections > 0 && count > config.maxClientConnections) {
       this.logger.warn({ ip, limit: config.maxClientConnections }, 'too many connections from one IP; closing');
@@ -105,7 +110,11 @@ export class ClientListener {
     const left = (this.connectionsPerIp.get(state.ip) ?? 1) - 1;
     if (left <= 0) this.connectionsPerIp.delete(state.ip);
     else this.connectionsPerIp.set(state.ip, left);
-    if (state.connection !== null) this.core.connectionClosed(state.connection);
+    if (state.connection !== null) {
+      this.core.connectionClosed(state.connection);
+      // Its output no longer counts: connections held by the server-wide bound may go on.
+      this.core.outputTaken(state.connection);
+    }
   }
 
   private drop(state: SocketState, reason: string): void {
@@ -208,6 +217,8 @@ export class ClientListener {
   private outputTaken(state: SocketState): void {
     if (state.connection === null) return;
     this.core.outputTaken(state.connection);
+    // A write that waited behind the reads just answered may have been prepared.
+    this.options.onRequests();
     if (state.paused) this.resumeIfDrained(state, this.core.outstandingRequests < this.core.config.globalOutstandingLimit);
   }
 

@@ -19,6 +19,11 @@ describe('zoo.cfg', () => {
     assert.equal(config.autopurgePurgeIntervalHours, 1);
   });
 
+  it('reads maxCnxns, the limit on connections in all (0: none, as in ZooKeeper)', () => {
+    assert.equal(configFromEntries(parseZooCfgText('maxCnxns=500')).maxConnections, 500);
+    assert.equal(configFromEntries(parseZooCfgText('maxCnxns=0')).maxConnections, 0);
+  });
+
   it('reads the output bounds (Meerkat keys: ZooKeeper has none) and rejects a soft bound above the hard one', () => {
     const config = configFromEntries(parseZooCfgText([
       'meerkat.connectionOutputSoftBytes=65536', 'meerkat.connectionOutputHardBytes=262144',

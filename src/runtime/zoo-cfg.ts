@@ -45,6 +45,7 @@ const appliers: Record<string, Apply> = {
   minSessionTimeout: (c, v, k) => { c.minSessionTimeoutMs = integer(k, v); },
   maxSessionTimeout: (c, v, k) => { c.maxSessionTimeoutMs = integer(k, v); },
   maxClientCnxns: (c, v, k) => { c.maxClientConnections = integer(k, v); },
+  maxCnxns: (c, v, k) => { c.maxConnections = integer(k, v); },
   globalOutstandingLimit: (c, v, k) => { c.globalOutstandingLimit = integer(k, v); },
   'jute.maxbuffer': (c, v, k) => { c.maxFrameBytes = integer(k, v); },
   // Meerkat's own: ZooKeeper has no bound on a connection's unsent output.

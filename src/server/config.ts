@@ -15,6 +15,8 @@ export interface ServerConfig {
   maxSessionTimeoutMs: number;
   /** Connections from one IP (maxClientCnxns); 0 means unlimited, as in ZooKeeper. */
   maxClientConnections: number;
+  /** Connections in all (maxCnxns); 0 means unlimited, as in ZooKeeper. */
+  maxConnections: number;
   /** Requests outstanding over all connections before reading pauses (globalOutstandingLimit). */
   globalOutstandingLimit: number;
   /** Output of one connection past which its socket is not read (connectionOutputBytesSoftMax). */
@@ -66,6 +68,7 @@ export function defaultConfig(): ServerConfig {
     minSessionTimeoutMs: tickTimeMs * limits.sessionTimeoutTicksMin,
     maxSessionTimeoutMs: tickTimeMs * limits.sessionTimeoutTicksMax,
     maxClientConnections: limits.connectionsPerIpMax,
+    maxConnections: limits.connectionsMax,
     globalOutstandingLimit: limits.globalOutstandingRequestsMax,
     connectionOutputSoftBytes: limits.connectionOutputBytesSoftMax,
     connectionOutputHardBytes: limits.connectionOutputBytesHardMax,

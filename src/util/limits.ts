@@ -16,6 +16,13 @@ export const globalOutstandingRequestsMax = 1000;
 export const connectionsPerIpMax = 60;
 
 /**
+ * Connections accepted in all (ZooKeeper's maxCnxns, which is unlimited by default): many IPs at the
+ * per-IP limit each must not exhaust file descriptors and memory. Each connection may hold up to the
+ * hard output bound; far above the few thousand sessions a server usually carries.
+ */
+export const connectionsMax = 10_000;
+
+/**
  * Output (replies and notifications produced, not yet taken by the kernel's socket buffer) of one
  * connection past which its socket is no longer read: requests already read are still answered up
  * to the hard bound, no new ones are taken. Reading resumes below half of it. A few ordinary
