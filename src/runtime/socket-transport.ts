@@ -109,9 +109,10 @@ export class SocketTransport implements Transport {
     }
   };
 
-  /** A write reached the kernel (or failed): recount what is pending and tell the owner. */
+  /** A write reached the kernel: recount what is pending and tell the owner. */
   private readonly written = (): void => {
-    if (this.released) return;
+    // A destroyed socket fails its pending writes: nothing was taken, and nothing more should be built.
+    if (this.released || this.socket.destroyed) return;
     const pending = this.queuedBytes + this.socket.writableLength;
     const taken = pending < this.accountedBytes;
     this.budget.totalBytes += pending - this.accountedBytes;

@@ -92,6 +92,8 @@ export interface ProbeResult {
   stuckConnection: string;
   /** Milliseconds from the pipelining until `cons` no longer lists the connection; null if it still did. */
   closedAfterMs: number | null;
+  /** Replies the server sent in all (`srvr`'s "Sent"), once the probe is over. */
+  packetsSent: number;
 }
 
 /** The line of `cons` for the connection from `localPort`, or '' if the server does not list it. */
@@ -151,5 +153,7 @@ export async function probeNeverReadingClient(options: ProbeOptions): Promise<Pr
   await sampler;
   stuck.destroy();
   await bystander.close();
-  return { baselineRssBytes, peakRssBytes, bystanderConnectMs, bystanderRoundTripsMs, stuckConnection, closedAfterMs };
+  await sleep(200);
+  const packetsSent = Number(/Sent: (\d+)/.exec(await sendFourLetterWord(target, 'srvr'))?.[1] ?? Number.NaN);
+  return { baselineRssBytes, peakRssBytes, bystanderConnectMs, bystanderRoundTripsMs, stuckConnection, closedAfterMs, packetsSent };
 }

@@ -75,6 +75,11 @@ describe('a client that pipelines large reads and never reads its socket', { ski
     assert.ok(queued > 0, `${queued} requests waiting`);
   });
 
+  it('builds none of the waiting replies once the connection is gone', () => {
+    // The owner's and the bystander's requests, a few pings, and the stuck connection's few replies.
+    assert.ok(result.packetsSent < 200, `${result.packetsSent} replies sent in all`);
+  });
+
   it('closes the connection once its output has stayed past the hard bound for the stall time, saying why', () => {
     assert.ok(result.closedAfterMs !== null, 'closed');
     assert.ok(result.closedAfterMs >= stallMs, `closed after ${result.closedAfterMs.toFixed(0)} ms, not before the stall time`);
