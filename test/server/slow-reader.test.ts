@@ -2,6 +2,7 @@
 // ~1 MB znode and never reads its socket. Meerkat runs as its own process (`meerkat start`), so the
 // RSS bound is the server's. Before the output bounds its RSS went from 88 MB to 4.7 GB and a second
 // client could not connect; Apache ZooKeeper 3.8 stays under 200 MB and serves the other client.
+// Then three never-reading clients in one server against the server-wide output bound.
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,7 +11,11 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getFreePort } from '../helpers/ports.js';
-import { type ProbeResult, probeNeverReadingClient } from '../helpers/never-reading-client.js';
+import { OpCode } from '../../src/proto/index.js';
+import { startServer } from '../../src/runtime/index.js';
+import { type NeverReadingClient, type ProbeResult, openNeverReadingClient, probeNeverReadingClient } from '../helpers/never-reading-client.js';
+import { RawClient } from '../helpers/raw-client.js';
+import { sleep } from '../helpers/waits.js';
 
 const bin = join(process.cwd(), 'bin/meerkat.js');
 const built = existsSync(join(process.cwd(), 'dist/src/cli/index.js'));
@@ -86,5 +91,44 @@ describe('a client that pipelines large reads and never reads its socket', { ski
     assert.ok(result.closedAfterMs < stallMs + 4000, `closed after ${result.closedAfterMs.toFixed(0)} ms`);
     const line = output.split('\n').find((text) => text.includes('dropping client connection') && text.includes('the client is not reading'));
     assert.ok(line !== undefined, `a log line saying why, in:\n${output}`);
+  });
+});
+
+describe('several never-reading clients against the server-wide output bound', () => {
+  it('keeps the output of all connections within the bound plus one reply each, and serves a bystander', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'meerkat-server-output-'));
+    const serverBytes = 3 * megabyte;
+    const server = await startServer({
+      port: 0, dataDir, logLevel: 'silent',
+      // Per-connection bounds far above the server-wide one, so only the latter holds.
+      config: { serverOutputBytes: serverBytes, connectionOutputSoftBytes: 16 * megabyte, connectionOutputHardBytes: 64 * megabyte },
+    });
+    const target = { host: server.host, port: server.port };
+    const stuck: NeverReadingClient[] = [];
+    try {
+      const owner = await RawClient.connect(target);
+      const open = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
+      await owner.request({ type: OpCode.create, path: '/big', data: Buffer.alloc(1_000_000, 7), acl: open, flags: 0 });
+      for (let index = 0; index < 3; index++) stuck.push(await openNeverReadingClient(target));
+      for (const client of stuck) client.pipelineGetData('/big', 200);
+      let peakBytes = 0;
+      const roundTripsMs: number[] = [];
+      for (let index = 0; index < 20; index++) {
+        peakBytes = Math.max(peakBytes, server.core.output.totalBytes);
+        const started = performance.now();
+        await owner.request({ type: OpCode.exists, path: '/big', watch: false });
+        roundTripsMs.push(performance.now() - started);
+        await sleep(25);
+      }
+      const replyBytesMax = 1_000_000 + 1024;
+      assert.ok(peakBytes >= serverBytes, `the bound was reached (${peakBytes} bytes)`);
+      assert.ok(peakBytes < serverBytes + stuck.length * replyBytesMax, `${peakBytes} bytes of output in all`);
+      assert.ok(Math.max(...roundTripsMs) < bystanderRoundTripMsMax, `round trips ${roundTripsMs.map((ms) => ms.toFixed(1)).join(', ')} ms`);
+      await owner.close();
+    } finally {
+      for (const client of stuck) client.destroy();
+      await server.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
