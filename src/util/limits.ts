@@ -17,8 +17,8 @@ export const connectionsPerIpMax = 60;
 
 /**
  * Connections accepted in all (ZooKeeper's maxCnxns, which is unlimited by default): many IPs at the
- * per-IP limit each must not exhaust file descriptors and memory. Each connection may hold up to the
- * hard output bound; far above the few thousand sessions a server usually carries.
+ * per-IP limit each must not exhaust file descriptors and memory (past serverOutputBytesMax each may
+ * still hold one reply). Far above the few thousand sessions a server usually carries.
  */
 export const connectionsMax = 10_000;
 
@@ -60,7 +60,7 @@ export const connectionReadsAheadOfWriteMax = 8;
  * answered until it or others drain, so many slow readers below their own bound cannot add up to
  * unbounded memory. A connection with nothing pending is still answered (one reply at a time), so a
  * well-behaved session's latency does not depend on the others: the total stays under this plus one
- * reply per connection (connections are bounded by maxClientCnxns).
+ * reply per connection (connections are bounded by connectionsMax and connectionsPerIpMax).
  */
 export const serverOutputBytesMax = 64 * 1024 * 1024;
 
