@@ -3,7 +3,6 @@
 // DataTree.dumpEphemerals). The connection that asked is listed too, as ZooKeeper lists it.
 
 import { type ClientConnection, type ServerCore, operationName } from '../server/index.js';
-import { limits } from '../util/index.js';
 import { javaDate, javaHex } from './java-format.js';
 import type { FourLetterAsker } from './server-process.js';
 
@@ -87,10 +86,10 @@ export function dump(core: ServerCore, asker: FourLetterAsker): string {
 
   const connections = new Map<number, string[]>();
   for (const connection of core.connections) {
-    const expiresAtMs = connection.session?.expiresAtMs ?? nextTick(connection.establishedAtMs + limits.handshakeTimeoutMsMax, core.config.tickTimeMs);
+    const expiresAtMs = connection.session?.expiresAtMs ?? nextTick(connection.establishedAtMs + core.config.handshakeTimeoutMs, core.config.tickTimeMs);
     addTo(connections, expiresAtMs, `ip: ${address(connection.remoteAddress, connection.remotePort)} sessionId: 0x${javaHex(connection.sessionId)}`);
   }
-  addTo(connections, nextTick(asker.acceptedAtMs + limits.handshakeTimeoutMsMax, core.config.tickTimeMs),
+  addTo(connections, nextTick(asker.acceptedAtMs + core.config.handshakeTimeoutMs, core.config.tickTimeMs),
     `ip: ${address(asker.address, asker.port)} sessionId: 0x0`);
   return text + 'Connections dump:\nConnections ' + expiryDump(connections, core.connections.size + 1);
 }

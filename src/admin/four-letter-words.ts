@@ -66,6 +66,7 @@ function conf({ core, clientPort }: FourLetterRequest): string {
     ['4lw.commands.whitelist', [...c.fourLetterWords].join(',')], ['maxCnxns', c.maxConnections],
     ['meerkat.connectionOutputSoftBytes', c.connectionOutputSoftBytes], ['meerkat.connectionOutputHardBytes', c.connectionOutputHardBytes],
     ['meerkat.connectionOutputStallMs', c.connectionOutputStallMs], ['meerkat.serverOutputBytes', c.serverOutputBytes],
+    ['nio.sessionlessCnxnTimeout', c.handshakeTimeoutMs],
   ];
   return rows.map(([key, value]) => `${key}=${value}\n`).join('') +
     Object.entries(c.extra).map(([key, value]) => `${key}=${value}\n`).join('');

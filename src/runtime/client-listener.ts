@@ -98,7 +98,7 @@ export class ClientListener {
       paused: false, firstChunk: true, handshakeTimer: null, acceptedAtMs: Date.now(), onFrame: () => undefined,
     };
     state.onFrame = (bytes, start, end) => this.frame(state, bytes, start, end);
-    state.handshakeTimer = setTimeout(() => this.drop(state, 'no handshake in time'), limits.handshakeTimeoutMsMax);
+    state.handshakeTimer = setTimeout(() => this.drop(state, `no handshake within ${config.handshakeTimeoutMs} ms of connecting`), config.handshakeTimeoutMs);
     state.handshakeTimer.unref();
     this.sockets.add(state);
     socket.on('data', (chunk: Buffer) => this.receive(state, chunk));

@@ -47,6 +47,13 @@ describe('zoo.cfg', () => {
     );
   });
 
+  it('reads the handshake timeout as ZooKeeper\'s nio.sessionlessCnxnTimeout (either spelling); 10 s by default', () => {
+    assert.equal(configFromEntries(new Map()).handshakeTimeoutMs, 10_000);
+    assert.equal(configFromEntries(parseZooCfgText('nio.sessionlessCnxnTimeout=1500')).handshakeTimeoutMs, 1500);
+    assert.equal(configFromEntries(parseZooCfgText('zookeeper.nio.sessionlessCnxnTimeout=2500')).handshakeTimeoutMs, 2500);
+    assert.throws(() => configFromEntries(new Map([['nio.sessionlessCnxnTimeout', '0']])), /sessionlessCnxnTimeout must be positive/);
+  });
+
   it('rejects a line without "=" and a non-numeric number with a clear error', () => {
     assert.throws(() => parseZooCfgText('tickTime'), ConfigError);
     assert.throws(() => configFromEntries(new Map([['tickTime', 'fast']])), /tickTime: expected an integer/);

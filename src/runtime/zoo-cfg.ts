@@ -48,6 +48,10 @@ const appliers: Record<string, Apply> = {
   maxCnxns: (c, v, k) => { c.maxConnections = integer(k, v); },
   globalOutstandingLimit: (c, v, k) => { c.globalOutstandingLimit = integer(k, v); },
   'jute.maxbuffer': (c, v, k) => { c.maxFrameBytes = integer(k, v); },
+  // ZooKeeper reads it as the system property zookeeper.nio.sessionlessCnxnTimeout (zoo.cfg prefixes
+  // unknown keys with "zookeeper."); both spellings are accepted, as for enforceQuota.
+  'nio.sessionlessCnxnTimeout': (c, v, k) => { c.handshakeTimeoutMs = integer(k, v); },
+  'zookeeper.nio.sessionlessCnxnTimeout': (c, v, k) => { c.handshakeTimeoutMs = integer(k, v); },
   // Meerkat's own: ZooKeeper has no bound on a connection's unsent output.
   'meerkat.connectionOutputSoftBytes': (c, v, k) => { c.connectionOutputSoftBytes = integer(k, v); },
   'meerkat.connectionOutputHardBytes': (c, v, k) => { c.connectionOutputHardBytes = integer(k, v); },
@@ -115,6 +119,7 @@ export function validateConfig(config: ServerConfig): void {
   }
   if (config.port < 0 || config.port > 65535) throw new ConfigError(`clientPort out of range: ${config.port}`);
   if (config.maxFrameBytes <= 0) throw new ConfigError('jute.maxbuffer must be positive');
+  if (config.handshakeTimeoutMs <= 0) throw new ConfigError('nio.sessionlessCnxnTimeout must be positive');
   if (config.connectionOutputSoftBytes <= 0 || config.connectionOutputSoftBytes > config.connectionOutputHardBytes) {
     throw new ConfigError('meerkat.connectionOutputSoftBytes must be positive and at most meerkat.connectionOutputHardBytes');
   }

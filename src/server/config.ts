@@ -27,6 +27,8 @@ export interface ServerConfig {
   connectionOutputStallMs: number;
   /** Output over all connections past which only connections with nothing pending are answered. */
   serverOutputBytes: number;
+  /** Time from accept within which the connect handshake must arrive (nio.sessionlessCnxnTimeout). */
+  handshakeTimeoutMs: number;
   /** jute.maxbuffer: largest frame and znode data. */
   maxFrameBytes: number;
   /** Enabled four-letter words (4lw.commands.whitelist); '*' enables all. */
@@ -79,6 +81,7 @@ export function defaultConfig(): ServerConfig {
     connectionOutputHardBytes: limits.connectionOutputBytesHardMax,
     connectionOutputStallMs: limits.connectionOutputStallMsMax,
     serverOutputBytes: limits.serverOutputBytesMax,
+    handshakeTimeoutMs: limits.handshakeTimeoutMsMax,
     maxFrameBytes: limits.frameBytesMax,
     fourLetterWords: new Set(defaultFourLetterWords),
     superDigest: null,

@@ -71,7 +71,12 @@ export const tickTimeMsDefault = 2000;
 export const sessionTimeoutTicksMin = 2;
 export const sessionTimeoutTicksMax = 20;
 
-/** A client must complete its connect handshake within this time or the connection is closed. */
+/**
+ * A connection must complete its connect handshake within this time of being accepted or it is
+ * closed (zoo.cfg `nio.sessionlessCnxnTimeout`, ZooKeeper's name and default). Counted from accept,
+ * not from the last byte as ZooKeeper does: a slow loris trickling a byte at a time cannot hold a
+ * connection (and its per-IP slot) open for longer than this.
+ */
 export const handshakeTimeoutMsMax = 10_000;
 
 /** Entries in one multi transaction; ZooKeeper bounds it only by the frame size, we say so explicitly. */

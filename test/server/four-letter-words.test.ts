@@ -96,6 +96,7 @@ describe('four-letter words, differential against Apache ZooKeeper 3.8', { skip:
   const meerkatOnlyConf = [
     'clientPortAddress', 'snapCount', 'forceSync', 'jute.maxbuffer', '4lw.commands.whitelist', 'maxCnxns',
     'meerkat.connectionOutputSoftBytes', 'meerkat.connectionOutputHardBytes', 'meerkat.connectionOutputStallMs', 'meerkat.serverOutputBytes',
+    'nio.sessionlessCnxnTimeout',
   ];
   const meerkatOnlyEnvironment = ['node.version', 'process.pid'];
 
