@@ -47,6 +47,13 @@ export interface RawConnectOptions {
   replyTimeoutMs?: number;
   /** Send a ping at this interval to keep the session alive; default: never. */
   pingIntervalMs?: number;
+  /** Connect from this local address (e.g. 127.0.0.2, to count against another IP's connection limit). */
+  localAddress?: string;
+  /**
+   * Hand each watch notification to this function instead of queueing it (a test that expects more
+   * than the queue holds counts them here).
+   */
+  onNotification?: (notification: RawNotification) => void;
 }
 
 export interface RawReply {
@@ -114,7 +121,8 @@ export class RawClient {
    */
   static async connect(options: RawConnectOptions): Promise<RawClient> {
     const timeoutMs = options.connectTimeoutMs ?? 5000;
-    const client = new RawClient(connectTcp({ host: options.host, port: options.port, noDelay: true }), options);
+    const client = new RawClient(
+      connectTcp({ host: options.host, port: options.port, noDelay: true, localAddress: options.localAddress }), options);
     const session = await new Promise<ConnectResponse | Error>((resolve) => {
       const timer = setTimeout(() => resolve(new RawClientError(`no connect response within ${timeoutMs} ms`)), timeoutMs);
       client.onHandshake = (result) => {
@@ -267,6 +275,10 @@ export class RawClient {
   }
 
   private notify(notification: RawNotification): void {
+    if (this.options.onNotification !== undefined) {
+      this.options.onNotification(notification);
+      return;
+    }
     if (this.notificationWaiter !== undefined) {
       this.notificationWaiter(notification);
       return;
