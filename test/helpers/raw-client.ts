@@ -231,6 +231,11 @@ export class RawClient {
     return reply;
   }
 
+  /** Stops reading the socket for good: replies and notifications pile up at the server. */
+  stopReading(): void {
+    this.socket.pause();
+  }
+
   /** Drops the TCP connection without ending the session (the session lives on until it expires). */
   destroy(): void {
     this.socket.destroy();
