@@ -27,9 +27,9 @@ const bystanderRoundTripMsMax = 250;
 /**
  * The bound where one request, or one batch of pipelined ones, is itself a large piece of work that
  * the single event loop does not interleave with others' requests: a 10,000-op multi is prepared and
- * applied in 0.1-0.15 s here once warm (0.4 s the first time, before the JIT; measured up to 1.3 s for the bystander on a shared machine), 1,000
- * creates 2,000 levels deep in ~0.2-0.3 s per log batch (every lookup walks the path name by name).
- * Bounded, not interleaved: see docs/operations.md "Overload".
+ * applied in 0.1-0.15 s here once warm (0.4 s the first time, before the JIT; a bystander measured up
+ * to 1.3 s on a shared machine); 1,000 creates 2,000 levels deep take 0.2-0.3 s per log batch (every
+ * lookup walks the path name by name). Bounded, not interleaved: docs/operations.md "Overload".
  */
 const heavyWorkRoundTripMsMax = 2500;
 /**
