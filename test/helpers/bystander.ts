@@ -39,6 +39,7 @@ type Reply = { ready: true } | { ready: false; error: string } | { figures: Case
 export class Bystander {
   /** Paths of the sequential znodes the server acknowledged creating (as of the last `endCase` or `stop`). */
   acknowledged: string[] = [];
+  private stopped: Promise<void> | null = null;
   private constructor(private readonly worker: Worker) {}
 
   /** Starts the worker, which connects and creates its parent znode, then loops until `stop`. */
@@ -70,10 +71,18 @@ export class Bystander {
     }
   }
 
-  /** Stops the loop, closes the session and the worker. */
-  async stop(): Promise<void> {
-    await this.ask('stop');
-    await this.worker.terminate();
+  /** Stops the loop, closes the session and the worker; idempotent, and bounded (the worker is terminated after 10 s). */
+  stop(): Promise<void> {
+    this.stopped ??= (async () => {
+      const timer = setTimeout(() => void this.worker.terminate(), 10_000);
+      try {
+        await Promise.race([this.ask('stop'), new Promise((resolve) => this.worker.once('exit', resolve))]);
+      } finally {
+        clearTimeout(timer);
+        await this.worker.terminate();
+      }
+    })();
+    return this.stopped;
   }
 
   private ask(command: Command): Promise<{ figures: CaseFigures; acknowledged: string[] }> {
