@@ -214,7 +214,9 @@ function prepareOp(op: MultiWriteOp, changes: PendingChanges, context: PrepConte
     case OpCode.delete:
       return prepareDelete(op, changes, context);
     case OpCode.deleteContainer:
-      return fail(ErrorCode.unimplemented);
+      // The reaper's op. ZooKeeper reads a client's deleteContainer body as the path, raw: the
+      // record's length prefix puts a NUL in it, so the answer is always BADARGUMENTS.
+      return fail(ErrorCode.badArguments);
     case OpCode.setData: {
       requireValidPath(op.path);
       const node = requireNode(changes, op.path);

@@ -59,9 +59,10 @@ export interface UnpersistedTxn {
   txn: Txn;
 }
 
+/** Requests prep decides. A client's deleteContainer is one: ZooKeeper preps it (and refuses it there). */
 const writeOpCodes: ReadonlySet<number> = new Set([
-  OpCode.create, OpCode.create2, OpCode.createContainer, OpCode.createTTL, OpCode.delete, OpCode.setData,
-  OpCode.setACL, OpCode.multi, OpCode.check,
+  OpCode.create, OpCode.create2, OpCode.createContainer, OpCode.createTTL, OpCode.delete, OpCode.deleteContainer,
+  OpCode.setData, OpCode.setACL, OpCode.multi, OpCode.check,
 ]);
 
 export class ServerCore {
