@@ -1,0 +1,10 @@
+// Every fuzz target, by name: the list `npm test` runs bounded (fuzz.test.ts) and `npm run fuzz` runs
+// for a time budget (scripts/fuzz.mjs).
+
+import { protoTargets } from './proto-targets.js';
+import { storageTargets } from './storage-targets.js';
+import type { FuzzTarget } from './target.js';
+
+export const fuzzTargets: readonly FuzzTarget[] = [...protoTargets, ...storageTargets];
+
+export { runTarget, type FuzzTarget, type RunOutcome } from './target.js';
