@@ -8,23 +8,15 @@
 // run), never silence on a complete frame, and a bystander session is served after every run.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { connect as connectTcp } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import fc from 'fast-check';
-import { pino } from 'pino';
 import { isFourLetterWord } from '../../src/admin/index.js';
-import { type ConnectRequest, JuteReader, JuteWriter, OpCode, readConnectResponse, writeConnectRequest } from '../../src/proto/index.js';
-import { startServer } from '../../src/runtime/index.js';
-import { RawClient } from '../helpers/raw-client.js';
+import { type ConnectRequest, JuteReader, JuteWriter, readConnectResponse, writeConnectRequest } from '../../src/proto/index.js';
 import { bytes, int32, int64, safeLong } from './arbitraries.js';
+import { answerTimeoutMs, openFuzzServer } from './fuzz-server.js';
 import { cuts, mutate, mutations, split } from './mutations.js';
 import type { FuzzTarget } from './target.js';
-
-/** Bound on the server's answer or close to one handshake. */
-const answerTimeoutMs = 3000;
 
 type Exchange = { received: Buffer; outcome: 'answered' | 'closed' | 'silent' };
 
@@ -94,34 +86,17 @@ export const handshakeTarget: FuzzTarget = {
   claim: 'a fuzzed connect handshake over a real socket is answered or closed with a log line; a bystander keeps being served',
   ciRuns: 1000,
   async open() {
-    const dataDir = mkdtempSync(join(tmpdir(), 'meerkat-fuzz-'));
-    const lines: string[] = [];
-    const logger = pino({ level: 'info', base: undefined }, { write: (line: string) => void lines.push(line) });
-    const crashes: unknown[] = [];
-    const onCrash = (error: unknown): void => void crashes.push(error);
-    process.on('uncaughtException', onCrash);
-    const server = await startServer({ port: 0, dataDir, logger, config: { forceSync: false, maxClientConnections: 0 } });
-    const bystander = await RawClient.connect({ host: server.host, port: server.port, pingIntervalMs: 2000 });
-    const property = fc.asyncProperty(handshakeInput(bystander.sessionId), async (input) => {
-      const linesBefore = lines.length;
+    const server = await openFuzzServer();
+    const property = fc.asyncProperty(handshakeInput(server.bystanderSession), async (input) => {
+      const linesBefore = server.logLines;
       const { received, outcome } = await exchange(server.port, split(input.bytes, input.points), input.raw);
-      assert.deepEqual(crashes, [], 'the server threw');
+      await server.checkHealthy();
       if (outcome === 'answered') checkAnswer(received, input.bytes);
       else if (!input.raw) {
         assert.equal(outcome, 'closed', 'no answer and no close within 3 s to a complete connect frame');
-        assert.ok(lines.length > linesBefore, 'the server closed the connection without a log line');
+        assert.ok(server.logLines > linesBefore, 'the server closed the connection without a log line');
       }
-      const reply = await bystander.request({ type: OpCode.exists, path: '/', watch: false }, { timeoutMs: answerTimeoutMs });
-      assert.equal(reply.header.err, 0, 'the bystander was not served');
     });
-    return {
-      property,
-      async close() {
-        bystander.destroy();
-        await server.close();
-        process.off('uncaughtException', onCrash);
-        rmSync(dataDir, { recursive: true, force: true });
-      },
-    };
+    return { property, close: () => server.close() };
   },
 };

@@ -157,7 +157,7 @@ const hostileInput = fc.oneof(
 const recordGarbage = pureTarget({
   name: 'record-garbage',
   claim: 'decoding random or mutated bytes yields a record or JuteDecodeError, never another exception',
-  ciRuns: 3000,
+  ciRuns: 5000,
   property: () => fc.property(fc.constantFrom(...decoders), hostileInput, (decoder, { type, input }) => {
     decodeChecked(decoder.read, input, type);
   }),

@@ -5,13 +5,15 @@
 // far are exactly the original's first ones and nothing valid follows), or refuse it with a
 // StorageError naming the file. It must never throw anything else, and never load something other
 // than the original: whenever it claims success, its result is compared with the undamaged file's.
+// Random bytes behind a valid header (storage-garbage) must be read or refused the same way.
 
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { JuteWriter, OpCode } from '../../src/proto/index.js';
 import { DataTree } from '../../src/tree/index.js';
 import {
-  BadFileError, type LogEntry, SnapshotReader, StorageError, parseLogFile, parseLogRecord, recover, writeLogRecord,
+  BadFileError, type LogEntry, SnapshotReader, StorageError, encodeFileHeader, logDbid, logMagic, parseLogFile, parseLogRecord,
+  recover, snapshotMagic, writeLogRecord,
 } from '../../src/storage/index.js';
 import { txn, txnDigest, txnHeader } from './arbitraries.js';
 import { normalForm } from './arbitraries.js';
@@ -174,4 +176,32 @@ const recoveryMutated: FuzzTarget = {
   },
 };
 
-export const storageTargets: FuzzTarget[] = [logRecordRoundTrip, logFileMutated, snapshotMutated, recoveryMutated];
+/** A valid file header of `magic`, then random bytes, or random records' worth of them. */
+function headedGarbage(magic: number): fc.Arbitrary<Buffer> {
+  return fc.uint8Array({ maxLength: 400 }).map((body) => Buffer.concat([encodeFileHeader(magic, magic === logMagic ? logDbid : -1n), body]));
+}
+
+const storageGarbage = pureTarget({
+  name: 'storage-garbage',
+  claim: 'random bytes after a valid header, as a txn log or a snapshot in any chunks, are read or refused naming the file',
+  ciRuns: 3000,
+  property: () => fc.property(fc.boolean(), fc.oneof(headedGarbage(logMagic), headedGarbage(snapshotMagic), fc.uint8Array({ maxLength: 64 })), cuts,
+    (asLog, bytes, points) => {
+      const file = '/garbage/version-2/file';
+      try {
+        if (asLog) {
+          const contents = parseLogFile(file, bytes);
+          const damage = contents.corruption ?? contents.tornTail;
+          if (damage !== null) assert.equal(damage.offset, contents.validEnd);
+          return;
+        }
+        const reader = new SnapshotReader(file, new DataTree({ withSystemNodes: false }), { totalBytes: bytes.length });
+        for (const chunk of split(bytes, points)) reader.push(chunk);
+        reader.end();
+      } catch (error) {
+        assertNamesFile(error, file);
+      }
+    }),
+});
+
+export const storageTargets: FuzzTarget[] = [logRecordRoundTrip, logFileMutated, snapshotMutated, recoveryMutated, storageGarbage];
