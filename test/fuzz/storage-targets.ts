@@ -15,8 +15,7 @@ import {
   BadFileError, type LogEntry, SnapshotReader, StorageError, encodeFileHeader, logDbid, logMagic, parseLogFile, parseLogRecord,
   recover, snapshotMagic, writeLogRecord,
 } from '../../src/storage/index.js';
-import { txn, txnDigest, txnHeader } from './arbitraries.js';
-import { normalForm } from './arbitraries.js';
+import { normalForm, txn, txnDigest, txnHeader } from './arbitraries.js';
 import {
   type DataDirFiles, memoryDataDir, meerkatFiles, newestLog, referenceStates, stateKey, zookeeperFiles,
 } from './data-dirs.js';
@@ -61,6 +60,7 @@ function recordBytes(bytes: Uint8Array, entries: readonly LogEntry[]): Buffer[] 
   return entries.map((entry, index) => Buffer.from(bytes.subarray(entry.offset, entries[index + 1]?.offset ?? lastRecordEnd(bytes, entry))));
 }
 
+/** Where the last record ends: crc (8), length (4), the entry, the end marker (1). */
 function lastRecordEnd(bytes: Uint8Array, entry: LogEntry): number {
   return entry.offset + 13 + new DataView(bytes.buffer, bytes.byteOffset).getInt32(entry.offset + 8);
 }
