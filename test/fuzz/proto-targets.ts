@@ -1,5 +1,5 @@
 // Fuzz targets of src/proto: the incremental frame decoder and every record codec (jute.ts, data.ts,
-// client.ts, client-requests.ts, client-responses.ts, txn.ts).
+// client.ts, client-requests.ts, client-responses.ts, txn.ts, and quorum.ts's packets and payloads).
 //
 // - frame-stream: frames cut into any chunks come out whole, in order, and nothing else does.
 // - frame-garbage: any bytes in any chunks give the same frames and the same error as the bytes fed at
@@ -12,11 +12,12 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
-  FrameDecoder, FrameTooLargeError, JuteDecodeError, JuteReader, JuteWriter, readAcl, readConnectRequest,
-  readConnectResponse, readReplyHeader, readRequest, readRequestHeader, readResponse, readStat, readStatPersisted,
-  readTxn, readTxnDigest, readTxnHeader, readWatcherEvent, writeAcl, writeConnectRequest, writeConnectResponse,
-  writeReplyHeader, writeRequest, writeRequestHeader, writeResponse, writeStat, writeStatPersisted, writeTxn,
-  writeTxnDigest, writeTxnHeader, writeWatcherEvent,
+  FrameDecoder, FrameTooLargeError, JuteDecodeError, JuteReader, JuteWriter, ServerState, decodeIntPayload, decodeLearnerInfo,
+  decodeNotification, encodeLearnerInfo, encodeNotification, notificationVersion, readAcl, readConnectRequest,
+  readConnectResponse, readQuorumPacket, readReplyHeader, readRequest, readRequestHeader, readResponse, readStat,
+  readStatPersisted, readTxn, readTxnDigest, readTxnHeader, readWatcherEvent, writeAcl, writeConnectRequest,
+  writeConnectResponse, writeQuorumPacket, writeReplyHeader, writeRequest, writeRequestHeader, writeResponse, writeStat,
+  writeStatPersisted, writeTxn, writeTxnDigest, writeTxnHeader, writeWatcherEvent,
 } from '../../src/proto/index.js';
 import {
   acl, bytes, connectRequest, connectResponse, elementCount, int32, normalForm, opCode, request, response, safeLong, stat,
@@ -101,10 +102,40 @@ const codecs: Array<Codec<unknown>> = [
   codec({ name: 'Txn', value: txn, write: writeTxn, read: (reader, value) => readTxn(reader, value.type) }),
   codec({ name: 'TxnHeader', value: opCode.chain(txnHeader), write: writeTxnHeader, read: readTxnHeader }),
   codec({ name: 'TxnDigest', value: txnDigest, write: writeTxnDigest, read: readTxnDigest }),
+  codec({
+    name: 'QuorumPacket',
+    value: fc.record({ type: int32, zxid: safeLong, data: fc.option(bytes, { nil: null }), authinfo: fc.option(fc.array(acl.map((entry) => entry.id), { maxLength: 3 }), { nil: null }) }),
+    write: writeQuorumPacket, read: readQuorumPacket,
+  }),
+];
+
+/** Quorum records whose codecs take whole payloads (LearnerInfo and notifications have optional tails). */
+const payloadCodecs: Array<{ name: string; value: fc.Arbitrary<never>; encode(value: never): Buffer; decode(bytes: Uint8Array): unknown }> = [
+  {
+    name: 'LearnerInfo', value: fc.record({ serverId: safeLong, protocolVersion: int32, configVersion: safeLong }) as fc.Arbitrary<never>,
+    encode: encodeLearnerInfo, decode: decodeLearnerInfo,
+  },
+  {
+    name: 'Notification',
+    value: fc.record({
+      state: fc.constantFrom(...Object.values(ServerState)), leader: safeLong, zxid: safeLong, electionEpoch: safeLong,
+      peerEpoch: safeLong, version: fc.constant(notificationVersion), config: bytes,
+    }) as fc.Arbitrary<never>,
+    encode: encodeNotification, decode: decodeNotification,
+  },
 ];
 
 const namedRecord = fc.oneof(...codecs.map((family) => family.value.map((value) => ({ family: family.name, value }))));
 const codecNamed = new Map(codecs.map((family) => [family.name, family]));
+
+const payloadRoundTrip = pureTarget({
+  name: 'quorum-payload-round-trip',
+  claim: 'LearnerInfo and election notifications decode to what was encoded',
+  ciRuns: 1000,
+  property: () => fc.property(fc.oneof(...payloadCodecs.map((family) => family.value.map((value) => ({ family, value })))), ({ family, value }) => {
+    assert.deepEqual(normalForm(family.decode(family.encode(value))), normalForm(value));
+  }),
+});
 
 const recordRoundTrip = pureTarget({
   name: 'record-round-trip',
@@ -121,20 +152,22 @@ const recordRoundTrip = pureTarget({
   }),
 });
 
-/** Decoders as the server and client call them: by family, and for bodies by OpCode. */
-const decoders: Array<{ name: string; read: (reader: JuteReader, type: number) => unknown }> = [
+/** Decoders as the server, the client and the quorum peers call them: by family, bodies by OpCode. */
+const decoders: Array<{ name: string; read: (input: Uint8Array, type: number) => unknown }> = [
   ...codecs.filter((family) => !['Request', 'Response', 'Txn'].includes(family.name))
-    .map((family) => ({ name: family.name, read: (reader: JuteReader) => family.read(reader, undefined) })),
-  { name: 'Request', read: readRequest },
-  { name: 'Response', read: readResponse },
-  { name: 'Txn', read: readTxn },
+    .map((family) => ({ name: family.name, read: (input: Uint8Array) => family.read(new JuteReader(input), undefined) })),
+  { name: 'Request', read: (input, type) => readRequest(new JuteReader(input), type) },
+  { name: 'Response', read: (input, type) => readResponse(new JuteReader(input), type) },
+  { name: 'Txn', read: (input, type) => readTxn(new JuteReader(input), type) },
+  { name: 'IntPayload', read: decodeIntPayload },
+  ...payloadCodecs.map((family) => ({ name: family.name, read: family.decode })),
 ];
 
 /** Decodes `input` and checks the outcome: a record no larger than its bytes, or JuteDecodeError. */
-function decodeChecked(read: (reader: JuteReader, type: number) => unknown, input: Uint8Array, type: number): void {
+function decodeChecked(read: (input: Uint8Array, type: number) => unknown, input: Uint8Array, type: number): void {
   let decoded: unknown;
   try {
-    decoded = read(new JuteReader(input), type);
+    decoded = read(input, type);
   } catch (error) {
     if (error instanceof JuteDecodeError) return;
     throw error;
@@ -163,4 +196,4 @@ const recordGarbage = pureTarget({
   }),
 });
 
-export const protoTargets: FuzzTarget[] = [frameStream, frameGarbage, recordRoundTrip, recordGarbage];
+export const protoTargets: FuzzTarget[] = [frameStream, frameGarbage, recordRoundTrip, payloadRoundTrip, recordGarbage];

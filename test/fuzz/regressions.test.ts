@@ -22,7 +22,6 @@ describe('fuzz regressions: frame decoder (found reviewing frame-garbage)', () =
     assert.deepEqual(frames, [frameBytesMax]);
     assert.equal(decoder.bufferedBytes, 0);
   });
-
 });
 
 /** A multi txn body holding one sub-txn: `body` as a txn of `type`. */
