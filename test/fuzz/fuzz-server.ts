@@ -31,7 +31,7 @@ export async function openFuzzServer(): Promise<FuzzServer> {
   const crashes: unknown[] = [];
   const onCrash = (error: unknown): void => void crashes.push(error);
   process.on('uncaughtException', onCrash);
-  const server = await startServer({ port: 0, dataDir, logger, config: { forceSync: false, maxClientConnections: 0 } });
+  const server = await startServer({ port: 0, dataDir, logger, config: { forceSync: false, maxClientConnections: 0, preAllocBytes: 1 << 20 } });
   const bystander = await RawClient.connect({ host: server.host, port: server.port, pingIntervalMs: 2000 });
   return {
     port: server.port,
