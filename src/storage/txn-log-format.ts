@@ -185,7 +185,7 @@ export function parseLogFile(file: string, bytes: Uint8Array): LogFileContents {
       continue;
     }
     const failure = { offset, reason: parsed.reason };
-    return validRecordAfter(bytes, offset)
+    return validRecordAfter(bytes, { offset })
       ? { entries, validEnd: offset, tornTail: null, corruption: failure }
       : { entries, validEnd: offset, tornTail: failure, corruption: null };
   }
@@ -199,9 +199,10 @@ export function parseLogFile(file: string, bytes: Uint8Array): LogFileContents {
 function zerosAt(bytes: Uint8Array, at: { entries: LogEntry[]; offset: number }): LogFileContents {
   const { entries, offset } = at;
   const clean = { entries, validEnd: offset, tornTail: null, corruption: null };
-  if (lastNonZeroByte(bytes, offset) <= offset) return clean;
+  const lastNonZero = lastNonZeroByte(bytes, offset);
+  if (lastNonZero <= offset) return clean;
   const failure = { offset, reason: 'zero record header followed by non-zero bytes' };
-  return validRecordAfter(bytes, offset) ? { ...clean, corruption: failure } : { ...clean, tornTail: failure };
+  return validRecordAfter(bytes, { offset, lastNonZero }) ? { ...clean, corruption: failure } : { ...clean, tornTail: failure };
 }
 
 /**
@@ -209,8 +210,9 @@ function zerosAt(bytes: Uint8Array, at: { entries: LogEntry[]; offset: number })
  * mid-append leaves nothing valid after the damage) and corruption. Only the non-zero part of the file
  * is searched, and the end marker is checked before the checksum, so the search stays cheap.
  */
-function validRecordAfter(bytes: Uint8Array, offset: number): boolean {
-  const lastNonZero = lastNonZeroByte(bytes, offset);
+function validRecordAfter(bytes: Uint8Array, range: { offset: number; lastNonZero?: number }): boolean {
+  const { offset } = range;
+  const lastNonZero = range.lastNonZero ?? lastNonZeroByte(bytes, offset);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   for (let at = offset + 1; at + recordOverheadBytes + txnHeaderBytes <= lastNonZero + 1; at++) {
     const length = view.getInt32(at + 8);
