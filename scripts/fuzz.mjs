@@ -5,6 +5,7 @@
 //   npm run fuzz -- --seconds 600                       # every target, 10 minutes in all
 //   npm run fuzz -- --seconds 60 --target frame-garbage # one target
 //   npm run fuzz -- --target record-garbage --seed 42 [--path 17:3:0]   # replay a failure
+//   npm run fuzz -- --seconds 30 --runs 5000            # at most 5000 runs per target and slice
 //   npm run fuzz -- --list
 import { execSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
@@ -54,7 +55,8 @@ while (Date.now() < deadline) {
     if (left <= 0) break;
     const seed = values.seed === undefined ? undefined : Number(values.seed);
     const outcome = await runTarget(target, {
-      numRuns: values.runs === undefined ? (replaying ? 1 : Number.MAX_SAFE_INTEGER) : Number(values.runs),
+      // A seed alone replays the whole sequence of runs it generates; with --path, just that case.
+      numRuns: values.runs === undefined ? Number.MAX_SAFE_INTEGER : Number(values.runs),
       seed, path: values.path, timeLimitMs: Math.min(left, sliceMs),
     });
     totalRuns += outcome.runs;
