@@ -235,6 +235,8 @@ export function readTxn(reader: JuteReader, type: number): Txn {
       const txns: Txn[] = [];
       for (let i = 0; i < count; i++) {
         const subType = reader.int();
+        // As in ZooKeeper, a multi holds no multi: nesting would recurse once per 12 bytes of a hostile record.
+        if (subType === OpCode.multi) throw new JuteDecodeError('a multi txn inside a multi txn');
         const body = reader.buffer() ?? new Uint8Array(0);
         txns.push(readTxn(new JuteReader(body), subType));
       }

@@ -137,3 +137,6 @@ export const snapshotItemBytesMax = 100 * 1024 * 1024;
 
 /** Storage: the txn log grows in steps of this size (ZooKeeper's zookeeper.preAllocSize default, 64 MiB). */
 export const preAllocBytesDefault = 64 * 1024 * 1024;
+
+/** The longest timer period Node accepts (2^31 - 1 ms, ~24.8 days); beyond it setInterval fires every 1 ms. */
+export const timerPeriodMsMax = 2 ** 31 - 1;
