@@ -44,7 +44,10 @@ export interface SuiteTarget {
   start(): Promise<TargetServer>;
 }
 
-const text = (bytes: Uint8Array): string => Buffer.from(bytes).toString('utf8');
+const text = (bytes: Uint8Array | null): string => {
+  assert.ok(bytes !== null, 'the node has data (not null)');
+  return Buffer.from(bytes).toString('utf8');
+};
 
 export async function waitUntil(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -144,7 +144,7 @@ describe('data directory interop with Apache ZooKeeper 3.8', { skip: referenceSk
     try {
       const client = await ZooKeeperClient.connect(zk.connectString, { sessionTimeoutMs: 10_000 });
       try {
-        const text = async (path: string): Promise<string> => Buffer.from((await client.getData(path)).data).toString();
+        const text = async (path: string): Promise<string> => Buffer.from((await client.getData(path)).data!).toString();
         assert.deepEqual(
           await Promise.all(['/started', '/started/child', '/other'].map(text)),
           ['on an empty directory', 'one', 'three'],
