@@ -214,6 +214,20 @@ function prepareSetAcl(request: { path: string; acl: Acl[]; version: number }, c
   return { type: OpCode.setACL, path, acl: fixed.acl, version: aversion };
 }
 
+/**
+ * A create inside a multi as ZooKeeper reads it (MultiOperationRecord makes an Op.create from the
+ * flags, not the opcode): a create2 is a create (logged and answered as one), a create with the
+ * container flag a createContainer, a createContainer without it a plain create, and a createTTL
+ * with no TTL mode a create or createContainer (its TTL dropped). TTL flags on another opcode are
+ * left as they are (ZooKeeper fails on them inside; they are BADARGUMENTS here).
+ */
+function multiOpAsRead(op: MultiWriteOp): MultiWriteOp {
+  if (op.type !== OpCode.create && op.type !== OpCode.create2 && op.type !== OpCode.createContainer && op.type !== OpCode.createTTL) return op;
+  if (isTtlMode(op.flags)) return op;
+  const type = op.flags === CreateMode.container ? OpCode.createContainer : OpCode.create;
+  return op.type === type ? op : { type, path: op.path, data: op.data, acl: op.acl, flags: op.flags };
+}
+
 function prepareMulti(ops: MultiWriteOp[], changes: PendingChanges, context: PrepContext): PrepOutcome {
   changes.beginMulti();
   const txns: Txn[] = [];
@@ -221,7 +235,7 @@ function prepareMulti(ops: MultiWriteOp[], changes: PendingChanges, context: Pre
   let failure: number = ErrorCode.ok;
   for (const [index, op] of ops.entries()) {
     try {
-      txns.push(prepareOp(op, changes, context));
+      txns.push(prepareOp(multiOpAsRead(op), changes, context));
     } catch (error) {
       if (!(error instanceof PrepError)) throw error;
       failedAt = index;

@@ -544,10 +544,12 @@ function multiResultOf(result: ApplyResult): MultiResult {
   switch (result.type) {
     case OpCode.create:
     case OpCode.create2:
+      // ZooKeeper 3.8 answers a create or create2 inside a multi with a path-only CreateResult ...
+      return { type: OpCode.create, path: result.path! };
     case OpCode.createContainer:
     case OpCode.createTTL:
-      // ZooKeeper 3.8 answers every create inside a multi with a path-only CreateResult.
-      return { type: OpCode.create, path: result.path! };
+      // ... and a container or TTL create with the create2 result, path and stat.
+      return { type: OpCode.create2, path: result.path!, stat: result.stat! };
     case OpCode.setData:
       return { type: OpCode.setData, stat: result.stat! };
     case OpCode.delete:
