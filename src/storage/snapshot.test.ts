@@ -70,6 +70,30 @@ describe('snapshots', () => {
     assert.deepEqual([...loaded.ttls], ['/t']);
   });
 
+  it('write no data (null) as length -1, as DataNode.serialize does, and load it back as null, not empty', () => {
+    const tree = new DataTree();
+    const apply = applier(tree);
+    apply({ type: OpCode.create, path: '/none', data: null, acl: open, ephemeral: false, parentCVersion: 1 });
+    apply({ type: OpCode.create, path: '/empty', data: new Uint8Array(0), acl: open, ephemeral: false, parentCVersion: 2 });
+    apply({ type: OpCode.createTTL, path: '/none/ttl', data: null, acl: open, parentCVersion: 1, ttl: 60_000 });
+    const bytes = snapshotBytes(tree);
+    const lengthAfter = (path: string): number => {
+      const record = Buffer.concat([Buffer.from([0, 0, 0, path.length]), Buffer.from(path)]);
+      const at = bytes.indexOf(record);
+      assert.ok(at > 0, path);
+      return bytes.readInt32BE(at + record.length);
+    };
+    assert.equal(lengthAfter('/none'), -1);
+    assert.equal(lengthAfter('/none/ttl'), -1);
+    assert.equal(lengthAfter('/empty'), 0);
+    const loaded = emptyTree();
+    loadSnapshot('snapshot.3', bytes, loaded);
+    assertSameTree(loaded, tree);
+    assert.equal(loaded.getNode('/none')!.data, null);
+    assert.deepEqual(loaded.getNode('/empty')!.data, new Uint8Array(0));
+    assert.equal(loaded.statOf(loaded.getNode('/none')!).dataLength, 0);
+  });
+
   it('end with the 3.6+ digest section (zxid, version 2, tree digest) and a second seal', () => {
     const tree = sampleTree();
     const bytes = snapshotBytes(tree);

@@ -66,3 +66,51 @@ describe('znode data set by a txn', () => {
     for (const [path, data] of model) assert.deepEqual(Buffer.from(tree.getNode(path)!.data!), data, path);
   });
 });
+
+describe('no data (null)', () => {
+  const create = (tree: DataTree, zxid: number, path: string, data: Uint8Array | null): void => {
+    applyTxn(tree, header(zxid, OpCode.create), { type: OpCode.create, path, data, acl: open, ephemeral: false, parentCVersion: zxid });
+  };
+  const setData = (tree: DataTree, zxid: number, path: string, data: Uint8Array | null): void => {
+    applyTxn(tree, header(zxid, OpCode.setData), { type: OpCode.setData, path, data, version: zxid });
+  };
+
+  it('is kept apart from empty data through creates and sets, with dataLength 0', () => {
+    const tree = new DataTree();
+    create(tree, 1, '/n', null);
+    assert.equal(tree.getNode('/n')!.data, null);
+    assert.equal(tree.statOf(tree.getNode('/n')!).dataLength, 0);
+    setData(tree, 2, '/n', new Uint8Array(0));
+    assert.deepEqual(tree.getNode('/n')!.data, new Uint8Array(0));
+    setData(tree, 3, '/n', Buffer.alloc(200, 1));
+    setData(tree, 4, '/n', null);
+    assert.equal(tree.getNode('/n')!.data, null);
+    assert.equal(tree.statOf(tree.getNode('/n')!).dataLength, 0);
+    assert.equal(tree.approximateDataBytes, new DataTree().approximateDataBytes + '/n'.length);
+  });
+
+  it('gives the same node digest as empty data, as DigestCalculator skips null data', () => {
+    const withNull = new DataTree();
+    const withEmpty = new DataTree();
+    create(withNull, 1, '/n', null);
+    create(withEmpty, 1, '/n', new Uint8Array(0));
+    assert.equal(withNull.digest(), withEmpty.digest());
+    setData(withNull, 2, '/n', Buffer.from('x'));
+    setData(withNull, 3, '/n', null);
+    setData(withEmpty, 2, '/n', Buffer.from('x'));
+    setData(withEmpty, 3, '/n', new Uint8Array(0));
+    assert.equal(withNull.digest(), withEmpty.digest());
+  });
+
+  it('frees the slot of the data it replaces, for the next data of its size', () => {
+    const tree = new DataTree();
+    create(tree, 1, '/a', Buffer.alloc(100, 1));
+    const first = tree.getNode('/a')!.data!;
+    const place = { buffer: first.buffer, byteOffset: first.byteOffset };
+    setData(tree, 2, '/a', null);
+    create(tree, 3, '/b', Buffer.alloc(100, 2));
+    const reused = tree.getNode('/b')!.data!;
+    assert.deepEqual({ buffer: reused.buffer, byteOffset: reused.byteOffset }, place);
+    assert.equal(tree.getNode('/a')!.data, null);
+  });
+});
