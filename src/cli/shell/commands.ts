@@ -184,7 +184,8 @@ const writeCommands: Record<string, CommandDefinition> = {
     async run(context, args) {
       const acl = args.positional[2] === undefined ? undefined : parseAcl(args.positional[2]);
       if (typeof acl === 'string') throw new ShellUsageError(acl);
-      const created = await context.client.create(pathOf(args), args.positional[1] ?? '', {
+      // As zkCli: a create without data makes a node with no data (null), which `get` prints as "null".
+      const created = await context.client.create(pathOf(args), args.positional[1] ?? null, {
         mode: createMode(args), acl, ttlMs: integerValue(args, 't'),
       });
       print(context, `Created ${created.path}`);
