@@ -129,6 +129,21 @@ export function clientSuite(target: SuiteTarget): void {
     };
 
     describe('operations', () => {
+      it('keeps no data (null) apart from empty data: getData answers null, dataLength 0', async () => {
+        const base = await freshRoot();
+        const zk = await connect();
+        const created = await zk.create(`${base}/none`, null);
+        assert.equal(created.stat.dataLength, 0);
+        assert.equal((await zk.getData(`${base}/none`)).data, null);
+        await zk.create(`${base}/empty`);
+        assert.deepEqual([...(await zk.getData(`${base}/empty`)).data!], []);
+        await zk.setData(`${base}/empty`, null);
+        await zk.transaction().create(`${base}/none2`, null).setData(`${base}/none`, 'x').commit();
+        const reads = await zk.multiRead([{ type: 'getData', path: `${base}/empty` }, { type: 'getData', path: `${base}/none2` }]);
+        assert.deepEqual(reads.map((read) => (read.type === 'getData' ? read.data : 'error')), [null, null]);
+        assert.equal(text((await zk.getData(`${base}/none`)).data), 'x');
+      });
+
       it('creates, reads, updates and deletes a node, with versions in its Stat', async () => {
         const base = await freshRoot();
         const zk = await connect();
