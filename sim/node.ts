@@ -10,6 +10,7 @@ import {
 import type { Checkers } from './checkers.js';
 import { SimDisk } from './disk.js';
 import { type AppliedTxn, TreeStateMachine } from './state-machine.js';
+import type { InitialCapacity } from '../src/tree/index.js';
 import type { EventQueue } from './event-queue.js';
 import type { Prng } from './prng.js';
 
@@ -42,7 +43,7 @@ export class SimNode {
   incarnation = -1;
   private restarts = 0;
   readonly disk: SimDisk;
-  readonly stateMachine = new TreeStateMachine();
+  readonly stateMachine: TreeStateMachine;
   private appliedSinceSnapshot = 0;
   private pausedUntil = 0;
   private backlog: ((core: ZabCore) => void)[] = [];
@@ -54,9 +55,10 @@ export class SimNode {
 
   constructor(
     private readonly config: ZabConfig,
-    options: { environment: NodeEnvironment; snapshotEvery: number },
+    options: { environment: NodeEnvironment; snapshotEvery: number; treeCapacity?: InitialCapacity },
   ) {
     this.id = config.id;
+    this.stateMachine = new TreeStateMachine(options.treeCapacity);
     this.environment = options.environment;
     this.snapshotEvery = options.snapshotEvery;
     const { queue, random } = options.environment;

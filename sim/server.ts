@@ -191,7 +191,7 @@ export class LeaderPrep {
     } else {
       this.touch(sessionId);
       if (this.options.bugs.prepIgnoresPending) this.pending.clear();
-      const outcome = prepareWrite(request, this.pending, { sessionId, authIds: [], superDigest: null, ttlNodesEnabled: true, zxid: next.zxid });
+      const outcome = prepareWrite(request, this.pending, { sessionId, authIds: [], superDigest: null, ttlNodesEnabled: true, zxid: next.zxid, quota: null });
       txn = outcome.ok ? outcome.txn : failedWriteTxn(outcome);
     }
     this.propose({ sessionId, cxid, zxid: next.zxid }, txn);

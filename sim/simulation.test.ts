@@ -46,6 +46,14 @@ describe('simulator', () => {
     assert.equal(describeFailures(results), '');
   });
 
+  it('keeps replicas equal while their trees grow through every boundary from tiny capacities', () => {
+    const tiny = { nodes: 2, statRecords: 1, childSlots: 2 };
+    const results = [...batch({ nodes: 3, treeCapacity: tiny }, 100, 5000), ...batch({ nodes: 5, observers: 1, treeCapacity: tiny }, 30, 6000)];
+    assert.equal(describeFailures(results), '');
+    const grown = results.filter((result) => result.stats.treeNodesMax >= 16).length;
+    assert.ok(grown > 0.8 * results.length, `most runs grow a tree past 16 nodes, doubling the columns 3+ times (${grown}/${results.length})`);
+  });
+
   it('survives zxid counters that run out (first counter near 2^32)', () => {
     const exhausting = batch({ nodes: 3, firstCounter: 0xffff_fff0 }, 30);
     assert.equal(describeFailures(exhausting), '');

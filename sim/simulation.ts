@@ -6,6 +6,7 @@
 // replica applying it within a bounded simulated time. Checkers run on every step (checkers.ts).
 // Everything random comes from one Prng seeded by `seed`, so a seed replays exactly.
 
+import type { InitialCapacity } from '../src/tree/index.js';
 import { AssertionError } from '../src/util/index.js';
 import type { InjectedBugs, ZabConfig } from '../src/zab/index.js';
 import { Checkers, SimViolation } from './checkers.js';
@@ -38,6 +39,8 @@ export interface SimOptions {
   firstCounter?: number;
   /** Test-only: skip the per-message durability checks, leaving only the end-to-end checkers. */
   skipDurabilityChecks?: boolean;
+  /** How small every replica's tree starts (tiny: the run crosses the tree's growth boundaries). */
+  treeCapacity?: InitialCapacity;
 }
 
 /** A scripted run (named scenarios): no random clients or faults; the script drives it. */
@@ -71,6 +74,8 @@ export interface SimResult {
     /** Writes on the checked keys, and the verdict of the linearizability checker on them. */
     checkedWrites: number;
     linearizability: 'ok' | 'violation' | 'unknown' | 'not run';
+    /** The most znodes any replica's tree held. */
+    treeNodesMax: number;
   };
 }
 
@@ -151,7 +156,7 @@ export class Simulation {
       },
       onFromLearners: (id, payloads) => this.server(id).fromLearners(payloads),
     };
-    this.nodes = this.ids.map((id) => new SimNode(this.config(id), { environment, snapshotEvery }));
+    this.nodes = this.ids.map((id) => new SimNode(this.config(id), { environment, snapshotEvery, treeCapacity: options.treeCapacity }));
     // Session ids are unique across the run, as ZooKeeper's (server id, time-seeded counter) make them.
     this.servers = this.nodes.map((node) => new SimServer(node, {
       queue: this.queue,
@@ -383,6 +388,7 @@ export class Simulation {
       clientOperations: this.clients.reduce((sum, client) => sum + client.operations, 0),
       checkedWrites: this.history.length,
       linearizability: this.linearizability,
+      treeNodesMax: this.nodes.reduce((most, node) => Math.max(most, node.stateMachine.nodesMax), 0),
     };
   }
 }

@@ -6,7 +6,7 @@
 
 import { JuteReader, OpCode, readTxn, readTxnHeader, type Txn, type TxnHeader } from '../src/proto/index.js';
 import { assert } from '../src/util/index.js';
-import { type ApplyResult, DataTree, applyTxn } from '../src/tree/index.js';
+import { type ApplyResult, DataTree, type InitialCapacity, applyTxn } from '../src/tree/index.js';
 import type { LogEntry } from '../src/zab/index.js';
 
 export interface AppliedTxn {
@@ -19,7 +19,14 @@ export interface AppliedTxn {
 
 export class TreeStateMachine {
   applied: LogEntry[] = [];
-  tree = new DataTree();
+  tree: DataTree;
+  /** The most nodes the tree has held. */
+  nodesMax = 0;
+
+  /** `initialCapacity`: how small the tree's structures start (tiny, so a run crosses their growth). */
+  constructor(private readonly initialCapacity?: InitialCapacity) {
+    this.tree = new DataTree({ initialCapacity });
+  }
   /** Live sessions (created and not closed by an applied txn): id → timeout in ms. */
   readonly sessions = new Map<bigint, number>();
 
@@ -33,13 +40,14 @@ export class TreeStateMachine {
     if (txn.type === OpCode.createSession) this.sessions.set(header.sessionId, txn.timeOut);
     else if (txn.type === OpCode.closeSession) this.sessions.delete(header.sessionId);
     this.applied.push(entry);
+    if (this.tree.nodeCount > this.nodesMax) this.nodesMax = this.tree.nodeCount;
     return { header, txn, result, digest: this.tree.digest() };
   }
 
   /** Replaces the state by a snapshot's applied list. */
   reset(entries: readonly LogEntry[]): void {
     this.applied = [];
-    this.tree = new DataTree();
+    this.tree = new DataTree({ initialCapacity: this.initialCapacity });
     this.sessions.clear();
     for (const entry of entries) this.apply(entry);
   }

@@ -1,151 +1,123 @@
-// Four-letter words on the client port (ruok, srvr, stat, mntr, conf, cons, envi, wchs, wchc, wchp,
-// dirs, isro, srst, crst), answered in ZooKeeper's text formats so existing probes and dashboards
-// parse them. Words missing from 4lw.commands.whitelist get ZooKeeper's refusal text. Read-only:
-// this module only looks at the server through ServerCore's public state.
+// Four-letter words on the client port (ruok, srvr, stat, mntr, conf, cons, crst, dump, envi, wchs,
+// wchc, wchp, dirs, isro, srst), answered line for line in ZooKeeper 3.8's text formats so existing
+// probes and dashboards parse them; docs/four-letter-words.md lists where values differ and why.
+// Words missing from 4lw.commands.whitelist get ZooKeeper's refusal text. This module reads the
+// server through ServerCore's public state; it changes only statistics (counting the word as a
+// packet, as ZooKeeper does, and the resets srst and crst ask for).
 
 import type { ServerCore } from '../server/index.js';
+import { connectionLines, dump } from './connection-report.js';
+import { fourDecimals, javaDouble } from './java-format.js';
+import { monitorReport } from './monitor-report.js';
+import type { FourLetterAsker, ServerProcess } from './server-process.js';
+import { watchSummary, watchesByConnection, watchesByPath } from './watch-report.js';
 
 /** Reported where ZooKeeper reports its version; tools that parse it see a 3.8-compatible server. */
 export const serverVersion = '3.8.0-meerkat-0.1.0, built on 2026-11-24 00:00 UTC';
 
-type Handler = (core: ServerCore) => string;
-
-function hex(zxid: number): string {
-  return `0x${zxid.toString(16)}`;
+export interface FourLetterRequest {
+  word: string;
+  core: ServerCore;
+  asker: FourLetterAsker;
+  /** The port the client listener is bound to (the configuration may say 0). */
+  clientPort: number;
+  process: ServerProcess;
 }
 
-function latencyLine(core: ServerCore): string {
-  const stats = core.stats;
-  return `Latency min/avg/max: ${stats.latencyMinMs}/${stats.latencyAverageMs.toFixed(4)}/${stats.latencyMaxMs}\n`;
+type Handler = (request: FourLetterRequest) => string;
+
+/** ZooKeeper's node count: its DataTree holds the root under both "" and "/", so it counts it twice. */
+function zooKeeperNodeCount(core: ServerCore): number {
+  return core.tree.nodeCount + 1;
 }
 
-function connectionLines(core: ServerCore): string {
-  let text = '';
-  for (const connection of core.connections) {
-    text += ` /${connection.remoteAddress}:${connection.remotePort}[1](queued=${connection.queue.length},` +
-      `recved=${connection.packetsReceived},sent=${connection.packetsSent}` +
-      (connection.session === null ? '' : `,sid=0x${BigInt.asUintN(64, connection.session.id).toString(16)}` +
-        `,lzxid=${hex(connection.lastZxid)},to=${connection.session.timeoutMs}`) + ')\n';
-  }
-  return text;
+/** Connections as ZooKeeper counts them: every open one, the asker included. */
+function connectionCount(core: ServerCore): number {
+  return core.connections.size + 1;
 }
 
-function srvr(core: ServerCore, withClients: boolean): string {
+function serverSummary(request: FourLetterRequest, withClients: boolean): string {
+  const { core } = request;
   const stats = core.stats;
   return `Zookeeper version: ${serverVersion}\n` +
-    (withClients ? `Clients:\n${connectionLines(core)}\n` : '') +
-    latencyLine(core) +
+    (withClients ? `Clients:\n${connectionLines(core, { asker: request.asker, brief: true })}\n` : '') +
+    `Latency min/avg/max: ${stats.latencyMinMs}/${javaDouble(fourDecimals(stats.latencyAverageMs))}/${stats.latencyMaxMs}\n` +
     `Received: ${stats.packetsReceived}\n` +
     `Sent: ${stats.packetsSent}\n` +
-    `Connections: ${core.connections.size}\n` +
+    `Connections: ${connectionCount(core)}\n` +
     `Outstanding: ${core.outstandingRequests}\n` +
-    `Zxid: ${hex(core.lastZxid)}\n` +
+    `Zxid: 0x${core.lastZxid.toString(16)}\n` +
     'Mode: standalone\n' +
-    `Node count: ${core.tree.nodeCount}\n`;
+    `Node count: ${zooKeeperNodeCount(core)}\n`;
 }
 
-function mntr(core: ServerCore): string {
-  const stats = core.stats;
-  const memory = process.memoryUsage();
-  const watches = core.tree.watches.stats();
-  const rows: Array<[string, string | number]> = [
-    ['zk_version', serverVersion],
-    ['zk_server_state', 'standalone'],
-    ['zk_avg_latency', stats.latencyAverageMs.toFixed(4)],
-    ['zk_max_latency', stats.latencyMaxMs],
-    ['zk_min_latency', stats.latencyMinMs],
-    ['zk_packets_received', stats.packetsReceived],
-    ['zk_packets_sent', stats.packetsSent],
-    ['zk_num_alive_connections', core.connections.size],
-    ['zk_outstanding_requests', core.outstandingRequests],
-    ['zk_znode_count', core.tree.nodeCount],
-    ['zk_watch_count', watches.totalWatches],
-    ['zk_ephemerals_count', core.tree.ephemeralCount],
-    ['zk_approximate_data_size', core.tree.approximateDataBytes],
-    ['zk_global_sessions', core.sessions.size],
-    ['zk_last_zxid', hex(core.lastZxid)],
-    ['zk_tree_digest', core.tree.digest().toString(16)],
-    ['zk_txns_applied', stats.txnsApplied],
-    ['zk_resident_set_bytes', memory.rss],
-    ['zk_heap_used_bytes', memory.heapUsed],
-  ];
-  return rows.map(([key, value]) => `${key}\t${value}\n`).join('');
-}
+const versionDir = (dir: string): string => `${dir.replace(/\/+$/, '')}/version-2`;
 
-function conf(core: ServerCore): string {
+function conf({ core, clientPort }: FourLetterRequest): string {
   const c = core.config;
+  const usage = core.diskUsage();
+  // ZooKeeper's standalone keys in its order, then the Meerkat settings ZooKeeper does not print.
   const rows: Array<[string, string | number | boolean]> = [
-    ['clientPort', c.port], ['clientPortAddress', c.host], ['dataDir', c.dataDir], ['dataLogDir', c.dataLogDir],
-    ['tickTime', c.tickTimeMs], ['maxClientCnxns', c.maxClientConnections], ['minSessionTimeout', c.minSessionTimeoutMs],
-    ['maxSessionTimeout', c.maxSessionTimeoutMs], ['serverId', c.serverId], ['snapCount', c.snapCount],
-    ['forceSync', c.forceSync], ['jute.maxbuffer', c.maxFrameBytes], ['4lw.commands.whitelist', [...c.fourLetterWords].join(',')],
+    ['clientPort', clientPort], ['secureClientPort', -1], ['dataDir', versionDir(c.dataDir)], ['dataDirSize', usage.dataDirBytes],
+    ['dataLogDir', versionDir(c.dataLogDir)], ['dataLogSize', usage.logDirBytes], ['tickTime', c.tickTimeMs],
+    ['maxClientCnxns', c.maxClientConnections], ['minSessionTimeout', c.minSessionTimeoutMs],
+    ['maxSessionTimeout', c.maxSessionTimeoutMs], ['clientPortListenBacklog', -1], ['serverId', c.serverId],
+    ['clientPortAddress', c.host], ['snapCount', c.snapCount], ['forceSync', c.forceSync], ['jute.maxbuffer', c.maxFrameBytes],
+    ['4lw.commands.whitelist', [...c.fourLetterWords].join(',')],
   ];
   return rows.map(([key, value]) => `${key}=${value}\n`).join('') +
     Object.entries(c.extra).map(([key, value]) => `${key}=${value}\n`).join('');
 }
 
-function envi(): string {
-  const rows: Array<[string, string]> = [
-    ['zookeeper.version', serverVersion],
-    ['host.name', process.env.HOSTNAME ?? 'localhost'],
-    ['node.version', process.version],
-    ['os.name', process.platform],
-    ['os.arch', process.arch],
-    ['user.dir', process.cwd()],
-    ['process.pid', String(process.pid)],
+/** Java's names for the OS and architecture, as `os.name` and `os.arch` print them. */
+const javaOsNames: Record<string, string> = { linux: 'Linux', darwin: 'Mac OS X', win32: 'Windows', freebsd: 'FreeBSD', sunos: 'SunOS' };
+const javaArchNames: Record<string, string> = { x64: 'amd64', arm64: 'aarch64', ia32: 'x86', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x' };
+/** ZooKeeper's own mark for a property that has no value. */
+const notAvailable = '<NA>';
+const megabytes = (bytes: number): string => `${Math.floor(bytes / (1024 * 1024))}MB`;
+
+function envi({ process }: FourLetterRequest): string {
+  const env = process.environment;
+  const memory = process.memory();
+  // Every key ZooKeeper prints, in its order; JVM properties a Node process has not got say <NA>.
+  const rows: Array<[string, string | number]> = [
+    ['zookeeper.version', serverVersion], ['host.name', env.hostName],
+    ['java.version', notAvailable], ['java.vendor', notAvailable], ['java.home', notAvailable],
+    ['java.class.path', notAvailable], ['java.library.path', notAvailable], ['java.io.tmpdir', env.tmpDir],
+    ['java.compiler', notAvailable], ['os.name', javaOsNames[env.platform] ?? env.platform],
+    ['os.arch', javaArchNames[env.arch] ?? env.arch], ['os.version', env.osRelease], ['user.name', env.userName],
+    ['user.home', env.userHome], ['user.dir', env.workingDir], ['os.memory.free', megabytes(memory.heapFreeBytes)],
+    ['os.memory.max', megabytes(memory.heapMaxBytes)], ['os.memory.total', megabytes(memory.heapTotalBytes)],
+    ['node.version', env.nodeVersion], ['process.pid', env.pid],
   ];
   return 'Environment:\n' + rows.map(([key, value]) => `${key}=${value}\n`).join('');
 }
 
-function wchs(core: ServerCore): string {
-  const watches = core.tree.watches.stats();
-  return `${core.connections.size} connections watching ${watches.watchedPaths} paths\n` +
-    `Total watches:${watches.totalWatches}\n`;
-}
-
-function byWatcher(core: ServerCore): string {
-  let text = '';
-  for (const connection of core.connections) {
-    const paths = core.tree.watches.pathsWatchedBy(connection);
-    if (paths.length === 0) continue;
-    text += `0x${BigInt.asUintN(64, connection.sessionId).toString(16)}\n` + paths.map((path) => `\t${path}\n`).join('');
-  }
-  return text;
-}
-
-function byPath(core: ServerCore): string {
-  let text = '';
-  for (const [path, watchers] of core.tree.watches.watchersByPath()) {
-    text += `${path}\n` + watchers.map((w) => `\t0x${BigInt.asUintN(64, w.sessionId).toString(16)}\n`).join('');
-  }
-  return text;
-}
-
 const handlers: Record<string, Handler> = {
   ruok: () => 'imok',
-  srvr: (core) => srvr(core, false),
-  stat: (core) => srvr(core, true),
-  mntr,
+  srvr: (request) => serverSummary(request, false),
+  stat: (request) => serverSummary(request, true),
+  mntr: ({ core, process }) => monitorReport(core, {
+    version: serverVersion, nodeCount: zooKeeperNodeCount(core), connections: connectionCount(core), process,
+  }),
   conf,
-  cons: (core) => connectionLines(core) + '\n',
+  cons: ({ core, asker }) => `${connectionLines(core, { asker, brief: false })}\n`,
+  dump: ({ core, asker }) => dump(core, asker),
   envi,
-  wchs,
-  wchc: byWatcher,
-  wchp: byPath,
-  dirs: (core) => {
+  wchs: ({ core }) => watchSummary(core),
+  wchc: ({ core }) => watchesByConnection(core),
+  wchp: ({ core }) => watchesByPath(core),
+  dirs: ({ core }) => {
     const usage = core.diskUsage();
     return `datadir_size: ${usage.dataDirBytes}\nlogdir_size: ${usage.logDirBytes}\n`;
   },
   isro: () => 'rw',
-  srst: (core) => {
+  srst: ({ core }) => {
     core.stats.reset();
     return 'Server stats reset.\n';
   },
-  crst: (core) => {
-    for (const connection of core.connections) {
-      connection.packetsReceived = 0;
-      connection.packetsSent = 0;
-    }
+  crst: ({ core }) => {
+    for (const connection of core.connections) connection.stats.reset();
     return 'Connection stats reset.\n';
   },
 };
@@ -154,9 +126,17 @@ export function isFourLetterWord(word: string): boolean {
   return Object.hasOwn(handlers, word);
 }
 
-/** The reply to a four-letter word, or ZooKeeper's refusal when it is not whitelisted. */
-export function fourLetterWordReply(word: string, core: ServerCore): string {
+/**
+ * The reply to a four-letter word, or ZooKeeper's refusal when it is not whitelisted. As ZooKeeper,
+ * the word counts as a packet received before the reply is made, and the reply as one sent after.
+ */
+export function fourLetterWordReply(request: FourLetterRequest): string {
+  const { word, core } = request;
+  core.stats.packetsReceived++;
   const enabled = core.config.fourLetterWords;
-  if (!enabled.has('*') && !enabled.has(word)) return `${word} is not executed because it is not in the whitelist.\n`;
-  return handlers[word]!(core);
+  const reply = !enabled.has('*') && !enabled.has(word)
+    ? `${word} is not executed because it is not in the whitelist.\n`
+    : handlers[word]!(request);
+  core.stats.packetsSent++;
+  return reply;
 }

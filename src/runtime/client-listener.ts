@@ -12,6 +12,7 @@ import {
 import type { ClientConnection, ServerCore } from '../server/index.js';
 import { limits } from '../util/index.js';
 import { fourLetterWordReply, isFourLetterWord } from '../admin/index.js';
+import { nodeServerProcess } from './process-view.js';
 import { SocketTransport } from './socket-transport.js';
 
 export interface ClientListenerOptions {
@@ -30,6 +31,7 @@ interface SocketState {
   paused: boolean;
   firstChunk: boolean;
   handshakeTimer: NodeJS.Timeout | null;
+  acceptedAtMs: number;
   /** Handles one frame, `bytes[start, end)`; made once per socket, not per read. */
   onFrame: (bytes: Buffer, start: number, end: number) => void;
 }
@@ -41,6 +43,7 @@ export class ClientListener {
   private readonly core: ServerCore;
   private readonly logger: Logger;
   private readonly reader = new JuteReader(Buffer.alloc(0));
+  private readonly process = nodeServerProcess(Date.now());
 
   constructor(private readonly options: ClientListenerOptions) {
     this.core = options.core;
@@ -79,7 +82,7 @@ export class ClientListener {
     const state: SocketState = {
       socket, ip, decoder: new FrameDecoder(config.maxFrameBytes), connection: null,
       transport: new SocketTransport(socket, (reason) => this.logger.info({ ip, reason }, 'closing client connection')),
-      paused: false, firstChunk: true, handshakeTimer: null, onFrame: () => undefined,
+      paused: false, firstChunk: true, handshakeTimer: null, acceptedAtMs: Date.now(), onFrame: () => undefined,
     };
     state.onFrame = (bytes, start, end) => this.frame(state, bytes, start, end);
     state.handshakeTimer = setTimeout(() => this.drop(state, 'no handshake in time'), limits.handshakeTimeoutMsMax);
@@ -124,7 +127,9 @@ export class ClientListener {
   }
 
   private answerFourLetterWord(state: SocketState, word: string): void {
-    const reply = fourLetterWordReply(word, this.core);
+    const asker = { address: state.ip, port: state.socket.remotePort ?? 0, acceptedAtMs: state.acceptedAtMs };
+    const clientPort = (this.server.address() as net.AddressInfo | null)?.port ?? this.core.config.port;
+    const reply = fourLetterWordReply({ word, core: this.core, asker, clientPort, process: this.process });
     state.socket.end(reply);
   }
 

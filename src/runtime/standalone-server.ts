@@ -55,6 +55,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   mkdirSync(config.dataDir, { recursive: true });
 
   const core = new ServerCore(config, wallClock);
+  core.quotaWarning = (message) => logger.warn(message);
   core.diskUsage = () => ({ dataDirBytes: directoryBytes(config.dataDir), logDirBytes: directoryBytes(config.dataLogDir) });
   const persistence = await Persistence.open(core, { fs: options.fileSystem ?? new NodeFileSystem(), config, logger });
   let flushScheduled = false;

@@ -6,7 +6,7 @@ describe('zoo.cfg', () => {
   it('reads ZooKeeper keys and derives session bounds from tickTime', () => {
     const config = configFromEntries(parseZooCfgText([
       '# comment', '', 'tickTime=500', 'dataDir=/tmp/zk', 'clientPort=2999', '4lw.commands.whitelist=ruok, srvr',
-      'server.1=127.0.0.1:2888:3888', 'autopurge.purgeInterval=1',
+      'autopurge.purgeInterval=1', 'initLimit=10',
     ].join('\n')));
     assert.equal(config.tickTimeMs, 500);
     assert.equal(config.minSessionTimeoutMs, 1000);
@@ -15,13 +15,27 @@ describe('zoo.cfg', () => {
     assert.equal(config.dataLogDir, '/tmp/zk');
     assert.equal(config.port, 2999);
     assert.deepEqual([...config.fourLetterWords], ['ruok', 'srvr']);
-    assert.equal(config.extra['server.1'], '127.0.0.1:2888:3888');
+    assert.equal(config.extra['initLimit'], '10');
     assert.equal(config.autopurgePurgeIntervalHours, 1);
+  });
+
+  it('turns quota enforcement on with enforceQuota, or ZooKeeper\'s property name zookeeper.enforceQuota; off by default', () => {
+    assert.equal(configFromEntries(new Map()).enforceQuota, false);
+    assert.equal(configFromEntries(new Map([['enforceQuota', 'true']])).enforceQuota, true);
+    assert.equal(configFromEntries(new Map([['zookeeper.enforceQuota', 'true']])).enforceQuota, true);
+    assert.equal(configFromEntries(new Map([['enforceQuota', 'false']])).enforceQuota, false);
+    assert.throws(() => configFromEntries(new Map([['enforceQuota', 'on']])), /enforceQuota: expected true\/false/);
   });
 
   it('rejects a line without "=" and a non-numeric number with a clear error', () => {
     assert.throws(() => parseZooCfgText('tickTime'), ConfigError);
     assert.throws(() => configFromEntries(new Map([['tickTime', 'fast']])), /tickTime: expected an integer/);
+  });
+
+  it('refuses an ensemble configuration (server.N lines or a dynamicConfigFile) until Meerkat replicates', () => {
+    assert.throws(() => configFromEntries(new Map([['server.1', '127.0.0.1:2888:3888'], ['server.2', '127.0.0.2:2888:3888']])),
+      /describes an ensemble \(server\.1, server\.2\)/);
+    assert.throws(() => configFromEntries(new Map([['dynamicConfigFile', '/etc/zookeeper/zoo.cfg.dynamic']])), /describes an ensemble \(dynamicConfigFile\)/);
   });
 
   it('rejects inverted session timeout bounds', () => {

@@ -53,6 +53,10 @@ const appliers: Record<string, Apply> = {
   'DigestAuthenticationProvider.superDigest': (c, v) => { c.superDigest = v; },
   'znode.container.checkIntervalMs': (c, v, k) => { c.containerCheckIntervalMs = integer(k, v); },
   extendedTypesEnabled: (c, v, k) => { c.ttlNodesEnabled = boolean(k, v); },
+  // ZooKeeper's zoo.cfg turns an unknown key into the system property "zookeeper." + key, so
+  // enforceQuota=true there sets zookeeper.enforceQuota; the property's own name is accepted too.
+  enforceQuota: (c, v, k) => { c.enforceQuota = boolean(k, v); },
+  'zookeeper.enforceQuota': (c, v, k) => { c.enforceQuota = boolean(k, v); },
   snapCount: (c, v, k) => { c.snapCount = integer(k, v); },
   forceSync: (c, v, k) => { c.forceSync = boolean(k, v); },
   preAllocSize: (c, v, k) => { c.preAllocBytes = integer(k, v) * 1024; },
@@ -62,10 +66,27 @@ const appliers: Record<string, Apply> = {
 };
 
 /**
+ * A zoo.cfg written for an ensemble (server.N lines, or a dynamicConfigFile that holds them) is refused:
+ * started standalone, each member would accept writes on its own copy of the data, and the copies
+ * would diverge silently. Meerkat has no replicated server outside the simulator yet (issue 16).
+ */
+function refuseEnsemble(entries: ReadonlyMap<string, string>): void {
+  const members = [...entries.keys()].filter((key) => /^server\.\d+$/.test(key));
+  if (members.length === 0 && !entries.has('dynamicConfigFile')) return;
+  const named = members.length > 0 ? members.join(', ') : 'dynamicConfigFile';
+  throw new ConfigError(
+    `this zoo.cfg describes an ensemble (${named}), but Meerkat runs only as a standalone server so far: ` +
+    'refusing to start rather than run members that would each accept writes on their own diverging copy of the data; ' +
+    'remove the server.N lines (and dynamicConfigFile) to run one standalone server',
+  );
+}
+
+/**
  * Builds a configuration from zoo.cfg entries over the defaults. Session timeout bounds follow
  * tickTime unless given explicitly, as in ZooKeeper.
  */
 export function configFromEntries(entries: ReadonlyMap<string, string>): ServerConfig {
+  refuseEnsemble(entries);
   const config = defaultConfig();
   const extra: Record<string, string> = {};
   for (const [key, value] of entries) {

@@ -5,6 +5,7 @@
 import {
   type Id, JuteWriter, type ReplyHeader, type Request, type Response, encodeFrameView, writeReplyHeader, writeResponse,
 } from '../proto/index.js';
+import { ConnectionStats } from './connection-stats.js';
 import type { Session } from './session-tracker.js';
 
 export interface Transport {
@@ -45,10 +46,8 @@ export class ClientConnection {
   authIds: Id[];
   closed = false;
   readonly queue: QueuedRequest[] = [];
-  /** Requests received on this connection, answered and not (for `cons`). */
-  packetsReceived = 0;
-  packetsSent = 0;
-  lastZxid = 0;
+  /** What `cons` reports and `crst` resets. */
+  readonly stats = new ConnectionStats();
   readonly establishedAtMs: number;
 
   constructor(

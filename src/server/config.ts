@@ -27,6 +27,11 @@ export interface ServerConfig {
   containerCheckIntervalMs: number;
   /** TTL nodes enabled (extendedTypesEnabled; ZooKeeper's default is off, ours on). */
   ttlNodesEnabled: boolean;
+  /**
+   * Writes past a quota's hard limit fail with QUOTAEXCEEDED (enforceQuota, or ZooKeeper's system
+   * property name zookeeper.enforceQuota; default off, as in ZooKeeper). Stats are kept either way.
+   */
+  enforceQuota: boolean;
   /** Server id, placed in the top byte of session ids (myid). */
   serverId: number;
   /** Txns between snapshots (snapCount). */
@@ -64,6 +69,7 @@ export function defaultConfig(): ServerConfig {
     superDigest: null,
     containerCheckIntervalMs: limits.containerCheckIntervalMsDefault,
     ttlNodesEnabled: true,
+    enforceQuota: false,
     serverId: 0,
     snapCount: 100_000,
     forceSync: true,

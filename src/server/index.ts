@@ -1,6 +1,7 @@
 // Public entry of server/: the request pipeline (prep → persist → final) as a deterministic core.
 export * from './config.js';
 export * from './client-connection.js';
+export * from './connection-stats.js';
 export * from './server-core.js';
 export * from './server-stats.js';
 export * from './session-tracker.js';

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { type NodeRecord, PendingChanges } from './pending-changes.js';
 
-const record = (version: number, ephemeralOwner = 0n): NodeRecord => ({ version, cversion: 0, aversion: 0, childCount: 0, ephemeralOwner, acl: [] });
+const record = (version: number, ephemeralOwner = 0n): NodeRecord => ({ version, cversion: 0, aversion: 0, childCount: 0, ephemeralOwner, acl: [], dataLength: -1 });
 
 /** A committed tree of one node, `/a` at version 0. */
 function withTree(): { changes: PendingChanges; committed: Map<string, NodeRecord> } {

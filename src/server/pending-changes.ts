@@ -6,7 +6,7 @@
 import type { Acl } from '../proto/index.js';
 import type { DataTree } from '../tree/index.js';
 
-/** What prep needs to know about a node: its versions, child count, owner and ACL. */
+/** What prep needs to know about a node: its versions, child count, owner, ACL and data length. */
 export interface NodeRecord {
   version: number;
   cversion: number;
@@ -14,6 +14,11 @@ export interface NodeRecord {
   childCount: number;
   ephemeralOwner: bigint;
   acl: Acl[];
+  /**
+   * The data's length once pending txns apply; -1: the applied node's, not looked up (only a quota
+   * check needs it, and reading the data on every lookup would cost every write).
+   */
+  dataLength: number;
 }
 
 interface Change {
@@ -34,7 +39,7 @@ export function committedRecordOf<W>(tree: DataTree<W>, path: string): NodeRecor
   if (node === undefined) return null;
   return {
     version: node.version, cversion: node.cversion, aversion: node.aversion, childCount: node.childCount,
-    ephemeralOwner: node.ephemeralOwner, acl: node.acl,
+    ephemeralOwner: node.ephemeralOwner, acl: node.acl, dataLength: -1,
   };
 }
 

@@ -6,11 +6,11 @@ import { type NodeRecord, PendingChanges } from './pending-changes.js';
 import { type PrepContext, type PrepOutcome, prepareWrite } from './prep.js';
 
 const open = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
-const context: PrepContext = { sessionId: 7n, authIds: [], superDigest: null, ttlNodesEnabled: true, zxid: 100 };
+const context: PrepContext = { sessionId: 7n, authIds: [], superDigest: null, ttlNodesEnabled: true, zxid: 100, quota: null };
 
 /** A committed tree of the root only. */
 function changes(): PendingChanges {
-  const root: NodeRecord = { version: 0, cversion: 0, aversion: 0, childCount: 0, ephemeralOwner: 0n, acl: open };
+  const root: NodeRecord = { version: 0, cversion: 0, aversion: 0, childCount: 0, ephemeralOwner: 0n, acl: open, dataLength: 0 };
   return new PendingChanges((path) => (path === '/' ? root : null));
 }
 

@@ -9,8 +9,8 @@ import {
   isEphemeralMode, isSequentialMode, isTtlMode,
 } from '../proto/index.js';
 import {
-  checkPermission, containerEphemeralOwner, fixupAcl, isSessionOwner, isSpecialPath, parentOf, ttlEphemeralOwner, ttlMax,
-  validatePath,
+  type DataTree, checkPermission, checkQuota, containerEphemeralOwner, fixupAcl, isSessionOwner, isSpecialPath, parentOf,
+  ttlEphemeralOwner, ttlMax, validatePath,
 } from '../tree/index.js';
 import type { NodeRecord, PendingChanges } from './pending-changes.js';
 
@@ -21,6 +21,13 @@ export interface PrepContext {
   ttlNodesEnabled: boolean;
   /** The zxid the txn will carry if prep succeeds. */
   zxid: number;
+  /** Quota enforcement (enforceQuota): the applied tree, whose quotas are checked, and where warnings go; null when off. */
+  quota: QuotaEnforcement | null;
+}
+
+export interface QuotaEnforcement {
+  tree: DataTree<unknown>;
+  warn(message: string): void;
 }
 
 export type PrepOutcome =
@@ -63,6 +70,7 @@ function changed(record: NodeRecord, fields: Partial<NodeRecord>): NodeRecord {
     childCount: fields.childCount ?? record.childCount,
     ephemeralOwner: record.ephemeralOwner,
     acl: fields.acl ?? record.acl,
+    dataLength: fields.dataLength ?? record.dataLength,
   };
 }
 
@@ -74,6 +82,23 @@ function requirePermission(context: PrepContext, acl: Acl[], perm: number): void
   if (!checkPermission({ acl, perm, authIds: context.authIds, superDigest: context.superDigest })) {
     fail(ErrorCode.noAuth);
   }
+}
+
+/**
+ * ZooKeeper's checkQuota: a hard limit the write would pass fails it with QUOTAEXCEEDED; a soft one
+ * is only logged. Like ZooKeeper, it reads the applied tree's stats, not the pending changes.
+ */
+function requireQuota(context: PrepContext, change: { path: string; bytesDiff: number; countDiff: number }): void {
+  const { quota } = context;
+  if (quota === null) return;
+  const verdict = checkQuota(quota.tree, change);
+  for (const warning of verdict.warnings) quota.warn(warning);
+  if (verdict.err !== ErrorCode.ok) fail(verdict.err);
+}
+
+/** The length of a node's data as prep sees it: a pending change's, else the applied node's. */
+function dataLengthOf(record: NodeRecord, path: string, tree: DataTree<unknown>): number {
+  return record.dataLength >= 0 ? record.dataLength : (tree.getNode(path)?.data?.length ?? 0);
 }
 
 function requireValidPath(path: string, sequential = false): void {
@@ -123,6 +148,7 @@ function prepareCreate(op: CreateOp, changes: PendingChanges, context: PrepConte
   if (changes.lookup(path) !== null) fail(ErrorCode.nodeExists);
   if (isSessionOwner(parent.ephemeralOwner)) fail(ErrorCode.noChildrenForEphemerals);
   const parentCVersion = (parent.cversion + 1) | 0;
+  requireQuota(context, { path, bytesDiff: op.data?.length ?? 0, countDiff: 1 });
 
   let ephemeralOwner = 0n;
   let txn: Txn;
@@ -141,7 +167,7 @@ function prepareCreate(op: CreateOp, changes: PendingChanges, context: PrepConte
   }
   changes.record(parentPath, context.zxid, changed(parent, { cversion: parentCVersion, childCount: parent.childCount + 1 }));
   changes.record(path, context.zxid, {
-    version: 0, cversion: 0, aversion: 0, childCount: 0, ephemeralOwner, acl: fixed.acl,
+    version: 0, cversion: 0, aversion: 0, childCount: 0, ephemeralOwner, acl: fixed.acl, dataLength: op.data?.length ?? 0,
   });
   return txn;
 }
@@ -188,8 +214,11 @@ function prepareOp(op: MultiWriteOp, changes: PendingChanges, context: PrepConte
       requireValidPath(op.path);
       const node = requireNode(changes, op.path);
       requirePermission(context, node.acl, Perms.write);
+      if (context.quota !== null) {
+        requireQuota(context, { path: op.path, bytesDiff: (op.data?.length ?? 0) - dataLengthOf(node, op.path, context.quota.tree), countDiff: 0 });
+      }
       const version = nextVersion(node.version, op.version);
-      changes.record(op.path, context.zxid, changed(node, { version }));
+      changes.record(op.path, context.zxid, changed(node, { version, dataLength: op.data?.length ?? 0 }));
       return { type: OpCode.setData, path: op.path, data: op.data, version };
     }
     case OpCode.check: {

@@ -5,7 +5,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { ErrorCode, JuteReader, OpCode, type Request, readReplyHeader } from '../proto/index.js';
+import { ErrorCode, JuteReader, OpCode, type Request, readReplyHeader, readResponse } from '../proto/index.js';
 import { defaultConfig } from './config.js';
 import { ServerCore } from './server-core.js';
 import { sessionPassword } from './session-password.js';
@@ -165,6 +165,35 @@ describe('ServerCore', () => {
     assert.equal(batch.length, 3, 'createSession and two creates; the failing writes make no txn');
     core.persisted(batch[batch.length - 1]!.header.zxid);
     assert.deepEqual(errors, [0, 0, ErrorCode.nodeExists, ErrorCode.notEmpty, 0]);
+  });
+
+  it('answers a read queued behind a failed write before the session\'s later writes apply', () => {
+    let now = 0;
+    const core = new ServerCore(defaultConfig(), { now: () => now++ });
+    const reads: string[] = [];
+    const connection = core.openConnection({
+      send: (frame) => {
+        const reader = new JuteReader(frame, 4);
+        const header = readReplyHeader(reader);
+        if (header.xid === 3 && header.err === 0) {
+          const response = readResponse(reader, OpCode.getData) as { data: Uint8Array; stat: { version: number } };
+          reads.push(`${Buffer.from(response.data).toString()} v${response.stat.version}`);
+        }
+      },
+      close: () => {},
+    }, '127.0.0.1', 1);
+    core.connect(connection, { protocolVersion: 0, lastZxidSeen: 0, timeOut: 30_000, sessionId: 0n, passwd: new Uint8Array(16), readOnly: false });
+    core.request(connection, 1, { type: OpCode.create, path: '/x', data: Buffer.from('a'), acl: open, flags: 0 });
+    const first = core.takeUnpersisted();
+    core.persisted(first[first.length - 1]!.header.zxid);
+    // One pipelined burst: a write, a multi that fails (its answer waits for the write), a read, a later write.
+    core.request(connection, 1, { type: OpCode.create, path: '/y', data: new Uint8Array(0), acl: open, flags: 0 });
+    core.request(connection, 2, { type: OpCode.multi, ops: [{ type: OpCode.check, path: '/x', version: 5 }] });
+    core.request(connection, 3, { type: OpCode.getData, path: '/x', watch: false });
+    core.request(connection, 4, { type: OpCode.setData, path: '/x', data: Buffer.from('bbbb'), version: -1 });
+    const batch = core.takeUnpersisted();
+    core.persisted(batch[batch.length - 1]!.header.zxid);
+    assert.deepEqual(reads, ['a v0'], 'the read sees /x as it was when the session sent it');
   });
 
   it('orders a session, not a connection: a read on a new connection waits for writes sent on the old one', () => {

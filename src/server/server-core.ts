@@ -14,9 +14,10 @@ import {
 import { assert, limits } from '../util/index.js';
 import { DataTree, type ApplyResult, type WatchEvent, applyTxn, digestFor } from '../tree/index.js';
 import { ClientConnection, type QueuedRequest, type Transport, encodeReply, encodeServerFrame } from './client-connection.js';
+import type { AnsweredRequest } from './connection-stats.js';
 import { type ServerConfig, negotiateSessionTimeout } from './config.js';
 import { PendingChanges, committedRecordOf } from './pending-changes.js';
-import { type PrepContext, type WriteRequest, prepareCloseSession, prepareDeleteContainer, prepareWrite } from './prep.js';
+import { type PrepContext, type QuotaEnforcement, type WriteRequest, prepareCloseSession, prepareDeleteContainer, prepareWrite } from './prep.js';
 import { type ReadContext, performRead, readOpCodes } from './reads.js';
 import { passwordMatches, sessionPassword, sessionPasswordBytes } from './session-password.js';
 import { SessionTracker } from './session-tracker.js';
@@ -70,7 +71,10 @@ export class ServerCore {
   readonly connections = new Set<ClientConnection>();
   private readonly pending: PendingChanges;
   private readonly proposals: Proposal[] = [];
-  /** Answers decided by prep that wait for the txns prepared before them (see answerVerdict). */
+  /**
+   * Answers decided by prep that wait for the txns prepared before them (see answerVerdict), sorted
+   * by the zxid they wait for (addVerdict), so persisted() releases each right after that txn applies.
+   */
   private readonly verdicts: Array<{ zxid: number; connection: ClientConnection; entry: QueuedRequest }> = [];
   /** Index in `proposals` of the first txn not yet handed out for persistence. */
   private unpersistedFrom = 0;
@@ -79,8 +83,17 @@ export class ServerCore {
   private outstanding = 0;
   /** Set once the log failed: the server answers writes with SYSTEMERROR from then on. */
   writesRefused = false;
+  /**
+   * The request being answered, for statistics (reused; nothing keeps a reference): its type and
+   * arrival are set by request() for answers given at once and by drain() for each queued one.
+   */
+  private readonly answering: AnsweredRequest = { type: 0, xid: 0, zxid: 0, startMs: 0, endMs: 0 };
   /** prep's context, filled in for each write (prep keeps no reference to it). */
   private readonly prepContext: PrepContext;
+  /** Told a quota a write passes (ZooKeeper logs it as a warning); the runtime, which logs, replaces this. */
+  quotaWarning: (message: string) => void = () => undefined;
+  /** prep's quota context when enforceQuota is on; its tree follows `tree`. */
+  private readonly quotaEnforcement: QuotaEnforcement;
   /** Bytes in the data and log directories; the runtime, which owns the files, replaces this. */
   diskUsage: () => { dataDirBytes: number; logDirBytes: number } = () => ({ dataDirBytes: 0, logDirBytes: 0 });
 
@@ -90,7 +103,8 @@ export class ServerCore {
   ) {
     this.sessions = new SessionTracker({ tickTimeMs: config.tickTimeMs, serverId: config.serverId, nowMs: clock.now() });
     this.pending = new PendingChanges((path) => committedRecordOf(this.tree, path));
-    this.prepContext = { sessionId: 0n, authIds: [], superDigest: config.superDigest, ttlNodesEnabled: config.ttlNodesEnabled, zxid: 0 };
+    this.prepContext = { sessionId: 0n, authIds: [], superDigest: config.superDigest, ttlNodesEnabled: config.ttlNodesEnabled, zxid: 0, quota: null };
+    this.quotaEnforcement = { tree: this.tree, warn: (message) => this.quotaWarning(message) };
     this.lastPreparedZxid = this.tree.lastProcessedZxid;
   }
 
@@ -98,6 +112,7 @@ export class ServerCore {
   restore(tree: DataTree<ClientConnection>, sessions: ReadonlyMap<bigint, number>): void {
     assert(this.proposals.length === 0 && this.connections.size === 0, 'restore only before serving');
     this.tree = tree;
+    this.quotaEnforcement.tree = tree;
     this.pending.clear();
     this.lastPreparedZxid = tree.lastProcessedZxid;
     const now = this.clock.now();
@@ -175,6 +190,9 @@ export class ServerCore {
 
   /** The connect handshake (the first frame on a connection). */
   connect(connection: ClientConnection, request: ConnectRequest): void {
+    // As ZooKeeper, the connect request counts as a packet received.
+    connection.stats.packetsReceived++;
+    this.stats.packetsReceived++;
     const readOnly = request.readOnly ?? false;
     if (request.lastZxidSeen > this.lastZxid) {
       this.closeConnection(
@@ -223,7 +241,7 @@ export class ServerCore {
     const barrier = queued(0, 0, { ready: false });
     barrier.silent = true;
     this.enqueue(connection, barrier);
-    this.verdicts.push({ zxid: basis, connection, entry: barrier });
+    this.addVerdict({ zxid: basis, connection, entry: barrier });
   }
 
   private attach(connection: ClientConnection, session: ReturnType<SessionTracker['add']>, now: number): void {
@@ -237,6 +255,7 @@ export class ServerCore {
     fields: { timeOut: number; sessionId: bigint; readOnly: boolean },
   ): void {
     const passwd = fields.sessionId === 0n ? new Uint8Array(sessionPasswordBytes) : sessionPassword(fields.sessionId);
+    this.countSent(connection);
     connection.transport.send(
       encodeServerFrame((writer) => writeConnectResponse(writer, { protocolVersion: 0, passwd, ...fields })),
     );
@@ -248,9 +267,12 @@ export class ServerCore {
   request(connection: ClientConnection, xid: number, request: Request): void {
     const session = connection.session;
     assert(session !== null, 'requests arrive only after the handshake');
-    connection.packetsReceived++;
+    connection.stats.packetsReceived++;
     this.stats.packetsReceived++;
-    this.sessions.touch(session, this.clock.now());
+    const now = this.clock.now();
+    this.answering.type = request.type;
+    this.answering.startMs = now;
+    this.sessions.touch(session, now);
 
     switch (request.type) {
       case OpCode.auth:
@@ -279,14 +301,15 @@ export class ServerCore {
 
   /** Answers a request whose type the decoder did not know, in order, with UNIMPLEMENTED. */
   unknownRequest(connection: ClientConnection, xid: number, type: number): void {
-    connection.packetsReceived++;
+    connection.stats.packetsReceived++;
+    this.stats.packetsReceived++;
     this.enqueue(connection, queued(xid, type, { err: ErrorCode.unimplemented }));
   }
 
-  /** Answers now if nothing is queued ahead on the connection, else in turn. */
+  /** Answers the request being handled now if nothing is queued ahead on the connection, else in turn. */
   private answer(connection: ClientConnection, xid: number, err: number, response?: Response): void {
     if (connection.queue.length === 0) this.send(connection, xid, this.tree.lastProcessedZxid, err, response);
-    else this.enqueue(connection, queued(xid, 0, { err, response }));
+    else this.enqueue(connection, queued(xid, this.answering.type, { err, response }));
   }
 
   private performAndSend(connection: ClientConnection, xid: number, request: Request): void {
@@ -310,6 +333,7 @@ export class ServerCore {
     context.superDigest = this.config.superDigest;
     context.ttlNodesEnabled = this.config.ttlNodesEnabled;
     context.zxid = this.lastPreparedZxid + 1;
+    context.quota = this.config.enforceQuota ? this.quotaEnforcement : null;
     const outcome = prepareWrite(request, this.pending, context);
     if (!outcome.ok) {
       const response: Response | undefined = 'multiResults' in outcome ? { type: OpCode.multi, results: outcome.multiResults } : undefined;
@@ -339,7 +363,15 @@ export class ServerCore {
     }
     const entry = queued(xid, type, { err, response, ready: false });
     this.enqueue(connection, entry);
-    this.verdicts.push({ zxid: basis, connection, entry });
+    this.addVerdict({ zxid: basis, connection, entry });
+  }
+
+  /** Keeps `verdicts` sorted by zxid: a barrier may wait for an earlier txn than the verdicts before it. */
+  private addVerdict(verdict: { zxid: number; connection: ClientConnection; entry: QueuedRequest }): void {
+    const { verdicts } = this;
+    let at = verdicts.length;
+    while (at > 0 && verdicts[at - 1]!.zxid > verdict.zxid) at--;
+    verdicts.splice(at, 0, verdict);
   }
 
   private closeSession(connection: ClientConnection, xid: number): void {
@@ -374,9 +406,12 @@ export class ServerCore {
           connection.authIds.push(newId);
         }
       }
+      this.countSent(connection);
       connection.transport.send(encodeReply({ xid: SpecialXid.auth, zxid: 0, err: 0 }));
       return;
     }
+    this.stats.authFailed++;
+    this.countSent(connection);
     connection.transport.send(encodeReply({ xid: SpecialXid.auth, zxid: 0, err: ErrorCode.authFailed }));
     this.closeConnection(connection, `authentication failed for scheme "${scheme}"`);
   }
@@ -396,7 +431,8 @@ export class ServerCore {
       const entry = queue.shift()!;
       this.outstanding--;
       if (entry.silent === true) continue;
-      this.stats.recordLatency(this.clock.now() - entry.receivedAtMs);
+      this.answering.type = entry.type;
+      this.answering.startMs = entry.receivedAtMs;
       if (entry.read !== null) this.performAndSend(connection, entry.xid, entry.read);
       else this.send(connection, entry.xid, entry.zxid < 0 ? this.tree.lastProcessedZxid : entry.zxid, entry.err, entry.response);
       if (entry.closeAfter) this.closeConnection(connection, 'session closed by client');
@@ -404,21 +440,39 @@ export class ServerCore {
   }
 
   private send(connection: ClientConnection, xid: number, zxid: number, err: number, response: Response | undefined): void {
-    connection.lastZxid = zxid;
-    connection.packetsSent++;
+    this.recordAnswer(connection, xid, zxid);
+    const frame = encodeReply({ xid, zxid, err }, response);
+    this.stats.recordResponseBytes(frame.length - 4);
+    this.countSent(connection);
+    connection.transport.send(frame);
+  }
+
+  /** Completes `answering` (its type and arrival already set) and records it, per connection and server-wide. */
+  private recordAnswer(connection: ClientConnection, xid: number, zxid: number): void {
+    const answer = this.answering;
+    answer.xid = xid;
+    answer.zxid = zxid;
+    answer.endMs = this.clock.now();
+    connection.stats.recordAnswer(answer);
+    this.stats.recordLatency(answer.endMs - answer.startMs);
+  }
+
+  /** Every frame sent to a client counts: replies, connect responses, notifications (as ZooKeeper). */
+  private countSent(connection: ClientConnection): void {
+    connection.stats.packetsSent++;
     this.stats.packetsSent++;
-    connection.transport.send(encodeReply({ xid, zxid, err }, response));
   }
 
   /** Sends a watch event to a connection (a notification frame, xid -1, carrying the zxid). */
   readonly notify = (connection: ClientConnection, event: WatchEvent): void => {
     if (connection.closed) return;
-    connection.transport.send(
-      encodeServerFrame((writer) => {
-        writer.int(SpecialXid.notification).long(event.zxid).int(0);
-        writeWatcherEvent(writer, { type: event.type, state: KeeperState.syncConnected, path: event.path });
-      }),
-    );
+    const frame = encodeServerFrame((writer) => {
+      writer.int(SpecialXid.notification).long(event.zxid).int(0);
+      writeWatcherEvent(writer, { type: event.type, state: KeeperState.syncConnected, path: event.path });
+    });
+    this.stats.recordResponseBytes(frame.length - 4);
+    this.countSent(connection);
+    connection.transport.send(frame);
   };
 
   // ---- txns: propose, persist, apply ---------------------------------------------------------
@@ -450,6 +504,9 @@ export class ServerCore {
       const result = applyTxn(this.tree, proposal.header, proposal.txn);
       for (const delivery of result.deliveries) this.notify(delivery.watcher, delivery);
       this.applied(proposal, result);
+      // Before the next txn applies: a read queued behind a verdict must see the tree as it was then,
+      // not with later writes of the same batch (a session's order; found by the differential test).
+      if (this.verdicts.length > 0 && this.verdicts[0]!.zxid <= proposal.header.zxid) this.releaseVerdicts();
     }
     this.proposals.splice(0, applied);
     this.unpersistedFrom = Math.max(0, this.unpersistedFrom - applied);
@@ -458,14 +515,14 @@ export class ServerCore {
     this.releaseVerdicts();
   }
 
-  /** Answers the verdicts (and lifts the barriers) whose basis is now applied. */
+  /** Answers the verdicts (and lifts the barriers) whose basis is now applied: a prefix of the sorted list. */
   private releaseVerdicts(): void {
-    if (this.verdicts.length === 0) return;
+    const { verdicts } = this;
     const applied = this.tree.lastProcessedZxid;
-    const due = this.verdicts.filter((verdict) => verdict.zxid <= applied);
-    if (due.length === 0) return;
-    this.verdicts.splice(0, this.verdicts.length, ...this.verdicts.filter((verdict) => verdict.zxid > applied));
-    for (const { connection, entry } of due) {
+    let due = 0;
+    while (due < verdicts.length && verdicts[due]!.zxid <= applied) due++;
+    if (due === 0) return;
+    for (const { connection, entry } of verdicts.splice(0, due)) {
       entry.ready = true;
       this.drain(connection);
     }
@@ -485,6 +542,10 @@ export class ServerCore {
       case 'createSession':
         if (!origin.connection.closed) {
           this.sendConnectResponse(origin.connection, { timeOut: origin.timeoutMs, sessionId: proposal.header.sessionId, readOnly: origin.readOnly });
+          // As ZooKeeper's final stage: the new session is the connection's first answered operation.
+          this.answering.type = OpCode.createSession;
+          this.answering.startMs = proposal.header.time;
+          this.recordAnswer(origin.connection, 0, result.zxid);
         }
         return;
       case 'closeSession':

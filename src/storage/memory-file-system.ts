@@ -14,6 +14,11 @@ interface MemoryFile {
   unsynced: UnsyncedChange[];
 }
 
+/** A copy (Buffer's slice() would be a view of the caller's buffer, which it may reuse). */
+function copyOf(bytes: Uint8Array): Uint8Array {
+  return new Uint8Array(bytes);
+}
+
 function resized(bytes: Uint8Array, length: number): Uint8Array {
   const out = new Uint8Array(length);
   out.set(bytes.subarray(0, Math.min(bytes.length, length)));
@@ -27,7 +32,7 @@ function written(bytes: Uint8Array, chunk: Uint8Array, position: number): Uint8A
 }
 
 function settled(data: Uint8Array): MemoryFile {
-  return { data, durable: data.slice(), unsynced: [] };
+  return { data, durable: copyOf(data), unsynced: [] };
 }
 
 export class MemoryFileSystem implements FileSystem {
@@ -44,7 +49,7 @@ export class MemoryFileSystem implements FileSystem {
   }
 
   async readFile(path: string): Promise<Uint8Array> {
-    return this.get(path).data.slice();
+    return copyOf(this.get(path).data);
   }
 
   async fileSize(path: string): Promise<number> {
@@ -53,8 +58,16 @@ export class MemoryFileSystem implements FileSystem {
 
   /** Pieces of a copy taken on the first step (later writes do not show). */
   async *readChunks(path: string, options: { chunkBytes: number }): AsyncIterable<Uint8Array> {
-    const data = this.get(path).data.slice();
-    for (let at = 0; at < data.length; at += options.chunkBytes) yield data.subarray(at, at + options.chunkBytes);
+    const data = copyOf(this.get(path).data);
+    // One buffer for every piece, as the contract allows and the Node file system does: a reader that
+    // keeps a piece past the next step sees it overwritten here too, not only on a real disk.
+    const piece = new Uint8Array(Math.min(options.chunkBytes, data.length));
+    for (let at = 0; at < data.length; at += options.chunkBytes) {
+      const length = Math.min(options.chunkBytes, data.length - at);
+      piece.set(data.subarray(at, at + length));
+      yield piece.subarray(0, length);
+    }
+    piece.fill(0xee);
   }
 
   async open(path: string): Promise<AppendFile> {
@@ -64,13 +77,13 @@ export class MemoryFileSystem implements FileSystem {
     return {
       writesAreDurable: false,
       write: async (bytes, position) => {
-        const copy = bytes.slice();
+        const copy = copyOf(bytes);
         entry.data = written(entry.data, copy, position);
         entry.unsynced.push({ kind: 'write', position, bytes: copy });
       },
       sync: async () => {
         this.syncs++;
-        entry.durable = entry.data.slice();
+        entry.durable = copyOf(entry.data);
         entry.unsynced = [];
       },
       truncate: async (length) => {
@@ -99,13 +112,13 @@ export class MemoryFileSystem implements FileSystem {
   async syncDirectory(): Promise<void> {}
 
   async writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
-    this.files.set(path, settled(bytes.slice()));
+    this.files.set(path, settled(copyOf(bytes)));
   }
 
   /** A power cut: unsynced changes are lost, except the first `keepUnsyncedBytes` bytes written. */
   crash(keepUnsyncedBytes = 0): void {
     for (const [path, file] of this.files) {
-      let image: Uint8Array = file.durable.slice();
+      let image: Uint8Array = copyOf(file.durable);
       let budget = keepUnsyncedBytes;
       for (const change of file.unsynced) {
         if (change.kind === 'resize') {

@@ -25,6 +25,8 @@ export interface SnapshotTarget {
   load(node: LoadedNode): boolean;
   /** A hint that about `count` more nodes are coming (an estimate: the tree adds its own margin). */
   reserve(count: number): void;
+  /** Every node is in: the tree rebuilds what it derives from them (quota stats, as ZooKeeper's deserialize). */
+  loaded(): void;
 }
 
 export interface SnapshotDigest {
@@ -132,6 +134,7 @@ export class SnapshotReader {
     if (this.phase === 'digest' && this.pending.length === 0) this.phase = 'done';
     if (this.phase !== 'done') throw new BadFileError(this.file, `snapshot ends early, at byte ${this.consumedBefore} (reading ${this.phase})`);
     if (this.pending.length > 0) throw new BadFileError(this.file, `${this.pending.length} unexpected bytes after the snapshot's last seal`);
+    this.tree.loaded();
     this.tree.aclCache.purgeUnused();
     return { sessions: this.sessions, nodeCount: this.nodeCount, digest: this.digest, unverifiedSeals: this.unverifiedSeals };
   }

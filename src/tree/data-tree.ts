@@ -12,6 +12,10 @@
 // The tree digest is kept as nodes change, with no digest stored per node: a change computes the
 // node's digest before and after (path, data and stat are all at hand) and adds the difference.
 //
+// Quotas: creates, deletes and setData also update the zookeeper_stats node of the quota above the
+// changed node, and a loaded snapshot's quota stats are recomputed (quota.ts; derived state, as in
+// ZooKeeper's DataTree).
+//
 // cversion: like ZooKeeper, a node stores the number of child creations, and shows clients
 // `2 × stored − numChildren` (every create has a delete except for children still present).
 
@@ -24,6 +28,7 @@ import { isContainerOwner, isSessionOwner, isTtlOwner, ttlOfOwner } from './ephe
 import { type InitialCapacity, NodeCursor, NodeStore, ZNode } from './node-store.js';
 import type { TreeMemory } from './tree-memory.js';
 import { baseName, parentOf } from './path.js';
+import { QuotaTracker } from './quota.js';
 import { type WatchDelivery, WatchManager } from './watch-manager.js';
 
 export { NodeCursor, ZNode, arenaChunkBytes } from './node-store.js';
@@ -124,6 +129,8 @@ export class DataTree<W = unknown> {
   readonly ttls = new Set<string>();
   readonly aclCache = new AclCache();
   readonly watches = new WatchManager<W>();
+  /** Which paths have a quota; keeps their zookeeper_stats nodes up to date (quota.ts). */
+  readonly quotas = new QuotaTracker();
   private readonly store: NodeStore;
   lastProcessedZxid = 0;
   approximateDataBytes = 0;
@@ -232,6 +239,25 @@ export class DataTree<W = unknown> {
       }
     }
     return count;
+  }
+
+  /** The nodes at and under `path` and the bytes of their data (ZooKeeper's getCounts); zeros if none. */
+  subtreeUsage(path: string): { count: number; bytes: number } {
+    const start = this.find(path);
+    if (start < 0) return { count: 0, bytes: 0 };
+    const { store } = this;
+    const { links } = store;
+    let count = 1;
+    let bytes = store.dataLengthOf(start);
+    const pending = [start];
+    while (pending.length > 0) {
+      for (let child = links.firstChildOf(pending.pop()!); child >= 0; child = links.nextSiblingOf(child)) {
+        count++;
+        bytes += store.dataLengthOf(child);
+        if (links.childCountOf(child) > 0) pending.push(child);
+      }
+    }
+    return { count, bytes };
   }
 
   /** The tree digest: the sum of node digests modulo 2^64, maintained incrementally. */
@@ -346,6 +372,14 @@ export class DataTree<W = unknown> {
     return true;
   }
 
+  /**
+   * Once a snapshot's last node is in: state derived from the nodes is rebuilt (ZooKeeper's
+   * setupQuota at the end of deserialize: the quotas, and their stats recomputed from the tree).
+   */
+  loaded(): void {
+    this.quotas.rebuild(this);
+  }
+
   private isLoadParentPath(bytes: Uint8Array, start: number, end: number): boolean {
     if (end - start !== this.loadParentPathLength) return false;
     const remembered = this.loadParentPath;
@@ -454,6 +488,7 @@ export class DataTree<W = unknown> {
     name.end = name.bytes.length;
     store.links.link(parent, id, name);
     this.remember(path, id, fields.ephemeralOwner);
+    this.quotas.created(this, path, fields.data?.length ?? 0);
     this.watches.trigger(EventType.nodeCreated, path, zxid, events);
     this.watches.trigger(EventType.nodeChildrenChanged, parentPath, zxid, events);
     return { err: 0, node: new ZNode(store, id) };
@@ -473,8 +508,10 @@ export class DataTree<W = unknown> {
     if (id < 0) return -101;
     if (store.links.childCountOf(id) !== 0) assertionFailed(`deleting ${path} with children: prep must prevent this`);
     store.links.unlink(id);
+    const dataLength = store.dataLengthOf(id);
     this.forget(path, id);
     store.release(id);
+    this.quotas.deleted(this, path, dataLength);
     this.watches.trigger(EventType.nodeDeleted, path, zxid, events);
     this.watches.trigger(EventType.nodeChildrenChanged, parentPath, zxid, events);
     return 0;
@@ -486,14 +523,33 @@ export class DataTree<W = unknown> {
     if (id < 0) return { err: -101 };
     const crc = pathCrc(path);
     const before = nodeDigest(crc, store, id);
-    this.approximateDataBytes += (fields.data?.length ?? 0) - store.dataLengthOf(id);
+    const bytesDiff = (fields.data?.length ?? 0) - store.dataLengthOf(id);
+    this.approximateDataBytes += bytesDiff;
     store.holdData(id, fields.data);
     store.setVersion(id, fields.version);
     store.setMzxid(id, fields.zxid);
     store.setMtime(id, fields.time);
     this.addToDigest(nodeDigest(crc, store, id) - before);
+    this.quotas.dataChanged(this, path, bytesDiff);
     this.watches.trigger(EventType.nodeDataChanged, path, fields.zxid, events);
     return { err: 0, node: new ZNode(store, id) };
+  }
+
+  /**
+   * Replaces a node's data and nothing else: no version, mzxid or mtime change and no watch, as
+   * ZooKeeper rewrites a quota's zookeeper_stats node (derived state, quota.ts). False when there is
+   * no such node.
+   */
+  replaceData(path: string, data: Uint8Array): boolean {
+    const { store } = this;
+    const id = this.find(path);
+    if (id < 0) return false;
+    const crc = pathCrc(path);
+    const before = nodeDigest(crc, store, id);
+    this.approximateDataBytes += data.length - store.dataLengthOf(id);
+    store.holdData(id, data);
+    this.addToDigest(nodeDigest(crc, store, id) - before);
+    return true;
   }
 
   setAcl(path: string, acl: readonly Acl[], aversion: number): NodeOutcome {

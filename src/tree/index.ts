@@ -5,4 +5,6 @@ export * from './apply-txn.js';
 export * from './data-tree.js';
 export * from './ephemeral-type.js';
 export * from './path.js';
+export * from './quota.js';
+export * from './stats-track.js';
 export * from './watch-manager.js';

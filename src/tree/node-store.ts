@@ -429,7 +429,8 @@ export class NodeStore {
     }
     if (length === 0) return;
     if (length > arenaDataBytesMax || (this.fillUsed + length > arenaChunkBytes && !this.startChunk())) {
-      this.hold(id, source.slice(dataStart, dataEnd));
+      // A copy: `source` is a read buffer the caller reuses, and Buffer's slice() would be a view of it.
+      this.hold(id, Uint8Array.prototype.slice.call(source, dataStart, dataEnd));
       return;
     }
     const target = this.chunks[this.fillChunk]!;

@@ -18,6 +18,9 @@ export interface WatchEvent {
 
 type Table<W> = Map<string, Set<W>>;
 
+/** Which table a watch sits in: data (getData and exists), child, persistent, persistent-recursive. */
+export type WatchTableKind = 'data' | 'child' | 'persistent' | 'recursive';
+
 function add<W>(table: Table<W>, path: string, watcher: W): void {
   let watchers = table.get(path);
   if (watchers === undefined) table.set(path, (watchers = new Set()));
@@ -150,25 +153,11 @@ export class WatchManager<W> {
     return { totalWatches, watchedPaths: paths.size };
   }
 
-  /** Paths a watcher watches, sorted (for `wchc`). */
-  pathsWatchedBy(watcher: W): string[] {
-    const paths = new Set<string>();
-    for (const table of [this.data, this.child, this.persistent, this.recursive]) {
-      for (const [path, watchers] of table) if (watchers.has(watcher)) paths.add(path);
-    }
-    return [...paths].sort();
-  }
-
-  /** Watchers by path, sorted by path (for `wchp`). */
-  watchersByPath(): Array<[string, W[]]> {
-    const byPath = new Map<string, Set<W>>();
-    for (const table of [this.data, this.child, this.persistent, this.recursive]) {
-      for (const [path, watchers] of table) {
-        const set = byPath.get(path) ?? new Set<W>();
-        for (const watcher of watchers) set.add(watcher);
-        byPath.set(path, set);
-      }
-    }
-    return [...byPath.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([path, set]) => [path, [...set]]);
+  /** Visits every table entry (for the four-letter words, which report them as ZooKeeper groups them). */
+  forEachWatch(visit: (kind: WatchTableKind, path: string, watchers: ReadonlySet<W>) => void): void {
+    for (const [path, watchers] of this.data) visit('data', path, watchers);
+    for (const [path, watchers] of this.child) visit('child', path, watchers);
+    for (const [path, watchers] of this.persistent) visit('persistent', path, watchers);
+    for (const [path, watchers] of this.recursive) visit('recursive', path, watchers);
   }
 }

@@ -78,6 +78,28 @@ describe('meerkat start', { skip: built ? false : 'run `npm run build` first (np
     assert.equal(await exitCode(child), 0);
   });
 
+  it('refuses a zoo.cfg written for an ensemble with one clear line, instead of running standalone', async () => {
+    const dir = tempDir();
+    const config = join(dir, 'zoo.cfg');
+    const port = await getFreePort();
+    writeFileSync(join(dir, 'myid'), '1\n');
+    writeFileSync(config, [
+      'tickTime=2000', 'initLimit=10', 'syncLimit=5', `dataDir=${dir}`, `clientPort=${port}`,
+      'server.1=127.0.0.1:2888:3888', 'server.2=127.0.0.2:2888:3888', 'server.3=127.0.0.3:2888:3888', '',
+    ].join('\n'));
+    const child = spawn(process.execPath, [bin, 'start', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    assert.equal(await exitCode(child), 1);
+    assert.doesNotMatch(stdout, /meerkat serving/);
+    const lines = stderr.trim().split('\n');
+    assert.equal(lines.length, 1, stderr);
+    assert.match(lines[0]!, /describes an ensemble \(server\.1, server\.2, server\.3\).*refusing to start/);
+    await assert.rejects(sendFourLetterWord({ host: '127.0.0.1', port }, 'srvr'));
+  });
+
   it('fails with a clear message on a bad zoo.cfg', async () => {
     const dir = tempDir();
     const config = join(dir, 'zoo.cfg');
