@@ -19,7 +19,7 @@
 //   its own.
 //
 // A node's data may also be null (ZooKeeper's "no data", distinct from empty data): no bytes, dataLength
-// 0, told apart by its dataPlace (nullData).
+// 0, told apart by its dataPlace (nullPlace).
 //
 // Invariants: a number is live from allocate() to release(), then reused (not while a walk has it
 // pinned); a ZNode is a view by number, valid until its node is deleted. The data view dataOf()
@@ -64,9 +64,13 @@ function copyBytes(target: Uint8Array, at: number, source: Uint8Array, start: nu
 }
 /** reserve() sizes the columns this much above the estimate it is given, so a close estimate grows them once. */
 const reserveMargin = 1.05;
-/** dataPlace value for empty data, and for null data; below them, -3 - n is data held outside the arena, in `held[n]`. */
-const noData = -1;
-const nullData = -2;
+/** dataPlace values for empty data and for null data (no data); below them, data held outside the arena. */
+const emptyPlace = -1;
+const nullPlace = -2;
+/** The dataPlace of `held[slot]`, and the slot of a held place (the mapping is its own inverse). */
+function heldPlace(slotOrPlace: number): number {
+  return -3 - slotOrPlace;
+}
 /**
  * Data in the arena is placed by one 32-bit number, chunk × 2^20 + offset, so at most this many
  * chunks (2 GiB) live at once; past that, data is held outside the arena, as large data is.
@@ -142,7 +146,7 @@ export class NodeStore {
   private statRecord: Int32Array;
   private readonly stats: ChangedStats;
   private aclIndex: Int32Array;
-  /** Where the node's data is: in the arena (chunk × 2^20 + offset), in `held` (see noData), or none (empty or null). */
+  /** Where the node's data is: in the arena (chunk × 2^20 + offset), in `held` (see heldPlace), or none (emptyPlace, nullPlace). */
   private dataPlace: Int32Array;
   private dataLength: Int32Array;
   /**
@@ -200,7 +204,7 @@ export class NodeStore {
     const id = this.free.length > 0 ? this.free.pop()! : this.next++;
     if (id >= this.czxid.length) this.grow();
     this.links.reset(id);
-    this.dataPlace[id] = noData;
+    this.dataPlace[id] = emptyPlace;
     this.statRecord[id] = -1;
     this.setFields(id, stat, aclIndex);
     return id;
@@ -340,7 +344,7 @@ export class NodeStore {
 
   dataOf(id: number): NodeData {
     const place = this.dataPlace[id]!;
-    if (place < 0) return place === noData ? emptyData : place === nullData ? null : this.held[-3 - place]!;
+    if (place < 0) return place === emptyPlace ? emptyData : place === nullPlace ? null : this.held[heldPlace(place)]!;
     const at = place & (arenaChunkBytes - 1);
     return this.chunks[place >>> 20]!.subarray(at, at + this.dataLength[id]!);
   }
@@ -350,7 +354,7 @@ export class NodeStore {
     const length = this.dataLength[id]!;
     if (length === 0) return crc;
     const place = this.dataPlace[id]!;
-    if (place < 0) return crcBytes(crc, this.held[-3 - place]!, 0, length);
+    if (place < 0) return crcBytes(crc, this.held[heldPlace(place)]!, 0, length);
     const at = place & (arenaChunkBytes - 1);
     return crcBytes(crc, this.chunks[place >>> 20]!, at, at + length);
   }
@@ -382,7 +386,7 @@ export class NodeStore {
     this.dropData(id);
     if (data === null) {
       this.dataLength[id] = 0;
-      this.dataPlace[id] = nullData;
+      this.dataPlace[id] = nullPlace;
       return;
     }
     const length = data.length;
@@ -424,7 +428,7 @@ export class NodeStore {
     this.dataLength[id] = length;
     if (range.dataIsNull) {
       assert(length === 0, 'null data has an empty range');
-      this.dataPlace[id] = nullData;
+      this.dataPlace[id] = nullPlace;
       return;
     }
     if (length === 0) return;
@@ -443,7 +447,7 @@ export class NodeStore {
   private hold(id: number, data: Uint8Array): void {
     const slot = this.freeHeld.length > 0 ? this.freeHeld.pop()! : this.held.length;
     this.held[slot] = data;
-    this.dataPlace[id] = -3 - slot;
+    this.dataPlace[id] = heldPlace(slot);
   }
 
   /** Adds `bytes` as a chunk (arena: class -1, or a slab class); its number, or -1 when arenaChunksMax are live. */
@@ -477,12 +481,12 @@ export class NodeStore {
 
   private dropData(id: number): void {
     const place = this.dataPlace[id]!;
-    if (place === noData) return;
-    this.dataPlace[id] = noData;
-    if (place === nullData) return;
+    if (place === emptyPlace) return;
+    this.dataPlace[id] = emptyPlace;
+    if (place === nullPlace) return;
     if (place < 0) {
-      this.held[-3 - place] = undefined;
-      this.freeHeld.push(-3 - place);
+      this.held[heldPlace(place)] = undefined;
+      this.freeHeld.push(heldPlace(place));
       return;
     }
     const chunk = place >>> 20;
