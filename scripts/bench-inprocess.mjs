@@ -38,6 +38,7 @@ for (let s = 0; s < sessions; s++) {
   const transport = {
     send(frame) { output.set(frame, queued); queued += frame.length; },
     close() {},
+    outputBytes: 0, // taken at once by take(), as a socket that keeps up
     take() { const bytes = Buffer.allocUnsafe(queued); output.copy(bytes, 0, 0, queued); queued = 0; return bytes; },
   };
   const connection = core.openConnection(transport, '127.0.0.1', 1000 + s);

@@ -30,7 +30,7 @@ class Harness {
 
   /** A connection with a session: connect at `now`, the createSession txn durable `durableAfterMs` later. */
   connect(port: number, durableAfterMs: number): ClientConnection {
-    const connection = this.core.openConnection({ send: () => {}, close: () => {} }, '127.0.0.1', port);
+    const connection = this.core.openConnection({ send: () => {}, close: () => {}, outputBytes: 0 }, '127.0.0.1', port);
     this.core.connect(connection, { protocolVersion: 0, lastZxidSeen: 0, timeOut: 30_000, sessionId: 0n, passwd: new Uint8Array(16), readOnly: false });
     this.now += durableAfterMs;
     this.persistAll();

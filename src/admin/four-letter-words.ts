@@ -63,7 +63,9 @@ function conf({ core, clientPort }: FourLetterRequest): string {
     ['maxClientCnxns', c.maxClientConnections], ['minSessionTimeout', c.minSessionTimeoutMs],
     ['maxSessionTimeout', c.maxSessionTimeoutMs], ['clientPortListenBacklog', -1], ['serverId', c.serverId],
     ['clientPortAddress', c.host], ['snapCount', c.snapCount], ['forceSync', c.forceSync], ['jute.maxbuffer', c.maxFrameBytes],
-    ['4lw.commands.whitelist', [...c.fourLetterWords].join(',')],
+    ['4lw.commands.whitelist', [...c.fourLetterWords].join(',')], ['maxCnxns', c.maxConnections],
+    ['meerkat.connectionOutputSoftBytes', c.connectionOutputSoftBytes], ['meerkat.connectionOutputHardBytes', c.connectionOutputHardBytes],
+    ['meerkat.connectionOutputStallMs', c.connectionOutputStallMs], ['meerkat.serverOutputBytes', c.serverOutputBytes],
   ];
   return rows.map(([key, value]) => `${key}=${value}\n`).join('') +
     Object.entries(c.extra).map(([key, value]) => `${key}=${value}\n`).join('');

@@ -1,8 +1,9 @@
 // The client port: accepts TCP connections, answers four-letter words, decodes frames, performs the
 // handshake, and feeds requests to the server core. Every way a client can misbehave ends here with
 // an error code or a closed connection and a log line, never a crash: oversized or garbage frames,
-// requests before the handshake, too many connections from one IP, too many outstanding requests
-// (we stop reading the socket and resume once answers drain).
+// requests before the handshake, too many connections in all or from one IP, too many outstanding requests or
+// too much output its peer has not taken (we stop reading the socket and resume once answers and
+// output drain), output that stays past the hard bound while the peer reads nothing (closed).
 
 import net from 'node:net';
 import type { Logger } from 'pino';
@@ -72,6 +73,11 @@ export class ClientListener {
   private accept(socket: net.Socket): void {
     const ip = socket.remoteAddress ?? 'unknown';
     const config = this.core.config;
+    if (config.maxConnections > 0 && this.sockets.size >= config.maxConnections) {
+      this.logger.warn({ ip, limit: config.maxConnections }, 'too many connections (maxCnxns); closing');
+      socket.destroy();
+      return;
+    }
     const count = (this.connectionsPerIp.get(ip) ?? 0) + 1;
     if (config.maxClientConnections > 0 && count > config.maxClientConnections) {
       this.logger.warn({ ip, limit: config.maxClientConnections }, 'too many connections from one IP; closing');
@@ -79,9 +85,16 @@ export class ClientListener {
       return;
     }
     this.connectionsPerIp.set(ip, count);
+    const transport = new SocketTransport({
+      socket, budget: this.core.output, stallMs: config.connectionOutputStallMs, events: {
+        closing: (reason) => this.logger.info({ ip, reason }, 'closing client connection'),
+        outputTaken: () => this.outputTaken(state),
+        stalled: (outputBytes) => this.drop(state, `${outputBytes} bytes of output past the hard bound ` +
+          `(${config.connectionOutputHardBytes}) and none taken for ${config.connectionOutputStallMs} ms: the client is not reading`),
+      },
+    });
     const state: SocketState = {
-      socket, ip, decoder: new FrameDecoder(config.maxFrameBytes), connection: null,
-      transport: new SocketTransport(socket, (reason) => this.logger.info({ ip, reason }, 'closing client connection')),
+      socket, ip, decoder: new FrameDecoder(config.maxFrameBytes), connection: null, transport,
       paused: false, firstChunk: true, handshakeTimer: null, acceptedAtMs: Date.now(), onFrame: () => undefined,
     };
     state.onFrame = (bytes, start, end) => this.frame(state, bytes, start, end);
@@ -90,17 +103,21 @@ export class ClientListener {
     this.sockets.add(state);
     socket.on('data', (chunk: Buffer) => this.receive(state, chunk));
     socket.on('error', (error) => this.logger.debug({ ip, err: error.message }, 'client socket error'));
-    socket.on('drain', () => this.resumeDrained());
     socket.on('close', () => this.closed(state));
   }
 
   private closed(state: SocketState): void {
     if (!this.sockets.delete(state)) return;
+    state.transport.release();
     if (state.handshakeTimer !== null) clearTimeout(state.handshakeTimer);
     const left = (this.connectionsPerIp.get(state.ip) ?? 1) - 1;
     if (left <= 0) this.connectionsPerIp.delete(state.ip);
     else this.connectionsPerIp.set(state.ip, left);
-    if (state.connection !== null) this.core.connectionClosed(state.connection);
+    if (state.connection !== null) {
+      this.core.connectionClosed(state.connection);
+      // Its output no longer counts: connections held by the server-wide bound may go on.
+      this.core.outputTaken(state.connection);
+    }
   }
 
   private drop(state: SocketState, reason: string): void {
@@ -182,29 +199,49 @@ export class ClientListener {
     }
   }
 
+  /**
+   * Pauses the socket while the connection has too many requests in flight or too much output its
+   * peer has not taken. The server-wide outstanding limit pauses only connections that have requests
+   * in flight themselves, so a session waiting for nothing is read and answered whatever others do.
+   */
   private applyBackpressure(state: SocketState): void {
     const connection = state.connection;
     if (connection === null || state.paused) return;
-    const tooMany = connection.queue.length >= limits.connectionOutstandingRequestsMax ||
-      this.core.outstandingRequests >= this.core.config.globalOutstandingLimit ||
-      state.transport.bufferedBytes >= limits.socketQueuedBytesMax;
+    const config = this.core.config;
+    const queued = connection.queue.length;
+    const tooMany = queued >= limits.connectionOutstandingRequestsMax ||
+      (queued > 0 && this.core.outstandingRequests >= config.globalOutstandingLimit) ||
+      state.transport.outputBytes >= config.connectionOutputSoftBytes;
     if (tooMany) {
       state.paused = true;
       state.socket.pause();
     }
   }
 
+  /** A write to this socket completed: answer reads that waited for room, resume reading if drained. */
+  private outputTaken(state: SocketState): void {
+    if (state.connection === null) return;
+    this.core.outputTaken(state.connection);
+    // A write that waited behind the reads just answered may have been prepared.
+    this.options.onRequests();
+    if (state.paused) this.resumeIfDrained(state, this.core.outstandingRequests < this.core.config.globalOutstandingLimit);
+  }
+
   /** Resumes sockets paused for backpressure once their load has drained; call after applying txns. */
   resumeDrained(): void {
     const globalOk = this.core.outstandingRequests < this.core.config.globalOutstandingLimit;
     for (const state of this.sockets) {
-      if (!state.paused || state.connection === null) continue;
-      const ok = globalOk && state.connection.queue.length < limits.connectionOutstandingRequestsMax / 2 &&
-        state.transport.bufferedBytes < limits.socketQueuedBytesMax / 2;
-      if (ok) {
-        state.paused = false;
-        state.socket.resume();
-      }
+      if (state.paused && state.connection !== null) this.resumeIfDrained(state, globalOk);
+    }
+  }
+
+  private resumeIfDrained(state: SocketState, globalOk: boolean): void {
+    const queued = state.connection!.queue.length;
+    const ok = (globalOk || queued === 0) && queued < limits.connectionOutstandingRequestsMax / 2 &&
+      state.transport.outputBytes < this.core.config.connectionOutputSoftBytes / 2;
+    if (ok) {
+      state.paused = false;
+      state.socket.resume();
     }
   }
 }

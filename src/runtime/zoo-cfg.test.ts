@@ -27,6 +27,26 @@ describe('zoo.cfg', () => {
     assert.throws(() => configFromEntries(new Map([['enforceQuota', 'on']])), /enforceQuota: expected true\/false/);
   });
 
+  it('reads maxCnxns, the limit on connections in all (0: none, as in ZooKeeper)', () => {
+    assert.equal(configFromEntries(parseZooCfgText('maxCnxns=500')).maxConnections, 500);
+    assert.equal(configFromEntries(parseZooCfgText('maxCnxns=0')).maxConnections, 0);
+  });
+
+  it('reads the output bounds (Meerkat keys: ZooKeeper has none) and rejects a soft bound above the hard one', () => {
+    const config = configFromEntries(parseZooCfgText([
+      'meerkat.connectionOutputSoftBytes=65536', 'meerkat.connectionOutputHardBytes=262144',
+      'meerkat.connectionOutputStallMs=2000', 'meerkat.serverOutputBytes=8388608',
+    ].join('\n')));
+    assert.equal(config.connectionOutputSoftBytes, 65536);
+    assert.equal(config.connectionOutputHardBytes, 262144);
+    assert.equal(config.connectionOutputStallMs, 2000);
+    assert.equal(config.serverOutputBytes, 8388608);
+    assert.throws(
+      () => configFromEntries(new Map([['meerkat.connectionOutputSoftBytes', '9000000'], ['meerkat.connectionOutputHardBytes', '4000000']])),
+      /connectionOutputSoftBytes/,
+    );
+  });
+
   it('rejects a line without "=" and a non-numeric number with a clear error', () => {
     assert.throws(() => parseZooCfgText('tickTime'), ConfigError);
     assert.throws(() => configFromEntries(new Map([['tickTime', 'fast']])), /tickTime: expected an integer/);

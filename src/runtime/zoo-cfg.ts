@@ -45,8 +45,14 @@ const appliers: Record<string, Apply> = {
   minSessionTimeout: (c, v, k) => { c.minSessionTimeoutMs = integer(k, v); },
   maxSessionTimeout: (c, v, k) => { c.maxSessionTimeoutMs = integer(k, v); },
   maxClientCnxns: (c, v, k) => { c.maxClientConnections = integer(k, v); },
+  maxCnxns: (c, v, k) => { c.maxConnections = integer(k, v); },
   globalOutstandingLimit: (c, v, k) => { c.globalOutstandingLimit = integer(k, v); },
   'jute.maxbuffer': (c, v, k) => { c.maxFrameBytes = integer(k, v); },
+  // Meerkat's own: ZooKeeper has no bound on a connection's unsent output.
+  'meerkat.connectionOutputSoftBytes': (c, v, k) => { c.connectionOutputSoftBytes = integer(k, v); },
+  'meerkat.connectionOutputHardBytes': (c, v, k) => { c.connectionOutputHardBytes = integer(k, v); },
+  'meerkat.connectionOutputStallMs': (c, v, k) => { c.connectionOutputStallMs = integer(k, v); },
+  'meerkat.serverOutputBytes': (c, v, k) => { c.serverOutputBytes = integer(k, v); },
   '4lw.commands.whitelist': (c, v) => {
     c.fourLetterWords = new Set(v.split(',').map((word) => word.trim()).filter((word) => word !== ''));
   },
@@ -109,6 +115,11 @@ export function validateConfig(config: ServerConfig): void {
   }
   if (config.port < 0 || config.port > 65535) throw new ConfigError(`clientPort out of range: ${config.port}`);
   if (config.maxFrameBytes <= 0) throw new ConfigError('jute.maxbuffer must be positive');
+  if (config.connectionOutputSoftBytes <= 0 || config.connectionOutputSoftBytes > config.connectionOutputHardBytes) {
+    throw new ConfigError('meerkat.connectionOutputSoftBytes must be positive and at most meerkat.connectionOutputHardBytes');
+  }
+  if (config.connectionOutputStallMs <= 0) throw new ConfigError('meerkat.connectionOutputStallMs must be positive');
+  if (config.serverOutputBytes <= 0) throw new ConfigError('meerkat.serverOutputBytes must be positive');
 }
 
 export function readZooCfg(path: string): ServerConfig {

@@ -16,6 +16,12 @@ export interface Transport {
   send(frame: Uint8Array): void;
   /** Closes the connection after queued frames are flushed; `reason` goes to the log. */
   close(reason: string): void;
+  /**
+   * Bytes sent through this transport that the peer's side has not taken yet (queued here or in the
+   * socket). Reads wait while it is over the bounds (OutputBudget); a transport that holds nothing
+   * reports 0. The transport calls `ServerCore.outputTaken` when it falls.
+   */
+  readonly outputBytes: number;
 }
 
 /** A request waiting in its connection's FIFO queue (plain data: no closures on the hot path). */
@@ -24,6 +30,8 @@ export interface QueuedRequest {
   type: number;
   /** A read to perform when it reaches the head of the queue, or null. */
   read: Request | null;
+  /** A write (or closeSession) to prepare when it reaches the head of the queue, or null. */
+  write: Request | null;
   /** False while its txn is not yet applied. */
   ready: boolean;
   err: number;
@@ -48,6 +56,12 @@ export class ClientConnection {
   readonly queue: QueuedRequest[] = [];
   /** What `cons` reports and `crst` resets. */
   readonly stats = new ConnectionStats();
+  /** Reads in `queue`, not yet performed. */
+  queuedReads = 0;
+  /** Reads at the front of `queue` that a prepared write follows: answered whatever the output bounds. */
+  readsAheadOfWrite = 0;
+  /** Writes in `queue` not yet prepared (they wait for the reads ahead of them; ServerCore.writeMustWait). */
+  writesWaiting = 0;
   readonly establishedAtMs: number;
 
   constructor(

@@ -15,8 +15,18 @@ export interface ServerConfig {
   maxSessionTimeoutMs: number;
   /** Connections from one IP (maxClientCnxns); 0 means unlimited, as in ZooKeeper. */
   maxClientConnections: number;
+  /** Connections in all (maxCnxns); 0 means unlimited, as in ZooKeeper. */
+  maxConnections: number;
   /** Requests outstanding over all connections before reading pauses (globalOutstandingLimit). */
   globalOutstandingLimit: number;
+  /** Output of one connection past which its socket is not read (connectionOutputBytesSoftMax). */
+  connectionOutputSoftBytes: number;
+  /** Output of one connection past which its reads wait unexecuted (connectionOutputBytesHardMax). */
+  connectionOutputHardBytes: number;
+  /** Time past the hard bound, the peer taking nothing, before the connection is closed. */
+  connectionOutputStallMs: number;
+  /** Output over all connections past which only connections with nothing pending are answered. */
+  serverOutputBytes: number;
   /** jute.maxbuffer: largest frame and znode data. */
   maxFrameBytes: number;
   /** Enabled four-letter words (4lw.commands.whitelist); '*' enables all. */
@@ -63,7 +73,12 @@ export function defaultConfig(): ServerConfig {
     minSessionTimeoutMs: tickTimeMs * limits.sessionTimeoutTicksMin,
     maxSessionTimeoutMs: tickTimeMs * limits.sessionTimeoutTicksMax,
     maxClientConnections: limits.connectionsPerIpMax,
+    maxConnections: limits.connectionsMax,
     globalOutstandingLimit: limits.globalOutstandingRequestsMax,
+    connectionOutputSoftBytes: limits.connectionOutputBytesSoftMax,
+    connectionOutputHardBytes: limits.connectionOutputBytesHardMax,
+    connectionOutputStallMs: limits.connectionOutputStallMsMax,
+    serverOutputBytes: limits.serverOutputBytesMax,
     maxFrameBytes: limits.frameBytesMax,
     fourLetterWords: new Set(defaultFourLetterWords),
     superDigest: null,

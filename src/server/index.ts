@@ -2,6 +2,7 @@
 export * from './config.js';
 export * from './client-connection.js';
 export * from './connection-stats.js';
+export * from './output-budget.js';
 export * from './server-core.js';
 export * from './server-stats.js';
 export * from './session-tracker.js';

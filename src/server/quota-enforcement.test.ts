@@ -29,6 +29,7 @@ function harness(enforceQuota: boolean): Harness {
       if (header.xid > 0) replies.push(header.err);
     },
     close: () => {},
+    outputBytes: 0,
   };
   const connection = core.openConnection(transport, '127.0.0.1', 1);
   core.connect(connection, { protocolVersion: 0, lastZxidSeen: 0, timeOut: 30_000, sessionId: 0n, passwd: new Uint8Array(16), readOnly: false });

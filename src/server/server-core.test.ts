@@ -28,6 +28,7 @@ function harness(): Harness {
       if (header.xid > 0) replies.push(header.err);
     },
     close: () => {},
+    outputBytes: 0,
   };
   const connection = core.openConnection(transport, '127.0.0.1', 1);
   core.connect(connection, { protocolVersion: 0, lastZxidSeen: 0, timeOut: 30_000, sessionId: 0n, passwd: new Uint8Array(16), readOnly: false });
@@ -153,6 +154,7 @@ describe('ServerCore', () => {
         if (header.xid > 0) errors.push(header.err);
       },
       close: () => {},
+      outputBytes: 0,
     }, '127.0.0.1', 1);
     core.connect(connection, { protocolVersion: 0, lastZxidSeen: 0, timeOut: 30_000, sessionId: 0n, passwd: new Uint8Array(16), readOnly: false });
     core.request(connection, 1, { type: OpCode.create, path: '/p', data: new Uint8Array(0), acl: open, flags: 0 });
@@ -181,6 +183,7 @@ describe('ServerCore', () => {
         }
       },
       close: () => {},
+      outputBytes: 0,
     }, '127.0.0.1', 1);
     core.connect(connection, { protocolVersion: 0, lastZxidSeen: 0, timeOut: 30_000, sessionId: 0n, passwd: new Uint8Array(16), readOnly: false });
     core.request(connection, 1, { type: OpCode.create, path: '/x', data: Buffer.from('a'), acl: open, flags: 0 });
@@ -206,6 +209,7 @@ describe('ServerCore', () => {
         if (header.xid > 0) replies.push({ connection: id, xid: header.xid, err: header.err });
       },
       close: () => {},
+      outputBytes: 0,
     }, '127.0.0.1', id);
     const first = openConnection(1);
     core.connect(first, { protocolVersion: 0, lastZxidSeen: 0, timeOut: 30_000, sessionId: 0n, passwd: new Uint8Array(16), readOnly: false });

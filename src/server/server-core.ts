@@ -16,6 +16,7 @@ import { DataTree, type ApplyResult, type WatchEvent, applyTxn, digestFor } from
 import { ClientConnection, type QueuedRequest, type Transport, encodeReply, encodeServerFrame } from './client-connection.js';
 import type { AnsweredRequest } from './connection-stats.js';
 import { type ServerConfig, negotiateSessionTimeout } from './config.js';
+import { OutputBudget } from './output-budget.js';
 import { PendingChanges, committedRecordOf } from './pending-changes.js';
 import { type PrepContext, type QuotaEnforcement, type WriteRequest, prepareCloseSession, prepareDeleteContainer, prepareWrite } from './prep.js';
 import { type ReadContext, performRead, readOpCodes } from './reads.js';
@@ -49,10 +50,12 @@ function queued(
   fields: { read?: Request; err?: number; response?: Response; ready?: boolean; closeAfter?: boolean },
 ): QueuedRequest {
   return {
-    xid, type, read: fields.read ?? null, ready: fields.ready ?? true, err: fields.err ?? 0, zxid: -1,
+    xid, type, read: fields.read ?? null, write: null, ready: fields.ready ?? true, err: fields.err ?? 0, zxid: -1,
     response: fields.response, closeAfter: fields.closeAfter ?? false, receivedAtMs: 0,
   };
 }
+
+const closeSessionRequest: Request = { type: OpCode.closeSession };
 
 export interface UnpersistedTxn {
   header: TxnHeader;
@@ -69,10 +72,14 @@ export class ServerCore {
   readonly sessions: SessionTracker;
   readonly stats = new ServerStats();
   readonly connections = new Set<ClientConnection>();
+  /** Output produced and not yet taken, over all connections; transports keep it up to date. */
+  readonly output: OutputBudget;
+  /** Connections whose head read waits for the server-wide output to have room (not for their own). */
+  private readonly heldForServerOutput = new Set<ClientConnection>();
   private readonly pending: PendingChanges;
   private readonly proposals: Proposal[] = [];
   /**
-   * Answers decided by prep that wait for the txns prepared before them (see answerVerdict), sorted
+   * Answers decided by prep that wait for the txns prepared before them (see settleVerdict), sorted
    * by the zxid they wait for (addVerdict), so persisted() releases each right after that txn applies.
    */
   private readonly verdicts: Array<{ zxid: number; connection: ClientConnection; entry: QueuedRequest }> = [];
@@ -101,6 +108,7 @@ export class ServerCore {
     readonly config: ServerConfig,
     private readonly clock: Clock,
   ) {
+    this.output = new OutputBudget(config);
     this.sessions = new SessionTracker({ tickTimeMs: config.tickTimeMs, serverId: config.serverId, nowMs: clock.now() });
     this.pending = new PendingChanges((path) => committedRecordOf(this.tree, path));
     this.prepContext = { sessionId: 0n, authIds: [], superDigest: config.superDigest, ttlNodesEnabled: config.ttlNodesEnabled, zxid: 0, quota: null };
@@ -172,9 +180,13 @@ export class ServerCore {
     if (connection.closed) return;
     connection.closed = true;
     this.connections.delete(connection);
+    this.heldForServerOutput.delete(connection);
     // Its pending writes still apply; only their replies are dropped.
     this.outstanding -= connection.queue.length;
     connection.queue.length = 0;
+    connection.queuedReads = 0;
+    connection.readsAheadOfWrite = 0;
+    connection.writesWaiting = 0;
     this.tree.watches.removeWatcher(connection);
     const session = connection.session;
     if (session !== null && this.connectionBySession.get(session.id) === connection) {
@@ -292,8 +304,11 @@ export class ServerCore {
       this.write(connection, xid, request as WriteRequest);
     } else if (readOpCodes.has(request.type)) {
       const replyXid = request.type === OpCode.setWatches || request.type === OpCode.setWatches2 ? SpecialXid.setWatches : xid;
-      if (connection.queue.length === 0) this.performAndSend(connection, replyXid, request);
-      else this.enqueue(connection, queued(replyXid, request.type, { read: request }));
+      if (connection.queue.length === 0 && this.output.mayAnswerRead(connection.transport.outputBytes)) {
+        this.performAndSend(connection, replyXid, request);
+      } else {
+        this.enqueue(connection, queued(replyXid, request.type, { read: request }));
+      }
     } else {
       this.answer(connection, xid, ErrorCode.unimplemented);
     }
@@ -321,11 +336,46 @@ export class ServerCore {
     return { tree: this.tree, connection, superDigest: this.config.superDigest, notify: this.notify };
   }
 
+  /**
+   * A write is prepared at once unless reads sent before it are waiting in the queue in numbers, or
+   * behind output at the soft bound: a read must be answered before any later write of its session is
+   * applied (per-session order), so reads ahead of a prepared write are answered even past the
+   * output bounds. Making such a write wait, unprepared, until the reads ahead are answered keeps
+   * those exempt reads few (connectionReadsAheadOfWriteMax). Later writes wait behind it, in order.
+   * A write still waiting when its connection closes is never prepared: like a request not yet read.
+   */
+  private writeMustWait(connection: ClientConnection): boolean {
+    return connection.writesWaiting > 0 || connection.queuedReads > limits.connectionReadsAheadOfWriteMax ||
+      (connection.queuedReads > 0 && connection.transport.outputBytes >= this.output.connectionSoftBytes);
+  }
+
   private write(connection: ClientConnection, xid: number, request: WriteRequest): void {
+    const entry = queued(xid, request.type, { ready: false });
+    if (this.writeMustWait(connection)) {
+      this.enqueueWaitingWrite(connection, entry, request);
+      return;
+    }
+    this.enqueue(connection, entry);
+    // Every read queued is ahead of it.
+    if (this.prepareInto(connection, entry, request)) connection.readsAheadOfWrite = connection.queuedReads;
+    if (entry.ready) this.drain(connection);
+  }
+
+  /** Queues a write (or closeSession) to be prepared when it reaches the head of the queue. */
+  private enqueueWaitingWrite(connection: ClientConnection, entry: QueuedRequest, request: Request): void {
+    entry.write = request;
+    entry.ready = true;
+    connection.writesWaiting++;
+    this.enqueue(connection, entry);
+  }
+
+  /** Prepares a write into its queue entry: a txn proposed (true), or prep's verdict (see settleVerdict). */
+  private prepareInto(connection: ClientConnection, entry: QueuedRequest, request: WriteRequest): boolean {
     const session = connection.session!;
     if (session.closing || this.writesRefused) {
-      this.answer(connection, xid, this.writesRefused ? ErrorCode.systemError : ErrorCode.sessionExpired);
-      return;
+      entry.err = this.writesRefused ? ErrorCode.systemError : ErrorCode.sessionExpired;
+      entry.ready = true;
+      return false;
     }
     const context = this.prepContext;
     context.sessionId = session.id;
@@ -337,33 +387,31 @@ export class ServerCore {
     const outcome = prepareWrite(request, this.pending, context);
     if (!outcome.ok) {
       const response: Response | undefined = 'multiResults' in outcome ? { type: OpCode.multi, results: outcome.multiResults } : undefined;
-      this.answerVerdict(connection, xid, request.type, outcome.err, response);
-    } else if (outcome.txn.type === OpCode.check) {
-      // A standalone check (ZooKeeper 3.9) changes nothing: prep's verdict, in FIFO order, is the answer.
-      this.answerVerdict(connection, xid, request.type, 0, undefined);
-    } else {
-      const entry = queued(xid, request.type, { ready: false });
-      this.enqueue(connection, entry);
-      this.propose({ sessionId: session.id, cxid: xid, type: outcome.txn.type }, outcome.txn, { kind: 'client', connection, entry });
+      this.settleVerdict(connection, entry, outcome.err, response);
+      return false;
     }
+    if (outcome.txn.type === OpCode.check) {
+      // A standalone check (ZooKeeper 3.9) changes nothing: prep's verdict, in FIFO order, is the answer.
+      this.settleVerdict(connection, entry, 0, undefined);
+      return false;
+    }
+    this.propose({ sessionId: session.id, cxid: entry.xid, type: outcome.txn.type }, outcome.txn, { kind: 'client', connection, entry });
+    return true;
   }
 
   /**
-   * Answers a write that prep decided without a txn (a failure, or a standalone check). The verdict
+   * Settles a write that prep decided without a txn (a failure, or a standalone check). The verdict
    * may rest on txns prepared but not yet applied (NODEEXISTS for a node another session is
    * creating): then the answer waits until they are applied, so that nothing this client reads
    * afterwards is older than the state its answer described (ZooKeeper gets the same order by
    * logging an error txn).
    */
-  private answerVerdict(connection: ClientConnection, xid: number, type: number, err: number, response: Response | undefined): void {
+  private settleVerdict(connection: ClientConnection, entry: QueuedRequest, err: number, response: Response | undefined): void {
+    entry.err = err;
+    entry.response = response;
     const basis = this.lastPreparedZxid;
-    if (basis <= this.tree.lastProcessedZxid) {
-      this.answer(connection, xid, err, response);
-      return;
-    }
-    const entry = queued(xid, type, { err, response, ready: false });
-    this.enqueue(connection, entry);
-    this.addVerdict({ zxid: basis, connection, entry });
+    if (basis <= this.tree.lastProcessedZxid) entry.ready = true;
+    else this.addVerdict({ zxid: basis, connection, entry });
   }
 
   /** Keeps `verdicts` sorted by zxid: a barrier may wait for an earlier txn than the verdicts before it. */
@@ -375,15 +423,26 @@ export class ServerCore {
   }
 
   private closeSession(connection: ClientConnection, xid: number): void {
-    const session = connection.session!;
-    if (session.closing) {
-      this.enqueue(connection, queued(xid, OpCode.closeSession, { closeAfter: true }));
+    const entry = queued(xid, OpCode.closeSession, { ready: false, closeAfter: true });
+    if (this.writeMustWait(connection)) {
+      this.enqueueWaitingWrite(connection, entry, closeSessionRequest);
       return;
     }
-    this.sessions.markClosing(session);
-    const entry = queued(xid, OpCode.closeSession, { ready: false, closeAfter: true });
     this.enqueue(connection, entry);
-    this.proposeCloseSession(session.id, xid, { kind: 'closeSession', connection, entry });
+    if (this.closeSessionInto(connection, entry)) connection.readsAheadOfWrite = connection.queuedReads;
+    if (entry.ready) this.drain(connection);
+  }
+
+  /** Proposes the session's close for its queue entry (true), or settles it if already closing. */
+  private closeSessionInto(connection: ClientConnection, entry: QueuedRequest): boolean {
+    const session = connection.session!;
+    if (session.closing) {
+      entry.ready = true;
+      return false;
+    }
+    this.sessions.markClosing(session);
+    this.proposeCloseSession(session.id, entry.xid, { kind: 'closeSession', connection, entry });
+    return true;
   }
 
   private proposeCloseSession(sessionId: bigint, cxid: number, origin: ProposalOrigin): void {
@@ -420,16 +479,43 @@ export class ServerCore {
     if (connection.closed) return;
     entry.receivedAtMs = this.clock.now();
     this.outstanding++;
+    if (entry.read !== null) connection.queuedReads++;
     connection.queue.push(entry);
     if (connection.queue.length === 1) this.drain(connection);
   }
 
-  /** Answers the requests at the head of the connection's queue that are ready, in order. */
+  /**
+   * Answers the requests at the head of the connection's queue that are ready, in order. A read is
+   * not executed while the connection's output is over the bounds: it and everything behind it wait
+   * (FIFO) until the transport reports output taken (`outputTaken`).
+   */
   private drain(connection: ClientConnection): void {
     const queue = connection.queue;
     while (queue.length > 0 && queue[0]!.ready) {
+      const head = queue[0]!;
+      if (head.write !== null) {
+        // Everything ahead of it is answered (no read is ahead): prepare it now, in place.
+        const request = head.write;
+        head.write = null;
+        head.ready = false;
+        connection.writesWaiting--;
+        if (request.type === OpCode.closeSession) this.closeSessionInto(connection, head);
+        else this.prepareInto(connection, head, request as WriteRequest);
+        continue;
+      }
+      if (head.read !== null && connection.readsAheadOfWrite === 0) {
+        const outputBytes = connection.transport.outputBytes;
+        if (!this.output.mayAnswerRead(outputBytes)) {
+          if (outputBytes < this.output.connectionHardBytes) this.heldForServerOutput.add(connection);
+          return;
+        }
+      }
       const entry = queue.shift()!;
       this.outstanding--;
+      if (entry.read !== null) {
+        connection.queuedReads--;
+        if (connection.readsAheadOfWrite > 0) connection.readsAheadOfWrite--;
+      }
       if (entry.silent === true) continue;
       this.answering.type = entry.type;
       this.answering.startMs = entry.receivedAtMs;
@@ -461,6 +547,18 @@ export class ServerCore {
   private countSent(connection: ClientConnection): void {
     connection.stats.packetsSent++;
     this.stats.packetsSent++;
+  }
+
+  /**
+   * A transport's peer took output: answer the reads that waited for room on this connection, and,
+   * once the server-wide total has room, those that waited for it on any connection.
+   */
+  outputTaken(connection: ClientConnection): void {
+    if (!connection.closed) this.drain(connection);
+    if (this.heldForServerOutput.size === 0 || !this.output.serverHasRoom) return;
+    const held = [...this.heldForServerOutput];
+    this.heldForServerOutput.clear();
+    for (const waiting of held) this.drain(waiting);
   }
 
   /** Sends a watch event to a connection (a notification frame, xid -1, carrying the zxid). */

@@ -15,8 +15,54 @@ export const globalOutstandingRequestsMax = 1000;
 /** Connections accepted from one client IP (ZooKeeper's maxClientCnxns default). */
 export const connectionsPerIpMax = 60;
 
-/** Bytes queued for one socket before we stop producing replies for it and wait for 'drain'. */
-export const socketQueuedBytesMax = 4 * 1024 * 1024;
+/**
+ * Connections accepted in all (ZooKeeper's maxCnxns, which is unlimited by default): many IPs at the
+ * per-IP limit each must not exhaust file descriptors and memory (past serverOutputBytesMax each may
+ * still hold one reply). Far above the few thousand sessions a server usually carries.
+ */
+export const connectionsMax = 10_000;
+
+/**
+ * Output (replies and notifications produced, not yet taken by the kernel's socket buffer) of one
+ * connection past which its socket is no longer read: requests already read are still answered up
+ * to the hard bound, no new ones are taken. Reading resumes below half of it. A few ordinary
+ * replies never come near it; a reader slower than its own pipeline does.
+ */
+export const connectionOutputBytesSoftMax = 1024 * 1024;
+
+/**
+ * Output of one connection past which nothing more is produced for it: its reads wait in its queue
+ * unexecuted (so a large reply is never built ahead of the socket's ability to take it), in FIFO
+ * order. Output exceeds it by at most the reply built just before (one jute.maxbuffer) plus write
+ * replies and watch notifications, which are small and bounded by the outstanding-request limits.
+ */
+export const connectionOutputBytesHardMax = 4 * 1024 * 1024;
+
+/**
+ * A connection whose output stays past the hard bound with the peer taking nothing for this long is
+ * closed with a log line: its peer is not reading. Shorter than the default maximum session timeout
+ * (20 ticks, 40 s), so the connection and its output are freed before the session would expire for
+ * want of pings, which a paused socket does not read.
+ */
+export const connectionOutputStallMsMax = 10_000;
+
+/**
+ * Reads one connection may have waiting ahead of a write that is prepared. They must be answered
+ * before that write is applied (per-session order), so they are answered even past the output
+ * bounds; a write with more reads ahead of it (or any, once output is at the soft bound) waits
+ * unprepared until they are answered. Output past the hard bound is thus at most this many
+ * replies more. A client that pipelines a few reads behind each write is never slowed by it.
+ */
+export const connectionReadsAheadOfWriteMax = 8;
+
+/**
+ * Output over all connections past which a connection that already has output pending gets no read
+ * answered until it or others drain, so many slow readers below their own bound cannot add up to
+ * unbounded memory. A connection with nothing pending is still answered (one reply at a time), so a
+ * well-behaved session's latency does not depend on the others: the total stays under this plus one
+ * reply per connection (connections are bounded by connectionsMax and connectionsPerIpMax).
+ */
+export const serverOutputBytesMax = 64 * 1024 * 1024;
 
 /** Default tick, the unit of session timeouts and quorum timeouts (ZooKeeper's tickTime default). */
 export const tickTimeMsDefault = 2000;

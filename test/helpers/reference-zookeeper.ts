@@ -47,6 +47,8 @@ export interface ReferenceZooKeeper {
   /** `host:port`. */
   readonly connectString: string;
   readonly dataDir: string;
+  /** The java process, e.g. to read its RSS. */
+  readonly pid: number;
   /** Milliseconds from spawn until it answered `imok` and was serving. */
   readonly startupMs: number;
   /** Last `lines` lines of the server's log (stdout and stderr). */
@@ -244,6 +246,7 @@ function running(state: { child: ChildProcess; port: number; workDir: string; da
     port: state.port,
     connectString: `${loopbackHost}:${state.port}`,
     dataDir: state.dataDir,
+    pid: child.pid!,
     startupMs: state.startupMs,
     logTail: (lines = 30) => readLogTail(logPath, lines),
     stop() {

@@ -93,7 +93,10 @@ describe('four-letter words, differential against Apache ZooKeeper 3.8', { skip:
   const words = ['ruok', 'isro', 'srvr', 'stat', 'mntr', 'conf', 'cons', 'dump', 'envi', 'wchs', 'wchc', 'wchp', 'dirs',
     'crst', 'cons-after-crst', 'srst', 'srvr-after-srst'];
   const meerkatOnlyMetrics = ['zk_last_zxid', 'zk_tree_digest', 'zk_txns_applied', 'zk_resident_set_bytes', 'zk_heap_used_bytes'];
-  const meerkatOnlyConf = ['clientPortAddress', 'snapCount', 'forceSync', 'jute.maxbuffer', '4lw.commands.whitelist'];
+  const meerkatOnlyConf = [
+    'clientPortAddress', 'snapCount', 'forceSync', 'jute.maxbuffer', '4lw.commands.whitelist', 'maxCnxns',
+    'meerkat.connectionOutputSoftBytes', 'meerkat.connectionOutputHardBytes', 'meerkat.connectionOutputStallMs', 'meerkat.serverOutputBytes',
+  ];
   const meerkatOnlyEnvironment = ['node.version', 'process.pid'];
 
   async function populate(target: { host: string; port: number }): Promise<void> {
