@@ -42,21 +42,7 @@ describe('prep of a TTL create', () => {
   });
 });
 
-describe('prep of a multi', () => {
-  it('reads its creates as ZooKeeper does: create2 as create, the flags choosing container or plain', () => {
-    const outcome = prepareWrite({
-      type: OpCode.multi,
-      ops: [
-        { type: OpCode.create2, path: '/a', data: null, acl: open, flags: 0 },
-        { type: OpCode.create, path: '/b', data: null, acl: open, flags: CreateMode.container },
-        { type: OpCode.createContainer, path: '/c', data: null, acl: open, flags: 0 },
-        { ...ttlCreate(5000), path: '/d', flags: 0 },
-      ],
-    }, changes(), context);
-    assert.ok(outcome.ok && outcome.txn.type === OpCode.multi);
-    assert.deepEqual(outcome.txn.txns.map((txn) => txn.type), [OpCode.create, OpCode.createContainer, OpCode.create, OpCode.create]);
-  });
-
+describe('prep of a create', () => {
   it('keeps no data (null) in the txns it makes', () => {
     const outcome = prepareWrite({ type: OpCode.create, path: '/a', data: null, acl: open, flags: 0 }, changes(), context);
     assert.ok(outcome.ok && outcome.txn.type === OpCode.create);

@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { ErrorCode, JuteReader, OpCode, type Request, readReplyHeader, readResponse } from '../proto/index.js';
-import { defaultConfig } from './config.js';
+import { type ServerConfig, defaultConfig } from './config.js';
 import { ServerCore } from './server-core.js';
 import { sessionPassword } from './session-password.js';
 
@@ -18,9 +18,9 @@ interface Harness {
   send(request: Request): number[];
 }
 
-function harness(): Harness {
+function harness(config: Partial<ServerConfig> = {}): Harness {
   let now = 1_000;
-  const core = new ServerCore(defaultConfig(), { now: () => now++ });
+  const core = new ServerCore({ ...defaultConfig(), ...config }, { now: () => now++ });
   const replies: number[] = [];
   const transport = {
     send: (frame: Buffer) => {
@@ -142,6 +142,36 @@ describe('ServerCore', () => {
     });
     assert.deepEqual(replies, [0]);
     assert.ok(core.tree.getNode('/m/n') !== undefined);
+  });
+
+  it('makes containers as ZooKeeper does: createContainer always, a create with the container flag only inside a multi', () => {
+    const { core, send } = harness();
+    const empty = new Uint8Array(0);
+    const creates: Request[] = [
+      { type: OpCode.createContainer, path: '/container-op', data: empty, acl: open, flags: 0 },
+      { type: OpCode.create, path: '/create-flag', data: empty, acl: open, flags: 4 },
+      { type: OpCode.create2, path: '/create2-flag', data: empty, acl: open, flags: 4 },
+      { type: OpCode.multi, ops: [{ type: OpCode.create, path: '/multi-create-flag', data: empty, acl: open, flags: 4 }] },
+      { type: OpCode.multi, ops: [{ type: OpCode.createContainer, path: '/multi-container-op', data: empty, acl: open, flags: 0 }] },
+    ];
+    for (const request of creates) {
+      const path = request.type === OpCode.multi ? request.ops[0]!.path : (request as { path: string }).path;
+      assert.deepEqual(send(request), [0], path);
+      assert.deepEqual(send({ type: OpCode.create, path: `${path}/child`, data: empty, acl: open, flags: 0 }), [0]);
+      assert.deepEqual(send({ type: OpCode.delete, path: `${path}/child`, version: -1 }), [0]);
+    }
+    core.reapContainers();
+    send({ type: OpCode.sync, path: '/' });
+    const remaining = ['/container-op', '/create-flag', '/create2-flag', '/multi-create-flag', '/multi-container-op']
+      .filter((path) => core.tree.getNode(path) !== undefined);
+    assert.deepEqual(remaining, ['/create-flag', '/create2-flag', '/multi-container-op']);
+  });
+
+  it('refuses TTL flags as UNIMPLEMENTED while TTL nodes are off, but a createTTL op without them as BADARGUMENTS', () => {
+    const { send } = harness({ ttlNodesEnabled: false });
+    const ttlCreate = (flags: number): Request => ({ type: OpCode.createTTL, path: '/t', data: new Uint8Array(0), acl: open, flags, ttl: 1000 });
+    assert.deepEqual(send(ttlCreate(5)), [ErrorCode.unimplemented]);
+    assert.deepEqual(send(ttlCreate(0)), [ErrorCode.badArguments]);
   });
 
   it('validates pipelined writes against the changes still pending before them', () => {

@@ -123,6 +123,52 @@ create('a', '/ip-other', { acl: [{ perms: 31, id: { scheme: 'ip', id: '10.0.0.0/
 getData('a', '/ip-other');
 remove('a', '/ip-other');
 
+// The order of prep's checks (PrepRequestProcessor): each request below fails two checks, and the
+// error is the one ZooKeeper checks first. b (alice) owns parents that deny one permission to others.
+const worldWithout = (perm: number): Acl[] => [
+  { perms: 31 & ~perm, id: { scheme: 'world', id: 'anyone' } }, { perms: 31, id: { scheme: 'auth', id: '' } },
+];
+create('b', '/order');
+create('b', '/order/nodelete', { acl: worldWithout(8) });
+create('b', '/order/nodelete/kid');
+create('b', '/order/nocreate', { acl: worldWithout(4) });
+create('b', '/order/nocreate/kid');
+create('b', '/order/nowrite', { acl: worldWithout(2) });
+create('b', '/order/noadmin', { acl: worldWithout(16) });
+create('b', '/order/noread', { acl: worldWithout(1) });
+// delete: the parent's DELETE permission, then the node, its version, its children.
+remove('a', '/order/nodelete/missing');
+remove('a', '/order/nodelete/kid', 7);
+remove('b', '/order/nodelete/missing');
+remove('a', '/order/missing/child');
+remove('a', '/order', 7);
+remove('a', '/');
+step('a', 'multi delete missing under no-delete parent', {
+  type: OpCode.multi, ops: [{ type: OpCode.delete, path: '/order/nodelete/missing', version: -1 }],
+});
+// create: the ACL, then the parent, its CREATE permission, then the node.
+create('a', '/order/nocreate/kid');
+create('a', '/order/nocreate/kid', { acl: [] });
+create('a', '/order/missing/child', { acl: [] });
+create('a', '/order/missing/child', { flags: 99 });
+create('a', '/order/nocreate/x', { flags: CreateMode.ephemeral });
+// setData and check: the node, its permission, then the version.
+setData('a', '/order/nowrite', 'x', 7);
+setData('a', '/order/missing', 'x', 7);
+step('a', 'multi check no-read node bad version', { type: OpCode.multi, ops: [{ type: OpCode.check, path: '/order/noread', version: 7 }] });
+step('a', 'multi check missing node', { type: OpCode.multi, ops: [{ type: OpCode.check, path: '/order/missing', version: 7 }] });
+// setACL: the new ACL first, then the node, its ADMIN permission, then the version.
+step('a', 'setACL invalid ACL on a missing node', { type: OpCode.setACL, path: '/order/missing', acl: [], version: -1 });
+step('a', 'setACL invalid ACL on a no-admin node', { type: OpCode.setACL, path: '/order/noadmin', acl: [], version: -1 });
+step('a', 'setACL auth ACL without auth on a no-admin node', {
+  type: OpCode.setACL, path: '/order/noadmin', acl: [{ perms: 31, id: { scheme: 'auth', id: '' } }], version: -1,
+});
+step('a', 'setACL no-admin node bad version', { type: OpCode.setACL, path: '/order/noadmin', acl: open, version: 7 });
+step('a', 'setACL missing node bad version', { type: OpCode.setACL, path: '/order/missing', acl: open, version: 7 });
+// deleteContainer is the reaper's: a client's is refused.
+step('a', 'deleteContainer from a client', { type: OpCode.deleteContainer, path: '/order', version: -1 });
+step('a', 'deleteContainer of a missing node from a client', { type: OpCode.deleteContainer, path: '/order/missing', version: -1 });
+
 // multi: success, failure at each position, create2 and sequential inside.
 step('a', 'multi ok', {
   type: OpCode.multi,
@@ -144,6 +190,31 @@ step('a', 'multi fails in the middle', {
   ],
 });
 exists('a', '/m2');
+// Inside a multi the flags choose the create's type, whatever type the op has on the wire (ZooKeeper
+// rebuilds each op from its flags): create and create2 answer with the path, containers and TTL nodes
+// with path and stat (a create2 result); a createTTL op without TTL flags is a plain create.
+const multiCreate = (type: 1 | 15 | 19, path: string, flags: number): Request => ({ type, path, data: bytes('x'), acl: open, flags });
+const multiCreateTtl = (path: string, flags: number, ttl = 60_000): Request => ({ type: OpCode.createTTL, path, data: bytes('x'), acl: open, flags, ttl });
+for (const [type, name] of [[OpCode.create, 'create'], [OpCode.create2, 'create2'], [OpCode.createContainer, 'createContainer']] as const) {
+  for (const flags of [0, 1, 2, 3, 4, 7]) {
+    step('a', `multi ${name} flags=${flags}`, { type: OpCode.multi, ops: [multiCreate(type, `/mc-${name}-${flags}`, flags) as MultiWriteOp] });
+  }
+  step('a', `multi ${name} with TTL flags`, {
+    type: OpCode.multi, ops: [multiCreate(OpCode.create, '/mc-before', 0) as MultiWriteOp, multiCreate(type, `/mc-${name}-ttl`, CreateMode.persistentWithTtl) as MultiWriteOp],
+  });
+  exists('a', '/mc-before');
+}
+for (const flags of [0, 1, 2, 4, 5, 6, 7]) {
+  step('a', `multi createTTL flags=${flags}`, { type: OpCode.multi, ops: [multiCreateTtl(`/mc-ttl-${flags}`, flags) as MultiWriteOp] });
+}
+step('a', 'multi createTTL zero ttl', { type: OpCode.multi, ops: [multiCreateTtl('/mc-ttl-zero', CreateMode.persistentWithTtl, 0) as MultiWriteOp] });
+step('a', 'multi mixed creates', {
+  type: OpCode.multi,
+  ops: [multiCreate(OpCode.create2, '/mc-mixed', 0), multiCreate(OpCode.create, '/mc-mixed/c', CreateMode.container),
+    multiCreateTtl('/mc-mixed/t-', CreateMode.persistentSequentialWithTtl), multiCreate(OpCode.createContainer, '/mc-mixed/e-', CreateMode.ephemeralSequential)] as MultiWriteOp[],
+});
+getChildren2('a', '/mc-mixed');
+for (const path of ['/mc-create-4', '/mc-createContainer-0', '/mc-createContainer-1', '/mc-ttl-1']) exists('a', path);
 step('a', 'multi check fails', {
   type: OpCode.multi,
   ops: [{ type: OpCode.check, path: '/m', version: 0 }, { type: OpCode.delete, path: '/m', version: -1 }],
@@ -333,24 +404,6 @@ step('a', 'multi createTTL beyond the bound', {
   ops: [{ type: OpCode.create, path: '/ttl-multi', data: bytes(''), acl: open, flags: 0 }, ttlCreate('/ttl-multi/t', 2 ** 40) as MultiWriteOp],
 });
 step('a', 'multi createTTL at the bound', { type: OpCode.multi, ops: [ttlCreate('/ttl-multi-ok', 2 ** 40 - 1) as MultiWriteOp] });
-step('a', 'multi create2 and container and TTL creates', {
-  type: OpCode.multi,
-  ops: [
-    { type: OpCode.create2, path: '/mc-2', data: null, acl: open, flags: 0 },
-    { type: OpCode.create, path: '/mc-cont', data: null, acl: open, flags: CreateMode.container },
-    { type: OpCode.createContainer, path: '/mc-cont2', data: null, acl: open, flags: CreateMode.container },
-    ttlCreate('/mc-ttl', 5000) as MultiWriteOp,
-  ],
-});
-step('a', 'multi createContainer with persistent flags', {
-  type: OpCode.multi, ops: [{ type: OpCode.createContainer, path: '/mc-plain', data: null, acl: open, flags: 0 }],
-});
-step('a', 'multi createTTL with persistent flags', {
-  type: OpCode.multi, ops: [{ ...ttlCreate('/mc-plain2', 5000), flags: 0 } as MultiWriteOp],
-});
-exists('a', '/mc-plain');
-exists('a', '/mc-plain2');
-exists('a', '/mc-cont');
 exists('a', '/ttl-multi');
 exists('a', `/ttl-bound-${2 ** 40 - 1}`);
 
