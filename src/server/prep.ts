@@ -98,7 +98,7 @@ function requireQuota(context: PrepContext, change: { path: string; bytesDiff: n
 
 /** The length of a node's data as prep sees it: a pending change's, else the applied node's. */
 function dataLengthOf(record: NodeRecord, path: string, tree: DataTree<unknown>): number {
-  return record.dataLength >= 0 ? record.dataLength : (tree.getNode(path)?.data.length ?? 0);
+  return record.dataLength >= 0 ? record.dataLength : (tree.getNode(path)?.data?.length ?? 0);
 }
 
 function requireValidPath(path: string, sequential = false): void {
@@ -150,7 +150,7 @@ function prepareCreate(op: CreateOp, changes: PendingChanges, context: PrepConte
   if (changes.lookup(path) !== null) fail(ErrorCode.nodeExists);
   if (isSessionOwner(parent.ephemeralOwner)) fail(ErrorCode.noChildrenForEphemerals);
   const parentCVersion = (parent.cversion + 1) | 0;
-  requireQuota(context, { path, bytesDiff: op.data.length, countDiff: 1 });
+  requireQuota(context, { path, bytesDiff: op.data?.length ?? 0, countDiff: 1 });
 
   let ephemeralOwner = 0n;
   let txn: Txn;
@@ -170,7 +170,7 @@ function prepareCreate(op: CreateOp, changes: PendingChanges, context: PrepConte
   }
   changes.record(parentPath, context.zxid, changed(parent, { cversion: parentCVersion, childCount: parent.childCount + 1 }));
   changes.record(path, context.zxid, {
-    version: 0, cversion: 0, aversion: 0, childCount: 0, ephemeralOwner, acl: fixed.acl, dataLength: op.data.length,
+    version: 0, cversion: 0, aversion: 0, childCount: 0, ephemeralOwner, acl: fixed.acl, dataLength: op.data?.length ?? 0,
   });
   return txn;
 }
@@ -222,10 +222,10 @@ function prepareOp(op: MultiWriteOp, changes: PendingChanges, context: PrepConte
       const node = requireNode(changes, op.path);
       requirePermission(context, node.acl, Perms.write);
       if (context.quota !== null) {
-        requireQuota(context, { path: op.path, bytesDiff: op.data.length - dataLengthOf(node, op.path, context.quota.tree), countDiff: 0 });
+        requireQuota(context, { path: op.path, bytesDiff: (op.data?.length ?? 0) - dataLengthOf(node, op.path, context.quota.tree), countDiff: 0 });
       }
       const version = nextVersion(node.version, op.version);
-      changes.record(op.path, context.zxid, changed(node, { version, dataLength: op.data.length }));
+      changes.record(op.path, context.zxid, changed(node, { version, dataLength: op.data?.length ?? 0 }));
       return { type: OpCode.setData, path: op.path, data: op.data, version };
     }
     case OpCode.check: {

@@ -53,7 +53,7 @@ function harness(enforceQuota: boolean): Harness {
     },
     data(path) {
       const node = core.tree.getNode(path);
-      return node === undefined ? undefined : Buffer.from(node.data).toString('utf8');
+      return node === undefined ? undefined : Buffer.from(node.data!).toString('utf8');
     },
   };
 }

@@ -113,7 +113,7 @@ describe('ServerCore', () => {
           const modelNode = model.nodes.get(path);
           assert.equal(node === undefined, modelNode === undefined, path);
           if (node !== undefined && modelNode !== undefined) {
-            assert.equal(Buffer.from(node.data).toString(), modelNode.data);
+            assert.equal(Buffer.from(node.data!).toString(), modelNode.data);
             assert.equal(node.version, modelNode.version);
           }
         }

@@ -20,23 +20,26 @@ const steps: Step[] = [];
 function step(on: ClientName, label: string, request: Request): void {
   steps.push({ on, label, request });
 }
-function create(on: ClientName, path: string, options: { data?: string; flags?: number; acl?: Acl[]; type?: 1 | 15 } = {}): void {
-  step(on, `create ${path} flags=${options.flags ?? 0}`, {
-    type: options.type ?? OpCode.create, path, data: bytes(options.data ?? ''), acl: options.acl ?? open,
+/** `data: null` sends no data (a -1 length), as Java's create(path, null, ...) and kazoo's create(path) do. */
+function create(on: ClientName, path: string, options: { data?: string | null; flags?: number; acl?: Acl[]; type?: 1 | 15 } = {}): void {
+  step(on, `create ${JSON.stringify(path)} flags=${options.flags ?? 0}${options.data === null ? ' data=null' : ''}`, {
+    type: options.type ?? OpCode.create, path, data: options.data === null ? null : bytes(options.data ?? ''), acl: options.acl ?? open,
     flags: options.flags ?? CreateMode.persistent,
   });
 }
 function getData(on: ClientName, path: string, watch = false): void {
-  step(on, `getData ${path} watch=${watch}`, { type: OpCode.getData, path, watch });
+  step(on, `getData ${JSON.stringify(path)} watch=${watch}`, { type: OpCode.getData, path, watch });
 }
 function exists(on: ClientName, path: string, watch = false): void {
-  step(on, `exists ${path} watch=${watch}`, { type: OpCode.exists, path, watch });
+  step(on, `exists ${JSON.stringify(path)} watch=${watch}`, { type: OpCode.exists, path, watch });
 }
 function getChildren2(on: ClientName, path: string, watch = false): void {
   step(on, `getChildren2 ${path} watch=${watch}`, { type: OpCode.getChildren2, path, watch });
 }
-function setData(on: ClientName, path: string, data: string, version = -1): void {
-  step(on, `setData ${path} v=${version}`, { type: OpCode.setData, path, data: bytes(data), version });
+function setData(on: ClientName, path: string, data: string | null, version = -1): void {
+  step(on, `setData ${JSON.stringify(path)} v=${version}${data === null ? ' data=null' : ''}`, {
+    type: OpCode.setData, path, data: data === null ? null : bytes(data), version,
+  });
 }
 function remove(on: ClientName, path: string, version = -1): void {
   step(on, `delete ${path} v=${version}`, { type: OpCode.delete, path, version });
@@ -296,6 +299,113 @@ step('a', 'setWatches2 persistent', {
 create('b', '/sw');
 create('b', '/sr');
 create('b', '/sr/x');
+
+// No data (null, a -1 length on the wire) is kept apart from empty data: getData answers null, the
+// stat's dataLength is 0, through create, create2, setData, multi, multiRead, containers and TTL nodes.
+create('a', '/nd', { data: null });
+getData('a', '/nd');
+exists('a', '/nd');
+create('a', '/nd-empty', { data: '' });
+getData('a', '/nd-empty');
+create('a', '/nd/c2', { data: null, type: OpCode.create2 });
+getData('a', '/nd/c2', true);
+setData('b', '/nd/c2', 'some');
+getData('a', '/nd/c2', true);
+setData('b', '/nd/c2', null);
+getData('a', '/nd/c2');
+setData('a', '/nd-empty', null, 0);
+getData('a', '/nd-empty');
+setData('a', '/nd-empty', '', 1);
+getData('a', '/nd-empty');
+step('a', 'multi with null data', {
+  type: OpCode.multi,
+  ops: [
+    { type: OpCode.create2, path: '/nd/m', data: null, acl: open, flags: 0 },
+    { type: OpCode.create, path: '/nd/m-seq-', data: null, acl: open, flags: CreateMode.persistentSequential },
+    { type: OpCode.setData, path: '/nd', data: null, version: 0 },
+  ],
+});
+step('a', 'multiRead null and empty data', {
+  type: OpCode.multiRead,
+  ops: [{ type: OpCode.getData, path: '/nd/m', watch: false }, { type: OpCode.getData, path: '/nd-empty', watch: false },
+    { type: OpCode.getData, path: '/nd', watch: false }],
+});
+step('a', 'createContainer null data', { type: OpCode.createContainer, path: '/nd-cont', data: null, acl: open, flags: CreateMode.container });
+step('a', 'createTTL null data', { type: OpCode.createTTL, path: '/nd-ttl', data: null, acl: open, flags: CreateMode.persistentWithTtl, ttl: 60_000 });
+getData('a', '/nd-ttl');
+step('a', 'getChildren2 /nd', { type: OpCode.getChildren2, path: '/nd', watch: false });
+
+// Path characters ZooKeeper refuses (PathUtils.validatePath, UTF-16 code units, bounds included):
+// U+0001–U+001F, U+007F–U+009F, U+D800–U+F8FF (so any character beyond the BMP), U+FFF0–U+FFFF.
+// Writes answer BADARGUMENTS; reads do not validate (NoNode), but exists refuses NUL.
+create('a', '/pc');
+const refused = ['\u001f', '\u007f', '\u0080', '\u009f', '\ud83d\ude00', '\ue000', '\uf8ff', '\ufff0', '\ufffd', '\uffff', '\u0001'];
+for (const char of refused) create('a', `/pc/x${char}y`);
+for (const char of ['\u00a0', '\uf900', '\uffef', '\u07ff', '~']) create('a', `/pc/ok${char}`);
+step('a', 'getChildren2 /pc', { type: OpCode.getChildren2, path: '/pc', watch: false });
+create('a', '/pc/seq\u007f-', { flags: CreateMode.persistentSequential });
+create('a', '/pc/', { flags: CreateMode.persistentSequential });
+create('a', '/pc/.', { flags: CreateMode.persistentSequential });
+create('a', '/pc/..', { flags: CreateMode.ephemeralSequential });
+step('a', 'createTTL bad character', { type: OpCode.createTTL, path: '/pc/t\u0085', data: bytes(''), acl: open, flags: CreateMode.persistentWithTtl, ttl: 1000 });
+step('a', 'createContainer bad character', { type: OpCode.createContainer, path: '/pc/c\u009f', data: bytes(''), acl: open, flags: CreateMode.container });
+for (const char of ['\u001f', '\u007f', '\ud800', '\uffff']) {
+  const path = `/pc${char}`;
+  setData('a', path, 'v');
+  remove('a', path);
+  step('a', `setACL ${JSON.stringify(path)}`, { type: OpCode.setACL, path, acl: open, version: -1 });
+  getData('a', path);
+  exists('a', path);
+  step('a', `getChildren ${JSON.stringify(path)}`, { type: OpCode.getChildren, path, watch: true });
+  step('a', `getACL ${JSON.stringify(path)}`, { type: OpCode.getACL, path });
+  step('a', `getAllChildrenNumber ${JSON.stringify(path)}`, { type: OpCode.getAllChildrenNumber, path });
+  step('a', `sync ${JSON.stringify(path)}`, { type: OpCode.sync, path });
+  step('a', `addWatch ${JSON.stringify(path)}`, { type: OpCode.addWatch, path, mode: 0 });
+  step('a', `checkWatches ${JSON.stringify(path)}`, { type: OpCode.checkWatches, path, watcherType: 3 });
+  step('a', `removeWatches ${JSON.stringify(path)}`, { type: OpCode.removeWatches, path, watcherType: 3 });
+  step('a', `multi check ${JSON.stringify(path)}`, {
+    type: OpCode.multi, ops: [{ type: OpCode.check, path, version: -1 }, { type: OpCode.create, path: '/pc/never', data: bytes(''), acl: open, flags: 0 }],
+  });
+  step('a', `multi setData ${JSON.stringify(path)}`, { type: OpCode.multi, ops: [{ type: OpCode.setData, path, data: bytes(''), version: -1 }] });
+  step('a', `multi create ${JSON.stringify(path)}`, { type: OpCode.multi, ops: [{ type: OpCode.create, path, data: bytes(''), acl: open, flags: 0 }] });
+  step('a', `multi delete ${JSON.stringify(path)}`, { type: OpCode.multi, ops: [{ type: OpCode.delete, path, version: -1 }] });
+  step('a', `multiRead ${JSON.stringify(path)}`, {
+    type: OpCode.multiRead, ops: [{ type: OpCode.getData, path, watch: false }, { type: OpCode.getChildren, path, watch: false }],
+  });
+}
+for (const path of ['/pc\u0000x', '/pc/ok~/..', 'pc', '/pc/']) {
+  exists('a', path);
+  getData('a', path);
+  step('a', `sync ${JSON.stringify(path)}`, { type: OpCode.sync, path });
+  step('a', `addWatch ${JSON.stringify(path)}`, { type: OpCode.addWatch, path, mode: 1 });
+  step('a', `removeWatches ${JSON.stringify(path)}`, { type: OpCode.removeWatches, path, watcherType: 3 });
+}
+step('a', 'setWatches bad characters', {
+  type: OpCode.setWatches, relativeZxid: 0, dataWatches: ['/pc\u001f'], existWatches: ['/pc\u007f'], childWatches: ['/pc\uffff'],
+  persistentWatches: [], persistentRecursiveWatches: [],
+});
+step('a', 'setWatches2 bad characters', {
+  type: OpCode.setWatches2, relativeZxid: 0, dataWatches: [], existWatches: ['/pc\u0085x'], childWatches: [],
+  persistentWatches: ['/pc\ud83d\ude00'], persistentRecursiveWatches: ['/pc\u0001'],
+});
+create('b', '/pc\u0085x');
+step('a', 'getEphemerals bad character', { type: OpCode.getEphemerals, prefixPath: '/pc\u001f' });
+
+// TTL bounds: 1 ms to 2^40 - 1 ms (EphemeralType.TTL maxValue); anything else is BADARGUMENTS, in a
+// multi too, even beyond 2^53.
+const ttlCreate = (path: string, ttl: number): Request =>
+  ({ type: OpCode.createTTL, path, data: bytes(''), acl: open, flags: CreateMode.persistentWithTtl, ttl });
+for (const ttl of [1, 2 ** 40 - 1, 2 ** 40, 2 ** 48 - 1, 2 ** 48, 2 ** 60, -1, -(2 ** 60)]) {
+  step('a', `createTTL ttl=${ttl}`, ttlCreate(`/ttl-bound-${ttl}`, ttl));
+}
+step('a', 'createTTL sequential beyond the bound', { ...ttlCreate('/ttl-bound-seq-', 2 ** 40), flags: CreateMode.persistentSequentialWithTtl } as Request);
+step('a', 'multi createTTL beyond the bound', {
+  type: OpCode.multi,
+  ops: [{ type: OpCode.create, path: '/ttl-multi', data: bytes(''), acl: open, flags: 0 }, ttlCreate('/ttl-multi/t', 2 ** 40) as MultiWriteOp],
+});
+step('a', 'multi createTTL at the bound', { type: OpCode.multi, ops: [ttlCreate('/ttl-multi-ok', 2 ** 40 - 1) as MultiWriteOp] });
+exists('a', '/ttl-multi');
+exists('a', `/ttl-bound-${2 ** 40 - 1}`);
 
 // b's ephemeral disappears when b's session closes (the runner closes b last and reads a's events).
 create('b', '/b-eph', { flags: CreateMode.ephemeral });
