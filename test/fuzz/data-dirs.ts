@@ -86,7 +86,7 @@ export function stateKey(tree: DataTree<unknown>, sessions: ReadonlyMap<bigint, 
   const nodes = [...tree.entries()].map(([path, node]) => {
     const stat = Object.entries(tree.statOf(node)).map(([key, value]) => `${key}=${String(value)}`).join(',');
     const acl = node.acl.map((entry) => `${entry.perms}:${entry.id.scheme}:${entry.id.id}`).join(',');
-    return `${path} ${stat} ${Buffer.from(node.data).toString('hex')} ${acl}`;
+    return `${path} ${stat} ${node.data === null ? 'null' : Buffer.from(node.data).toString('hex')} ${acl}`;
   }).sort();
   const sessionList = [...sessions].map(([id, timeout]) => `${id.toString(16)}:${timeout}`).sort();
   return [...nodes, `digest ${tree.digest().toString(16)}`, `sessions ${sessionList.join(' ')}`].join('\n');
