@@ -44,7 +44,7 @@ import { type KnownPart, type Step, generateSequence, openAcl } from './scale-se
  *   ttlAboveMax — a TTL above ZooKeeper's 2^40 - 1 ms must be BADARGUMENTS.
  *   quotaStats  — ZooKeeper keeps /zookeeper/quota/…/zookeeper_stats up to date.
  */
-const knownParts: Record<KnownPart, boolean> = { nullData: true, badPaths: true, ttlAboveMax: true, quotaStats: false };
+const knownParts: Record<KnownPart, boolean> = { nullData: true, badPaths: true, ttlAboveMax: true, quotaStats: true };
 
 function partsFromEnvironment(value: string | undefined): Record<KnownPart, boolean> {
   if (value === undefined) return knownParts;
