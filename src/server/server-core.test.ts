@@ -8,45 +8,16 @@ import fc from 'fast-check';
 import { ErrorCode, JuteReader, OpCode, type Request, readReplyHeader, readResponse } from '../proto/index.js';
 import { type ServerConfig, defaultConfig } from './config.js';
 import { ServerCore } from './server-core.js';
+import { coreHarness } from './core-harness.js';
 import { sessionPassword } from './session-password.js';
 
 const open = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
 const paths = ['/a', '/b', '/a/x', '/a/y', '/b/z'];
 
-interface Harness {
-  core: ServerCore;
-  send(request: Request): number[];
-}
-
-function harness(config: Partial<ServerConfig> = {}): Harness {
-  let now = 1_000;
-  const core = new ServerCore({ ...defaultConfig(), ...config }, { now: () => now++ });
-  const replies: number[] = [];
-  const transport = {
-    send: (frame: Buffer) => {
-      const header = readReplyHeader(new JuteReader(frame, 4));
-      if (header.xid > 0) replies.push(header.err);
-    },
-    close: () => {},
-    outputBytes: 0,
-  };
-  const connection = core.openConnection(transport, '127.0.0.1', 1);
-  core.connect(connection, { protocolVersion: 0, lastZxidSeen: 0, timeOut: 30_000, sessionId: 0n, passwd: new Uint8Array(16), readOnly: false });
-  let xid = 1;
-  const flush = (): void => {
-    const batch = core.takeUnpersisted();
-    if (batch.length > 0) core.persisted(batch[batch.length - 1]!.header.zxid);
-  };
-  flush();
-  return {
-    core,
-    send(request) {
-      replies.length = 0;
-      core.request(connection, xid++, request);
-      flush();
-      return [...replies];
-    },
-  };
+/** One request at a time on the shared harness (core-harness.ts). */
+function harness(config: Partial<ServerConfig> = {}): { core: ServerCore; send(request: Request): number[] } {
+  const { core, send } = coreHarness(config);
+  return { core, send: (request) => send([request]) };
 }
 
 /** ZooKeeper's rules on a plain map: path → { data, version }. */
