@@ -140,3 +140,20 @@ export const preAllocBytesDefault = 64 * 1024 * 1024;
 
 /** The longest timer period Node accepts (2^31 - 1 ms, ~24.8 days); beyond it setInterval fires every 1 ms. */
 export const timerPeriodMsMax = 2 ** 31 - 1;
+
+/**
+ * ZAB: applied txns the in-memory log window keeps for DIFF syncs (ZooKeeper keeps the last
+ * commitLogCount = 500 committed proposals in memory and reads older ones from its txn log files
+ * while they weigh less than snapshotSizeFactor = 0.33 of the snapshot). The core has no disk, so
+ * it keeps more: a follower that restarts or falls a few seconds behind a busy leader still gets a
+ * DIFF. A learner further behind gets a SNAP. Unapplied txns are always kept (they are bounded by
+ * the requests outstanding on the leader).
+ */
+export const zabLogAppliedTxnsMax = 10_000;
+
+/**
+ * ZAB: data bytes of the applied txns the log window keeps (the same tail, bounded by weight): at
+ * most 10,000 large txns of up to jute.maxbuffer would be 10 GiB. A DIFF heavier than this costs
+ * about what a SNAP of a modest tree does.
+ */
+export const zabLogAppliedBytesMax = 32 * 1024 * 1024;
