@@ -112,10 +112,15 @@ class Measure {
     return count;
   }
 
+  /** An Id record: ustring scheme, ustring id. */
+  id(what: string): boolean {
+    return this.field(`${what} scheme`, true) && this.field(`${what} id`, true);
+  }
+
   ids(what: string, nullable: boolean): boolean {
     const count = this.count(what, { nullable, elementBytesMin: 8 });
     if (count === null) return false;
-    for (let i = 0; i < count; i++) if (!this.field(`${what} scheme`, true) || !this.field(`${what} id`, true)) return false;
+    for (let i = 0; i < count; i++) if (!this.id(what)) return false;
     return true;
   }
 }
@@ -255,7 +260,7 @@ export class QuorumStreamDecoder {
         if (!measure.skip(8)) return false;
         const count = measure.count('snapshot ACL list', { nullable: false, elementBytesMin: 12 });
         if (count === null) return false;
-        for (let i = 0; i < count; i++) if (!measure.skip(4) || !measure.ids('snapshot ACL id', false)) return false;
+        for (let i = 0; i < count; i++) if (!measure.skip(4) || !measure.id('snapshot ACL id')) return false;
         return true;
       }
       case 'nodes': {
