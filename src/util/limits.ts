@@ -157,6 +157,7 @@ export const zabLogAppliedTxnsMax = 10_000;
  * about what a SNAP of a modest tree does.
  */
 export const zabLogAppliedBytesMax = 32 * 1024 * 1024;
+
 /**
  * Election port: bytes of the address text in a peer's initial message (QuorumCnxManager.maxBuffer).
  * ZooKeeper refuses a longer one, so a Meerkat peer accepted here is also accepted there.
