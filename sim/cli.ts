@@ -2,6 +2,7 @@
 //   npm run sim -- --seeds 200 [--first-seed 1] [--nodes 3|5] [--safety-ms 6000]
 //   npm run sim -- --seed 42 [--nodes 3] [--verbose]
 //   npm run sim -- --seeds 50 --inject-bug commitOnMinority   (shows the checkers bite)
+//   npm run sim -- --seeds 100 --log-window 3,400   (each core keeps 3 applied txns / 400 bytes for DIFFs)
 // Exit status 1 when any seed fails; each failure prints its seed and the command that replays it.
 
 import { Command } from 'commander';
@@ -17,13 +18,15 @@ interface CliOptions {
   observers: string;
   safetyMs: string;
   injectBug?: string;
+  logWindow?: string;
   verbose?: boolean;
 }
 
-function replayCommand(result: SimResult, options: { safetyMs: number; bug: string | undefined }): string {
-  const { safetyMs, bug } = options;
+function replayCommand(result: SimResult, options: { safetyMs: number; bug: string | undefined; logWindow: string | undefined }): string {
+  const { safetyMs, bug, logWindow } = options;
   const bugFlag = bug === undefined ? '' : ` --inject-bug ${bug}`;
-  return `npm run sim -- --seed ${result.seed} --nodes ${result.nodes} --observers ${result.observers} --safety-ms ${safetyMs}${bugFlag} --verbose`;
+  const windowFlag = logWindow === undefined ? '' : ` --log-window ${logWindow}`;
+  return `npm run sim -- --seed ${result.seed} --nodes ${result.nodes} --observers ${result.observers} --safety-ms ${safetyMs}${bugFlag}${windowFlag} --verbose`;
 }
 
 function main(): void {
@@ -37,6 +40,7 @@ function main(): void {
     .option('--observers <count>', 'non-voting members', '0')
     .option('--safety-ms <ms>', 'simulated milliseconds of faults', '6000')
     .option('--inject-bug <name>', `test only: run a deliberately broken core (${bugNames.join(', ')})`)
+    .option('--log-window <txns,bytes>', 'applied txns and bytes each core keeps for DIFF syncs (default: limits.ts)')
     .option('--verbose', 'print the trace of a failing run and stats of each run')
     .parse();
   const options = program.opts<CliOptions>();
@@ -51,16 +55,21 @@ function main(): void {
   const bug = options.injectBug;
   if (bug !== undefined && !(bugNames as readonly string[]).includes(bug)) program.error(`--inject-bug must be one of ${bugNames.join(', ')}`);
   const injectedBugs: SimBugs | undefined = bug === undefined ? undefined : { [bug]: true };
+  const [appliedTxnsMax, appliedBytesMax] = (options.logWindow ?? '').split(',').map(Number);
+  if (options.logWindow !== undefined && !(Number.isInteger(appliedTxnsMax) && Number.isInteger(appliedBytesMax) && appliedTxnsMax! >= 0 && appliedBytesMax! >= 0)) {
+    program.error('--log-window must be two non-negative integers: txns,bytes');
+  }
+  const logWindow = options.logWindow === undefined ? {} : { logWindow: { appliedTxnsMax: appliedTxnsMax!, appliedBytesMax: appliedBytesMax! } };
   const started = performance.now();
   let failures = 0;
   for (let seed = first; seed < first + count; seed++) {
-    const result = runSimulation({ seed, nodes, observers, safetyMs, ...(injectedBugs === undefined ? {} : { injectedBugs }) });
+    const result = runSimulation({ seed, nodes, observers, safetyMs, ...logWindow, ...(injectedBugs === undefined ? {} : { injectedBugs }) });
     if (options.verbose) console.log(`seed=${seed} ${JSON.stringify(result.stats)}`);
     if (result.failure === null) continue;
     failures += 1;
     console.log(`FAIL seed=${seed} nodes=${nodes} ${result.failure.kind} at ${result.failure.atMs}ms: ${result.failure.message}`);
     if (options.verbose) for (const line of result.failure.trace) console.log(`  ${line}`);
-    console.log(`  replay: ${replayCommand(result, { safetyMs, bug })}`);
+    console.log(`  replay: ${replayCommand(result, { safetyMs, bug, logWindow: options.logWindow })}`);
   }
   const seconds = (performance.now() - started) / 1000;
   console.log(`${count - failures}/${count} seeds passed (nodes=${nodes}) in ${seconds.toFixed(1)}s, ${(count / seconds).toFixed(1)} seeds/s`);

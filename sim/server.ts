@@ -344,7 +344,8 @@ export class SimServer {
     const node = this.node.stateMachine.tree.getNode(read.path);
     return {
       cxid, zxid: this.appliedZxid, err: node === undefined ? ErrorCode.noNode : 0,
-      node: node === undefined ? null : { data: Buffer.from(node.data).toString('latin1'), version: node.version },
+      // The simulated clients write no null data (and the models compare strings).
+      node: node === undefined ? null : { data: Buffer.from(node.data ?? '').toString('latin1'), version: node.version },
     };
   }
 

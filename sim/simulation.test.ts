@@ -54,6 +54,12 @@ describe('simulator', () => {
     assert.ok(grown > 0.8 * results.length, `most runs grow a tree past 16 nodes, doubling the columns 3+ times (${grown}/${results.length})`);
   });
 
+  it('keeps every checker green when tiny log-window bounds, not only snapshots, cut the DIFF history', () => {
+    const logWindow = { appliedTxnsMax: 3, appliedBytesMax: 400 };
+    const results = [...batch({ nodes: 3, logWindow }, 100, 7000), ...batch({ nodes: 5, observers: 1, logWindow }, 30, 8100)];
+    assert.equal(describeFailures(results), '');
+  });
+
   it('survives zxid counters that run out (first counter near 2^32)', () => {
     const exhausting = batch({ nodes: 3, firstCounter: 0xffff_fff0 }, 30);
     assert.equal(describeFailures(exhausting), '');

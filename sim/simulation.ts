@@ -8,7 +8,7 @@
 
 import type { InitialCapacity } from '../src/tree/index.js';
 import { AssertionError } from '../src/util/index.js';
-import type { InjectedBugs, ZabConfig } from '../src/zab/index.js';
+import type { InjectedBugs, LogWindowBounds, ZabConfig } from '../src/zab/index.js';
 import { Checkers, SimViolation } from './checkers.js';
 import { EventQueue } from './event-queue.js';
 import { SimNetwork, type NetworkEndpoints } from './network.js';
@@ -41,6 +41,8 @@ export interface SimOptions {
   skipDurabilityChecks?: boolean;
   /** How small every replica's tree starts (tiny: the run crosses the tree's growth boundaries). */
   treeCapacity?: InitialCapacity;
+  /** How much applied history each core's log window keeps (default: limits.ts; tiny: the bounds, not only snapshots, cut it). */
+  logWindow?: LogWindowBounds;
 }
 
 /** A scripted run (named scenarios): no random clients or faults; the script drives it. */
@@ -183,6 +185,7 @@ export class Simulation {
       electionResendTicks: 4, connectRetryTicks: 4,
       ...(this.options.firstCounter === undefined ? {} : { firstCounter: this.options.firstCounter }),
       ...(this.options.injectedBugs === undefined ? {} : { injectedBugs: this.options.injectedBugs }),
+      ...(this.options.logWindow === undefined ? {} : { logWindow: this.options.logWindow }),
     };
   }
 

@@ -5,15 +5,15 @@
 import { CreateMode, OpCode, type MultiResult, type MultiWriteOp, type Response } from '../proto/index.js';
 import { validatePath } from './connect-string.js';
 import { BadArgumentsError, errorForCode, ZooKeeperSystemError } from './errors.js';
-import { toBytes, type Data } from './data-bytes.js';
+import { toNodeData, type Data } from './data-bytes.js';
 import { Acls, type CallOptions, type CreateOptions, type TransactionOpResult } from './types.js';
 
 /** Builds the create request for a mode: create2, createContainer or createTTL as the mode needs. */
-export function createRequest(path: string, data: Data | undefined, options: CreateOptions): MultiWriteOp {
+export function createRequest(path: string, data: Data | null | undefined, options: CreateOptions): MultiWriteOp {
   const flags = CreateMode[options.mode ?? 'persistent'];
   if (flags === undefined) throw new BadArgumentsError({ path, cause: new Error(`unknown create mode ${String(options.mode)}`) });
   validatePath(path, { sequential: flags === CreateMode.persistentSequential || flags === CreateMode.ephemeralSequential || flags === CreateMode.persistentSequentialWithTtl });
-  const common = { path, data: toBytes(data), acl: [...(options.acl ?? Acls.openUnsafe)], flags };
+  const common = { path, data: toNodeData(data), acl: [...(options.acl ?? Acls.openUnsafe)], flags };
   const isTtl = flags === CreateMode.persistentWithTtl || flags === CreateMode.persistentSequentialWithTtl;
   if (isTtl) {
     if (options.ttlMs === undefined || !Number.isInteger(options.ttlMs) || options.ttlMs <= 0) {
@@ -58,7 +58,7 @@ export class Transaction {
 
   constructor(private readonly commitOps: (ops: MultiWriteOp[], options: CallOptions) => Promise<TransactionOpResult[]>) {}
 
-  create(path: string, data?: Data, options: Omit<CreateOptions, keyof CallOptions> = {}): this {
+  create(path: string, data?: Data | null, options: Omit<CreateOptions, keyof CallOptions> = {}): this {
     this.ops.push(createRequest(path, data, options));
     return this;
   }
@@ -70,9 +70,9 @@ export class Transaction {
     return this;
   }
 
-  setData(path: string, data: Data, version = -1): this {
+  setData(path: string, data: Data | null, version = -1): this {
     validatePath(path);
-    this.ops.push({ type: OpCode.setData, path, data: toBytes(data), version });
+    this.ops.push({ type: OpCode.setData, path, data: toNodeData(data), version });
     return this;
   }
 

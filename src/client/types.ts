@@ -57,7 +57,8 @@ export interface CreateResult {
 }
 
 export interface DataResult {
-  data: Uint8Array;
+  /** Null when the node was created or set with no data (null), as distinct from empty data. */
+  data: Uint8Array | null;
   stat: Stat;
 }
 
@@ -143,6 +144,6 @@ export type TransactionOpResult = TransactionOpResultCreate | TransactionOpResul
 export type ReadOp = { type: 'getData'; path: string } | { type: 'getChildren'; path: string };
 
 export type ReadOpResult =
-  | { type: 'getData'; data: Uint8Array; stat: Stat }
+  | { type: 'getData'; data: Uint8Array | null; stat: Stat }
   | { type: 'getChildren'; children: string[] }
   | { type: 'error'; error: Error };

@@ -15,7 +15,7 @@ import { limits } from '../util/index.js';
 import { parseConnectString, shuffleHosts, validatePath } from './connect-string.js';
 import { CallRunner, type Call } from './call-runner.js';
 import type { SessionState, WatchEvent } from './core-types.js';
-import { toBytes, type Data } from './data-bytes.js';
+import { toBytes, toNodeData, type Data } from './data-bytes.js';
 import {
   BadArgumentsError,
   ConnectionLossError,
@@ -161,7 +161,7 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
   // ---- operations ------------------------------------------------------------------------------
 
   /** Creates a node. Never retried: after a ConnectionLoss, check whether it exists. */
-  async create(path: string, data?: Data, options: CreateOptions = {}): Promise<CreateResult> {
+  async create(path: string, data?: Data | null, options: CreateOptions = {}): Promise<CreateResult> {
     const request = createRequest(path, data, options);
     const response = await this.calls.run({ request, path, idempotent: false }, options);
     if (!('stat' in response) || !('path' in response)) throw unexpected(response);
@@ -195,10 +195,10 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
     return { data: copyBytes(response.data), stat: response.stat };
   }
 
-  async setData(path: string, data: Data, options: VersionOptions = {}): Promise<Stat> {
+  async setData(path: string, data: Data | null, options: VersionOptions = {}): Promise<Stat> {
     validatePath(path);
     const version = options.version ?? -1;
-    const request = { type: OpCode.setData, path, data: toBytes(data), version } as const;
+    const request = { type: OpCode.setData, path, data: toNodeData(data), version } as const;
     const response = await this.calls.run({ request, path, idempotent: version !== -1 }, options);
     if (!('stat' in response)) throw unexpected(response);
     return response.stat;
@@ -437,8 +437,9 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
 }
 
 /** Received bytes are views into socket chunks; a copy keeps a small node from pinning a big chunk. */
-function copyBytes(bytes: Uint8Array | null): Buffer {
-  return bytes === null ? Buffer.alloc(0) : Buffer.from(bytes);
+/** A copy the caller owns (the reply's bytes are a view of a reused read); null data stays null. */
+function copyBytes(bytes: Uint8Array | null): Buffer | null {
+  return bytes === null ? null : Buffer.from(bytes);
 }
 
 function unexpected(response: Response): ZooKeeperError {

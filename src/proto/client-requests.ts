@@ -124,11 +124,13 @@ export function readRequest(reader: JuteReader, type: number): Request {
     case OpCode.create:
     case OpCode.create2:
     case OpCode.createContainer:
-      return { type, path: reader.string(), data: reader.buffer() ?? emptyBytes, acl: readAclList(reader), flags: reader.int() };
+      return { type, path: reader.string(), data: reader.buffer(), acl: readAclList(reader), flags: reader.int() };
     case OpCode.createTTL:
+      // Any 64-bit TTL is read (rounded past 2^53, which keeps it beyond the largest valid TTL): ZooKeeper
+      // answers an out-of-range TTL with BADARGUMENTS, not a closed connection.
       return {
-        type, path: reader.string(), data: reader.buffer() ?? emptyBytes, acl: readAclList(reader),
-        flags: reader.int(), ttl: reader.long(),
+        type, path: reader.string(), data: reader.buffer(), acl: readAclList(reader),
+        flags: reader.int(), ttl: Number(reader.bigLong()),
       };
     case OpCode.delete:
     case OpCode.deleteContainer:
@@ -140,7 +142,7 @@ export function readRequest(reader: JuteReader, type: number): Request {
     case OpCode.getChildren2:
       return { type, path: reader.string(), watch: reader.bool() };
     case OpCode.setData:
-      return { type, path: reader.string(), data: reader.buffer() ?? emptyBytes, version: reader.int() };
+      return { type, path: reader.string(), data: reader.buffer(), version: reader.int() };
     case OpCode.getACL:
     case OpCode.sync:
     case OpCode.getAllChildrenNumber:

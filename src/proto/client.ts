@@ -7,7 +7,7 @@
 // discriminated by `type`, the OpCode.
 
 import { OpCode } from './constants.js';
-import type { Acl, Stat } from './data.js';
+import type { Acl, NodeData, Stat } from './data.js';
 import type { JuteReader, JuteWriter } from './jute.js';
 
 export interface ConnectRequest {
@@ -49,13 +49,13 @@ type Op<T extends number> = { type: T };
 
 export interface CreateRequest extends Op<typeof OpCode.create | typeof OpCode.create2 | typeof OpCode.createContainer> {
   path: string;
-  data: Uint8Array;
+  data: NodeData;
   acl: Acl[];
   flags: number;
 }
 export interface CreateTtlRequest extends Op<typeof OpCode.createTTL> {
   path: string;
-  data: Uint8Array;
+  data: NodeData;
   acl: Acl[];
   flags: number;
   ttl: number;
@@ -71,7 +71,7 @@ export interface WatchableReadRequest
 }
 export interface SetDataRequest extends Op<typeof OpCode.setData> {
   path: string;
-  data: Uint8Array;
+  data: NodeData;
   version: number;
 }
 export interface PathRequest extends Op<typeof OpCode.getACL | typeof OpCode.sync | typeof OpCode.getAllChildrenNumber> {
@@ -160,7 +160,7 @@ export type MultiResult =
   | { type: typeof OpCode.create2; path: string; stat: Stat }
   | { type: typeof OpCode.delete | typeof OpCode.check }
   | { type: typeof OpCode.setData; stat: Stat }
-  | { type: typeof OpCode.getData; data: Uint8Array | null; stat: Stat }
+  | { type: typeof OpCode.getData; data: NodeData; stat: Stat }
   | { type: typeof OpCode.getChildren; children: string[] }
   | { type: typeof OpCode.error; err: number };
 
@@ -168,7 +168,7 @@ export type Response =
   | { type: typeof OpCode.create; path: string }
   | { type: typeof OpCode.create2 | typeof OpCode.createContainer | typeof OpCode.createTTL; path: string; stat: Stat }
   | { type: typeof OpCode.exists | typeof OpCode.setData | typeof OpCode.setACL; stat: Stat }
-  | { type: typeof OpCode.getData; data: Uint8Array | null; stat: Stat }
+  | { type: typeof OpCode.getData; data: NodeData; stat: Stat }
   | { type: typeof OpCode.getACL; acl: Acl[]; stat: Stat }
   | { type: typeof OpCode.getChildren; children: string[] }
   | { type: typeof OpCode.getChildren2; children: string[]; stat: Stat }

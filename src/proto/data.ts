@@ -1,6 +1,13 @@
-// Records of org.apache.zookeeper.data: Id, ACL, Stat, StatPersisted (zookeeper.jute).
+// Records of org.apache.zookeeper.data: Id, ACL, Stat, StatPersisted (zookeeper.jute), and node data.
 
 import type { JuteReader, JuteWriter } from './jute.js';
+
+/**
+ * Node data in a request, txn or reply: null is "no data" (a buffer of length -1 on the wire, as Java's
+ * `create(path, null, ...)` and kazoo's `set(path, None)` send), which ZooKeeper keeps distinct from empty
+ * data and gives back as null. A node with null data has dataLength 0.
+ */
+export type NodeData = Uint8Array | null;
 
 export interface Id {
   scheme: string;

@@ -14,13 +14,22 @@ export class FrameTooLargeError extends Error {
 }
 
 export class FrameDecoder {
-  private pending: Buffer | null = null;
+  /**
+   * The start of an incomplete frame, in `[0, pendingBytes)`. It grows by doubling, up to the frame's
+   * size once its length is in: a frame arriving in n pieces is copied O(1) times per byte (joining
+   * the pieces chunk by chunk was quadratic: a peer sending a 1 MiB frame a few bytes per packet cost
+   * the event loop seconds), and memory follows what arrived, not what a length claims.
+   */
+  private pending = Buffer.alloc(0);
+  private pendingBytes = 0;
+  /** Length prefix + payload of the pending frame; -1 while its length is incomplete. */
+  private frameBytes = -1;
 
   constructor(private readonly maxFrameBytes = frameBytesMax) {}
 
   /** Bytes received but not yet part of a complete frame. */
   get bufferedBytes(): number {
-    return this.pending?.length ?? 0;
+    return this.pendingBytes;
   }
 
   /**
@@ -36,21 +45,57 @@ export class FrameDecoder {
    * server's request path). `bytes` is valid until `pushRanges` is called again.
    */
   pushRanges(chunk: Buffer, onFrame: (bytes: Buffer, start: number, end: number) => void): void {
-    let bytes = this.pending === null ? chunk : Buffer.concat([this.pending, chunk]);
-    this.pending = null;
     let offset = 0;
-    while (bytes.length - offset >= 4) {
-      const length = ((bytes[offset]! << 24) | (bytes[offset + 1]! << 16) | (bytes[offset + 2]! << 8) | bytes[offset + 3]!);
-      if (length < 0 || length > this.maxFrameBytes) throw new FrameTooLargeError(length, this.maxFrameBytes);
-      if (bytes.length - offset - 4 < length) break;
-      onFrame(bytes, offset + 4, offset + 4 + length);
+    if (this.pendingBytes > 0) {
+      offset = this.fill(chunk, 0);
+      if (this.frameBytes < 0 || this.pendingBytes < this.frameBytes) return;
+      const frame = this.pending;
+      const end = this.frameBytes;
+      // Released before the callback: the frame's buffer is the caller's until the next push.
+      this.pending = Buffer.alloc(0);
+      this.pendingBytes = 0;
+      this.frameBytes = -1;
+      onFrame(frame, 4, end);
+    }
+    while (chunk.length - offset >= 4) {
+      const length = this.lengthAt(chunk, offset);
+      if (chunk.length - offset - 4 < length) break;
+      onFrame(chunk, offset + 4, offset + 4 + length);
       offset += 4 + length;
     }
-    if (offset < bytes.length) {
-      // Copy the remainder so the caller's chunk can be reused and large buffers are not retained.
-      bytes = bytes.subarray(offset);
-      this.pending = Buffer.from(bytes);
+    // Copied, so the caller's chunk can be reused and large buffers are not retained.
+    if (offset < chunk.length) this.fill(chunk, offset);
+  }
+
+  /** The frame length at `offset`, checked against the bound. */
+  private lengthAt(bytes: Buffer, offset: number): number {
+    const length = (bytes[offset]! << 24) | (bytes[offset + 1]! << 16) | (bytes[offset + 2]! << 8) | bytes[offset + 3]!;
+    if (length < 0 || length > this.maxFrameBytes) throw new FrameTooLargeError(length, this.maxFrameBytes);
+    return length;
+  }
+
+  /** Moves `chunk[from, ...)` into the pending frame, up to its end; returns where it stopped in `chunk`. */
+  private fill(chunk: Buffer, from: number): number {
+    let at = from;
+    if (this.frameBytes < 0) {
+      at = this.append(chunk, at, Math.min(chunk.length, at + 4 - this.pendingBytes));
+      if (this.pendingBytes < 4) return at;
+      this.frameBytes = 4 + this.lengthAt(this.pending, 0);
     }
+    return this.append(chunk, at, Math.min(chunk.length, at + this.frameBytes - this.pendingBytes));
+  }
+
+  private append(chunk: Buffer, start: number, end: number): number {
+    const needed = this.pendingBytes + end - start;
+    if (needed > this.pending.length) {
+      const limit = this.frameBytes < 0 ? 4 : this.frameBytes;
+      const grown = Buffer.allocUnsafe(Math.min(limit, Math.max(needed, 2 * this.pending.length)));
+      this.pending.copy(grown, 0, 0, this.pendingBytes);
+      this.pending = grown;
+    }
+    chunk.copy(this.pending, this.pendingBytes, start, end);
+    this.pendingBytes = needed;
+    return end;
   }
 }
 

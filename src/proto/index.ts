@@ -8,3 +8,5 @@ export * from './client-requests.js';
 export * from './client-responses.js';
 export * from './frame-decoder.js';
 export * from './quorum.js';
+export * from './election-wire.js';
+export * from './quorum-stream.js';

@@ -52,6 +52,10 @@ const requests: Request[] = [
   { type: OpCode.getEphemerals, prefixPath: '/' },
   { type: OpCode.getAllChildrenNumber, path: '/' },
   { type: OpCode.addWatch, path: '/a', mode: 1 },
+  { type: OpCode.create, path: '/none', data: null, acl, flags: 0 },
+  { type: OpCode.createTTL, path: '/none', data: null, acl, flags: 5, ttl: 2 ** 40 - 1 },
+  { type: OpCode.setData, path: '/none', data: null, version: -1 },
+  { type: OpCode.multi, ops: [{ type: OpCode.create2, path: '/m', data: null, acl, flags: 0 }, { type: OpCode.setData, path: '/m', data: null, version: 0 }] },
   { type: OpCode.ping },
   { type: OpCode.whoAmI },
   { type: OpCode.closeSession },
@@ -74,6 +78,8 @@ const responses: Response[] = [
     ],
   },
   { type: OpCode.multiRead, results: [{ type: OpCode.getData, data, stat }, { type: OpCode.getChildren, children: ['a'] }] },
+  { type: OpCode.getData, data: null, stat: { ...stat, dataLength: 0 } },
+  { type: OpCode.multiRead, results: [{ type: OpCode.getData, data: null, stat }] },
   { type: OpCode.getEphemerals, ephemerals: ['/e1'] },
   { type: OpCode.getAllChildrenNumber, totalNumber: 42 },
   { type: OpCode.whoAmI, clientInfo: [{ authScheme: 'ip', user: '127.0.0.1' }] },
@@ -93,6 +99,11 @@ const txns: Txn[] = [
   { type: OpCode.closeSession, paths2Delete: ['/e'] },
   { type: OpCode.closeSession, paths2Delete: null },
   { type: OpCode.error, err: -110 },
+  { type: OpCode.create2, path: '/none', data: null, acl, ephemeral: false, parentCVersion: 2 },
+  { type: OpCode.createContainer, path: '/none', data: null, acl, parentCVersion: 1 },
+  { type: OpCode.createTTL, path: '/none', data: null, acl, parentCVersion: 1, ttl: 5000 },
+  { type: OpCode.setData, path: '/none', data: null, version: 1 },
+  { type: OpCode.multi, txns: [{ type: OpCode.setData, path: '/x', data: null, version: 2 }] },
 ];
 
 /** Plain data for deep comparison: byte arrays as number arrays, bigints as strings. */
@@ -165,4 +176,47 @@ describe('txn records', () => {
       assert.deepEqual(normalize(readTxn(reader, header.type)), normalize(txn));
     });
   }
+});
+
+describe('no data (null), as ZooKeeper keeps it apart from empty data', () => {
+  const encoded = (write: (writer: JuteWriter) => void): Buffer => {
+    const writer = new JuteWriter(8);
+    write(writer);
+    return writer.toBuffer();
+  };
+
+  it('is a buffer of length -1 in requests, txns and replies, where empty data is length 0', () => {
+    const none = encoded((writer) => writeRequest(writer, { type: OpCode.setData, path: '/a', data: null, version: 0 }));
+    const empty = encoded((writer) => writeRequest(writer, { type: OpCode.setData, path: '/a', data: new Uint8Array(0), version: 0 }));
+    assert.equal(none.readInt32BE(4 + 2), -1);
+    assert.equal(empty.readInt32BE(4 + 2), 0);
+    const txn = encoded((writer) => writeTxn(writer, { type: OpCode.create, path: '/a', data: null, acl, ephemeral: false, parentCVersion: 1 }));
+    assert.equal(txn.readInt32BE(4 + 2), -1);
+    const reply = encoded((writer) => writeResponse(writer, { type: OpCode.getData, data: null, stat }));
+    assert.equal(reply.readInt32BE(0), -1);
+  });
+
+  it('reads back as null, and empty data as empty', () => {
+    const read = (data: Uint8Array | null): unknown => {
+      const bytes = encoded((writer) => writeRequest(writer, { type: OpCode.create, path: '/a', data, acl, flags: 0 }));
+      const request = readRequest(new JuteReader(bytes), OpCode.create);
+      return request.type === OpCode.create ? request.data : undefined;
+    };
+    assert.equal(read(null), null);
+    assert.deepEqual([...(read(new Uint8Array(0)) as Uint8Array)], []);
+  });
+});
+
+describe('createTTL request', () => {
+  it('reads any 64-bit TTL, so one beyond 2^53 gets BADARGUMENTS from prep rather than a closed connection', () => {
+    const writer = new JuteWriter(8);
+    writeRequest(writer, { type: OpCode.createTTL, path: '/t', data, acl, flags: 5, ttl: 0 });
+    const bytes = writer.toBuffer();
+    // The TTL is the last 8 bytes: 2^62 and -2^62 do not fit a double exactly.
+    for (const ttl of [1n << 62n, -(1n << 62n)]) {
+      bytes.writeBigInt64BE(ttl, bytes.length - 8);
+      const request = readRequest(new JuteReader(bytes), OpCode.createTTL);
+      assert.ok(request.type === OpCode.createTTL && request.ttl === Number(ttl));
+    }
+  });
 });

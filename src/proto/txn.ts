@@ -3,7 +3,7 @@
 // OpCode ZooKeeper writes in TxnHeader.type (create2 is logged as type 15 with a CreateTxn body).
 
 import { OpCode } from './constants.js';
-import { type Acl, readAclList, writeAclList } from './data.js';
+import { type Acl, type NodeData, readAclList, writeAclList } from './data.js';
 import { JuteDecodeError, JuteReader, JuteWriter } from './jute.js';
 
 export interface TxnHeader {
@@ -26,7 +26,7 @@ export interface TxnDigest {
 export interface CreateTxn {
   type: typeof OpCode.create | typeof OpCode.create2;
   path: string;
-  data: Uint8Array;
+  data: NodeData;
   acl: Acl[];
   ephemeral: boolean;
   parentCVersion: number;
@@ -35,7 +35,7 @@ export interface CreateTxn {
 export interface CreateContainerTxn {
   type: typeof OpCode.createContainer;
   path: string;
-  data: Uint8Array;
+  data: NodeData;
   acl: Acl[];
   parentCVersion: number;
 }
@@ -43,7 +43,7 @@ export interface CreateContainerTxn {
 export interface CreateTtlTxn {
   type: typeof OpCode.createTTL;
   path: string;
-  data: Uint8Array;
+  data: NodeData;
   acl: Acl[];
   parentCVersion: number;
   ttl: number;
@@ -57,7 +57,7 @@ export interface DeleteTxn {
 export interface SetDataTxn {
   type: typeof OpCode.setData;
   path: string;
-  data: Uint8Array;
+  data: NodeData;
   /** The version the node has after this txn. */
   version: number;
 }
@@ -198,7 +198,7 @@ export function readTxn(reader: JuteReader, type: number): Txn {
       return {
         type,
         path: reader.string(),
-        data: reader.buffer() ?? new Uint8Array(0),
+        data: reader.buffer(),
         acl: readAclList(reader),
         ephemeral: reader.bool(),
         parentCVersion: reader.int(),
@@ -207,7 +207,7 @@ export function readTxn(reader: JuteReader, type: number): Txn {
       return {
         type,
         path: reader.string(),
-        data: reader.buffer() ?? new Uint8Array(0),
+        data: reader.buffer(),
         acl: readAclList(reader),
         parentCVersion: reader.int(),
       };
@@ -215,7 +215,7 @@ export function readTxn(reader: JuteReader, type: number): Txn {
       return {
         type,
         path: reader.string(),
-        data: reader.buffer() ?? new Uint8Array(0),
+        data: reader.buffer(),
         acl: readAclList(reader),
         parentCVersion: reader.int(),
         ttl: reader.long(),
@@ -224,7 +224,7 @@ export function readTxn(reader: JuteReader, type: number): Txn {
     case OpCode.deleteContainer:
       return { type, path: reader.string() };
     case OpCode.setData:
-      return { type, path: reader.string(), data: reader.buffer() ?? new Uint8Array(0), version: reader.int() };
+      return { type, path: reader.string(), data: reader.buffer(), version: reader.int() };
     case OpCode.setACL:
       return { type, path: reader.string(), acl: readAclList(reader), version: reader.int() };
     case OpCode.check:
@@ -235,6 +235,8 @@ export function readTxn(reader: JuteReader, type: number): Txn {
       const txns: Txn[] = [];
       for (let i = 0; i < count; i++) {
         const subType = reader.int();
+        // As in ZooKeeper, a multi holds no multi: nesting would recurse once per 12 bytes of a hostile record.
+        if (subType === OpCode.multi) throw new JuteDecodeError('a multi txn inside a multi txn');
         const body = reader.buffer() ?? new Uint8Array(0);
         txns.push(readTxn(new JuteReader(body), subType));
       }

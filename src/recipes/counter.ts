@@ -66,7 +66,7 @@ export class AtomicCounter {
   /** The current value; 0 when the counter does not exist yet. */
   async get(): Promise<bigint> {
     try {
-      return decodeCounterValue(this.path, (await this.client.getData(this.path)).data);
+      return decodeCounterValue(this.path, (await this.client.getData(this.path)).data ?? new Uint8Array(0));
     } catch (error) {
       if (error instanceof NoNodeError) return 0n;
       throw error;
@@ -105,7 +105,7 @@ export class AtomicCounter {
     for (let attempt = 1; ; attempt++) {
       try {
         const { data, stat } = await this.client.getData(this.path);
-        return { value: decodeCounterValue(this.path, data), version: stat.version };
+        return { value: decodeCounterValue(this.path, data ?? new Uint8Array(0)), version: stat.version };
       } catch (error) {
         // Created-but-missing again: deleted meanwhile, or another session's create not yet visible.
         if (!(error instanceof NoNodeError) || attempt > createAttemptsMax) throw error;

@@ -316,7 +316,7 @@ async function readParticipants(client: ZooKeeperClient, latchPath: string): Pro
     const path = `${latchPath}/${name}`;
     try {
       const { data } = await client.getData(path);
-      participants.push({ id: Buffer.from(data).toString('utf8'), path, isLeader: participants.length === 0 });
+      participants.push({ id: data === null ? '' : Buffer.from(data).toString('utf8'), path, isLeader: participants.length === 0 });
     } catch (error) {
       if (!(error instanceof NoNodeError)) throw error;
     }

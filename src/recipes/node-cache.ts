@@ -37,7 +37,7 @@ export class NodeCache extends EventEmitter<{ change: [NodeState | null]; error:
     let next: NodeState | null;
     try {
       const { data, stat } = await this.client.getData(this.path, { watch: this.onEvent });
-      next = { data, stat };
+      next = { data: data ?? new Uint8Array(0), stat };
     } catch (error) {
       if (!(error instanceof NoNodeError)) throw error;
       // Missing: watch for its creation; if it appeared meanwhile, read it now.

@@ -172,7 +172,7 @@ export class DistributedQueue {
     for (const name of await this.itemNames(undefined, options)) {
       try {
         const { data, stat } = await this.client.getData(`${this.path}/${name}`, options);
-        if (stat.numChildren === 0) return { ...parseItem(this.path, name), data, stat };
+        if (stat.numChildren === 0) return { ...parseItem(this.path, name), data: data ?? new Uint8Array(0), stat };
       } catch (error) {
         if (!(error instanceof NoNodeError)) throw error;
       }
@@ -239,7 +239,7 @@ export class DistributedQueue {
         continue;
       }
       // A claimed item cannot be deleted (it has a child) except by us: this read cannot miss.
-      const claimed = this.client.getData(path).then(({ data, stat }) => new ClaimedItem(this.client, { ...parseItem(this.path, name), data, stat }));
+      const claimed = this.client.getData(path).then(({ data, stat }) => new ClaimedItem(this.client, { ...parseItem(this.path, name), data: data ?? new Uint8Array(0), stat }));
       claimed.catch(() => this.client.delete(`${path}/claim`, { version: 0 }).catch(() => undefined));
       return claimed;
     }

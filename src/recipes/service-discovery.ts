@@ -101,7 +101,7 @@ export class ServiceDiscovery {
     }
     const reads = await client.multiRead(ids.map((id) => ({ type: 'getData' as const, path: this.instancePath(name, id) })));
     return reads
-      .flatMap((read) => (read.type === 'getData' ? [parseInstance(read.data)] : []))
+      .flatMap((read) => (read.type === 'getData' ? [parseInstance(read.data ?? new Uint8Array(0))] : []))
       .filter((instance): instance is ServiceInstance => instance !== undefined)
       .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }

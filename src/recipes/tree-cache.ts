@@ -191,7 +191,7 @@ export class TreeCache extends EventEmitter<TreeCacheEvents> {
     let node: TreeNode | null;
     try {
       const { data, stat } = await this.client.getData(path);
-      node = { data, stat };
+      node = { data: data ?? new Uint8Array(0), stat };
     } catch (error) {
       if (!(error instanceof NoNodeError)) throw error;
       node = null;
@@ -217,7 +217,7 @@ export class TreeCache extends EventEmitter<TreeCacheEvents> {
         if (error instanceof NoNodeError) return;
         throw error ?? new Error(`unexpected multiRead result for ${path}`);
       }
-      found.set(path, { data: dataResult.data, stat: dataResult.stat });
+      found.set(path, { data: dataResult.data ?? new Uint8Array(0), stat: dataResult.stat });
       if (found.size > this.nodesMax) throw new RangeError(`${this.root} has more than ${this.nodesMax} nodes`);
       await Promise.all(childrenResult.children.map((child) => visit(path === '/' ? `/${child}` : `${path}/${child}`)));
     };

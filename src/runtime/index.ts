@@ -1,3 +1,6 @@
 // Public entry of runtime/: the only layer with sockets, files, timers and the wall clock.
 export * from './standalone-server.js';
 export * from './zoo-cfg.js';
+export * from './peer-socket.js';
+export * from './election-connections.js';
+export * from './quorum-connection.js';

@@ -89,7 +89,7 @@ describe('prefaulted tree memory', () => {
       try {
         const loaded = server.core.tree;
         assert.equal(loaded.digest(), tree.digest());
-        for (let i = 0; i < nodes; i++) assert.deepEqual(Buffer.from(loaded.getNode(`/n${i}`)!.data), dataOf(i), `/n${i}`);
+        for (let i = 0; i < nodes; i++) assert.deepEqual(Buffer.from(loaded.getNode(`/n${i}`)!.data!), dataOf(i), `/n${i}`);
       } finally {
         await server.close();
       }

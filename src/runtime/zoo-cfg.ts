@@ -22,10 +22,21 @@ export function parseZooCfgText(text: string): Map<string, string> {
   return entries;
 }
 
-function integer(key: string, value: string): number {
+/** ZooKeeper reads these keys as Java ints (Integer.parseInt), so a value outside one is an error there too. */
+const javaIntRange = { min: -(2 ** 31), max: 2 ** 31 - 1 };
+
+function integer(key: string, value: string, range: { min: number; max: number } = javaIntRange): number {
   if (!/^-?\d+$/.test(value)) throw new ConfigError(`${key}: expected an integer, got "${value}"`);
-  return Number(value);
+  const number = Number(value);
+  if (!(number >= range.min && number <= range.max)) {
+    throw new ConfigError(`${key}: ${value} is outside [${range.min}, ${range.max}]`);
+  }
+  return number;
 }
+
+/** A timer period in milliseconds: Node runs a longer one (or one under 1 ms) every millisecond instead. */
+const periodMsRange = { min: 1, max: limits.timerPeriodMsMax };
+const hourMs = 3_600_000;
 
 function boolean(key: string, value: string): boolean {
   const lower = value.toLowerCase();
@@ -37,42 +48,47 @@ function boolean(key: string, value: string): boolean {
 type Apply = (config: ServerConfig, value: string, key: string) => void;
 
 const appliers: Record<string, Apply> = {
-  tickTime: (c, v, k) => { c.tickTimeMs = integer(k, v); },
+  tickTime: (c, v, k) => { c.tickTimeMs = integer(k, v, periodMsRange); },
   dataDir: (c, v) => { c.dataDir = v; },
   dataLogDir: (c, v) => { c.dataLogDir = v; },
-  clientPort: (c, v, k) => { c.port = integer(k, v); },
+  clientPort: (c, v, k) => { c.port = integer(k, v, { min: 0, max: 65535 }); },
   clientPortAddress: (c, v) => { c.host = v; },
-  minSessionTimeout: (c, v, k) => { c.minSessionTimeoutMs = integer(k, v); },
-  maxSessionTimeout: (c, v, k) => { c.maxSessionTimeoutMs = integer(k, v); },
-  maxClientCnxns: (c, v, k) => { c.maxClientConnections = integer(k, v); },
-  maxCnxns: (c, v, k) => { c.maxConnections = integer(k, v); },
-  globalOutstandingLimit: (c, v, k) => { c.globalOutstandingLimit = integer(k, v); },
-  'jute.maxbuffer': (c, v, k) => { c.maxFrameBytes = integer(k, v); },
+  // -1 is ZooKeeper's "not set": the bound follows tickTime (configFromEntries).
+  minSessionTimeout: (c, v, k) => { c.minSessionTimeoutMs = integer(k, v, { min: -1, max: javaIntRange.max }); },
+  maxSessionTimeout: (c, v, k) => { c.maxSessionTimeoutMs = integer(k, v, { min: -1, max: javaIntRange.max }); },
+  maxClientCnxns: (c, v, k) => { c.maxClientConnections = integer(k, v, { min: 0, max: javaIntRange.max }); },
+  globalOutstandingLimit: (c, v, k) => { c.globalOutstandingLimit = integer(k, v, { min: 1, max: javaIntRange.max }); },
+  'jute.maxbuffer': (c, v, k) => { c.maxFrameBytes = integer(k, v, { min: 1, max: javaIntRange.max }); },
+  maxCnxns: (c, v, k) => { c.maxConnections = integer(k, v, { min: 0, max: javaIntRange.max }); },
   // ZooKeeper reads it as the system property zookeeper.nio.sessionlessCnxnTimeout (zoo.cfg prefixes
   // unknown keys with "zookeeper."); both spellings are accepted, as for enforceQuota.
-  'nio.sessionlessCnxnTimeout': (c, v, k) => { c.handshakeTimeoutMs = integer(k, v); },
-  'zookeeper.nio.sessionlessCnxnTimeout': (c, v, k) => { c.handshakeTimeoutMs = integer(k, v); },
+  'nio.sessionlessCnxnTimeout': (c, v, k) => { c.handshakeTimeoutMs = integer(k, v, periodMsRange); },
+  'zookeeper.nio.sessionlessCnxnTimeout': (c, v, k) => { c.handshakeTimeoutMs = integer(k, v, periodMsRange); },
   // Meerkat's own: ZooKeeper has no bound on a connection's unsent output.
-  'meerkat.connectionOutputSoftBytes': (c, v, k) => { c.connectionOutputSoftBytes = integer(k, v); },
-  'meerkat.connectionOutputHardBytes': (c, v, k) => { c.connectionOutputHardBytes = integer(k, v); },
-  'meerkat.connectionOutputStallMs': (c, v, k) => { c.connectionOutputStallMs = integer(k, v); },
-  'meerkat.serverOutputBytes': (c, v, k) => { c.serverOutputBytes = integer(k, v); },
+  'meerkat.connectionOutputSoftBytes': (c, v, k) => { c.connectionOutputSoftBytes = integer(k, v, { min: 1, max: Number.MAX_SAFE_INTEGER }); },
+  'meerkat.connectionOutputHardBytes': (c, v, k) => { c.connectionOutputHardBytes = integer(k, v, { min: 1, max: Number.MAX_SAFE_INTEGER }); },
+  'meerkat.connectionOutputStallMs': (c, v, k) => { c.connectionOutputStallMs = integer(k, v, periodMsRange); },
+  'meerkat.serverOutputBytes': (c, v, k) => { c.serverOutputBytes = integer(k, v, { min: 1, max: Number.MAX_SAFE_INTEGER }); },
   '4lw.commands.whitelist': (c, v) => {
     c.fourLetterWords = new Set(v.split(',').map((word) => word.trim()).filter((word) => word !== ''));
   },
   'DigestAuthenticationProvider.superDigest': (c, v) => { c.superDigest = v; },
-  'znode.container.checkIntervalMs': (c, v, k) => { c.containerCheckIntervalMs = integer(k, v); },
+  'znode.container.checkIntervalMs': (c, v, k) => { c.containerCheckIntervalMs = integer(k, v, periodMsRange); },
   extendedTypesEnabled: (c, v, k) => { c.ttlNodesEnabled = boolean(k, v); },
   // ZooKeeper's zoo.cfg turns an unknown key into the system property "zookeeper." + key, so
   // enforceQuota=true there sets zookeeper.enforceQuota; the property's own name is accepted too.
   enforceQuota: (c, v, k) => { c.enforceQuota = boolean(k, v); },
   'zookeeper.enforceQuota': (c, v, k) => { c.enforceQuota = boolean(k, v); },
-  snapCount: (c, v, k) => { c.snapCount = integer(k, v); },
+  snapCount: (c, v, k) => { c.snapCount = integer(k, v, { min: 1, max: javaIntRange.max }); },
   forceSync: (c, v, k) => { c.forceSync = boolean(k, v); },
-  preAllocSize: (c, v, k) => { c.preAllocBytes = integer(k, v) * 1024; },
+  preAllocSize: (c, v, k) => { c.preAllocBytes = integer(k, v, { min: 0, max: javaIntRange.max }) * 1024; },
   'autopurge.snapRetainCount': (c, v, k) => { c.autopurgeSnapRetainCount = Math.max(3, integer(k, v)); },
-  'autopurge.purgeInterval': (c, v, k) => { c.autopurgePurgeIntervalHours = integer(k, v); },
-  myid: (c, v, k) => { c.serverId = integer(k, v); },
+  // 0 or less disables purging, as in ZooKeeper.
+  'autopurge.purgeInterval': (c, v, k) => {
+    c.autopurgePurgeIntervalHours = Math.max(0, integer(k, v, { min: javaIntRange.min, max: Math.floor(limits.timerPeriodMsMax / hourMs) }));
+  },
+  // The top byte of session ids: 0-255 (myid is a long in ZooKeeper, but the id holds 8 bits of it).
+  myid: (c, v, k) => { c.serverId = integer(k, v, { min: 0, max: 255 }); },
 };
 
 /**
@@ -98,16 +114,17 @@ function refuseEnsemble(entries: ReadonlyMap<string, string>): void {
 export function configFromEntries(entries: ReadonlyMap<string, string>): ServerConfig {
   refuseEnsemble(entries);
   const config = defaultConfig();
-  const extra: Record<string, string> = {};
+  const extra: Array<[string, string]> = [];
   for (const [key, value] of entries) {
-    const apply = appliers[key];
-    if (apply === undefined) extra[key] = value;
-    else apply(config, value, key);
+    // Own keys only: "__proto__" or "toString" in a file are unknown keys, not Object.prototype's.
+    if (Object.hasOwn(appliers, key)) appliers[key]!(config, value, key);
+    else extra.push([key, value]);
   }
-  if (!entries.has('minSessionTimeout')) config.minSessionTimeoutMs = config.tickTimeMs * limits.sessionTimeoutTicksMin;
-  if (!entries.has('maxSessionTimeout')) config.maxSessionTimeoutMs = config.tickTimeMs * limits.sessionTimeoutTicksMax;
+  if (config.minSessionTimeoutMs < 0 || !entries.has('minSessionTimeout')) config.minSessionTimeoutMs = config.tickTimeMs * limits.sessionTimeoutTicksMin;
+  if (config.maxSessionTimeoutMs < 0 || !entries.has('maxSessionTimeout')) config.maxSessionTimeoutMs = config.tickTimeMs * limits.sessionTimeoutTicksMax;
   if (!entries.has('dataLogDir')) config.dataLogDir = config.dataDir;
-  config.extra = extra;
+  // fromEntries defines properties, so even "__proto__" is kept as a key.
+  config.extra = Object.fromEntries(extra);
   validateConfig(config);
   return config;
 }
@@ -125,6 +142,10 @@ export function validateConfig(config: ServerConfig): void {
   }
   if (config.connectionOutputStallMs <= 0) throw new ConfigError('meerkat.connectionOutputStallMs must be positive');
   if (config.serverOutputBytes <= 0) throw new ConfigError('meerkat.serverOutputBytes must be positive');
+  // A TTL node's ephemeralOwner has the top byte 0xff, so session ids must not (ZooKeeper's EphemeralType rule).
+  if (config.ttlNodesEnabled && config.serverId === 255) {
+    throw new ConfigError('myid 255 is reserved while extendedTypesEnabled (TTL nodes) is on: use 0-254');
+  }
 }
 
 export function readZooCfg(path: string): ServerConfig {

@@ -98,7 +98,7 @@ function requireQuota(context: PrepContext, change: { path: string; bytesDiff: n
 
 /** The length of a node's data as prep sees it: a pending change's, else the applied node's. */
 function dataLengthOf(record: NodeRecord, path: string, tree: DataTree<unknown>): number {
-  return record.dataLength >= 0 ? record.dataLength : (tree.getNode(path)?.data.length ?? 0);
+  return record.dataLength >= 0 ? record.dataLength : (tree.getNode(path)?.data?.length ?? 0);
 }
 
 function requireValidPath(path: string, sequential = false): void {
@@ -130,7 +130,9 @@ function createModeOf(op: CreateOp, context: PrepContext): number {
   if (mode < CreateMode.persistent || mode > CreateMode.persistentSequentialWithTtl) fail(ErrorCode.badArguments);
   const ttlOp = op.type === OpCode.createTTL;
   if (isTtlMode(mode) || ttlOp) {
-    if (!context.ttlNodesEnabled) fail(ErrorCode.unimplemented);
+    // As ZooKeeper: TTL flags are UNIMPLEMENTED while TTL nodes are off; a createTTL op without them
+    // is BADARGUMENTS either way.
+    if (isTtlMode(mode) && !context.ttlNodesEnabled) fail(ErrorCode.unimplemented);
     if (!ttlOp || !isTtlMode(mode) || op.ttl <= 0 || op.ttl > ttlMax) fail(ErrorCode.badArguments);
   }
   return mode;
@@ -148,13 +150,14 @@ function prepareCreate(op: CreateOp, changes: PendingChanges, context: PrepConte
   if (changes.lookup(path) !== null) fail(ErrorCode.nodeExists);
   if (isSessionOwner(parent.ephemeralOwner)) fail(ErrorCode.noChildrenForEphemerals);
   const parentCVersion = (parent.cversion + 1) | 0;
-  requireQuota(context, { path, bytesDiff: op.data.length, countDiff: 1 });
+  requireQuota(context, { path, bytesDiff: op.data?.length ?? 0, countDiff: 1 });
 
   let ephemeralOwner = 0n;
   let txn: Txn;
-  // As ZooKeeper: the createContainer op always makes a container, whatever its flags, and a plain
-  // create with the container flag makes one too.
-  if (op.type === OpCode.createContainer || mode === CreateMode.container) {
+  // As ZooKeeper: the createContainer op always makes a container, whatever its flags; a create or
+  // create2 op with the container flag logs a CreateTxn, which makes a persistent node. (Inside a
+  // multi the flag chooses the op type first: see `multiCreateOp`.)
+  if (op.type === OpCode.createContainer) {
     ephemeralOwner = containerEphemeralOwner;
     txn = { type: OpCode.createContainer, path, data: op.data, acl: fixed.acl, parentCVersion };
   } else if (op.type === OpCode.createTTL) {
@@ -167,7 +170,7 @@ function prepareCreate(op: CreateOp, changes: PendingChanges, context: PrepConte
   }
   changes.record(parentPath, context.zxid, changed(parent, { cversion: parentCVersion, childCount: parent.childCount + 1 }));
   changes.record(path, context.zxid, {
-    version: 0, cversion: 0, aversion: 0, childCount: 0, ephemeralOwner, acl: fixed.acl, dataLength: op.data.length,
+    version: 0, cversion: 0, aversion: 0, childCount: 0, ephemeralOwner, acl: fixed.acl, dataLength: op.data?.length ?? 0,
   });
   return txn;
 }
@@ -177,8 +180,10 @@ function prepareDelete(request: { path: string; version: number }, changes: Pend
   const parentPath = parentForChange(path);
   if (isSpecialPath(path)) fail(ErrorCode.badArguments);
   const parent = requireNode(changes, parentPath);
-  const node = requireNode(changes, path);
+  // ZooKeeper checks the parent's ACL before it looks the node up: a missing node under a parent the
+  // caller may not delete from is NOAUTH, not NONODE.
   requirePermission(context, parent.acl, Perms.delete);
+  const node = requireNode(changes, path);
   nextVersion(node.version, version);
   if (node.childCount > 0) fail(ErrorCode.notEmpty);
   changes.record(parentPath, context.zxid, changed(parent, { childCount: parent.childCount - 1 }));
@@ -209,16 +214,18 @@ function prepareOp(op: MultiWriteOp, changes: PendingChanges, context: PrepConte
     case OpCode.delete:
       return prepareDelete(op, changes, context);
     case OpCode.deleteContainer:
-      return fail(ErrorCode.unimplemented);
+      // The reaper's op. ZooKeeper reads a client's deleteContainer body as the path, raw: the
+      // record's length prefix puts a NUL in it, so the answer is always BADARGUMENTS.
+      return fail(ErrorCode.badArguments);
     case OpCode.setData: {
       requireValidPath(op.path);
       const node = requireNode(changes, op.path);
       requirePermission(context, node.acl, Perms.write);
       if (context.quota !== null) {
-        requireQuota(context, { path: op.path, bytesDiff: op.data.length - dataLengthOf(node, op.path, context.quota.tree), countDiff: 0 });
+        requireQuota(context, { path: op.path, bytesDiff: (op.data?.length ?? 0) - dataLengthOf(node, op.path, context.quota.tree), countDiff: 0 });
       }
       const version = nextVersion(node.version, op.version);
-      changes.record(op.path, context.zxid, changed(node, { version, dataLength: op.data.length }));
+      changes.record(op.path, context.zxid, changed(node, { version, dataLength: op.data?.length ?? 0 }));
       return { type: OpCode.setData, path: op.path, data: op.data, version };
     }
     case OpCode.check: {
@@ -234,13 +241,32 @@ function prepareOp(op: MultiWriteOp, changes: PendingChanges, context: PrepConte
 function prepareSetAcl(request: { path: string; acl: Acl[]; version: number }, changes: PendingChanges, context: PrepContext): Txn {
   const { path, acl, version } = request;
   requireValidPath(path);
-  const node = requireNode(changes, path);
-  requirePermission(context, node.acl, Perms.admin);
+  // As ZooKeeper: an invalid ACL is INVALIDACL even on a missing node or one the caller may not administer.
   const fixed = fixupAcl(acl, context.authIds);
   if ('error' in fixed) fail(ErrorCode.invalidAcl);
+  const node = requireNode(changes, path);
+  requirePermission(context, node.acl, Perms.admin);
   const aversion = nextVersion(node.aversion, version);
   changes.record(path, context.zxid, changed(node, { aversion, acl: fixed.acl }));
   return { type: OpCode.setACL, path, acl: fixed.acl, version: aversion };
+}
+
+/**
+ * A create inside a multi as ZooKeeper's server re-reads it (MultiOperationRecord rebuilds each op
+ * with Op.create from its flags): the flags choose the type — TTL flags createTTL, the container flag
+ * createContainer, anything else create — whatever type the op had on the wire, and a createTTL op
+ * without TTL flags loses its TTL. So a create2 inside a multi is answered like a create (path only)
+ * and only creates, containers and TTL nodes reach the log. Null for TTL flags on an op with no TTL
+ * field, which ZooKeeper fails (a failed cast) with MARSHALLINGERROR for the whole multi.
+ */
+function multiCreateOp(op: CreateOp): CreateOp | null {
+  if (isTtlMode(op.flags)) return op.type === OpCode.createTTL ? op : null;
+  const type = op.flags === CreateMode.container ? OpCode.createContainer : OpCode.create;
+  return op.type === type ? op : { type, path: op.path, data: op.data, acl: op.acl, flags: op.flags };
+}
+
+function isCreateOp(op: MultiWriteOp): op is CreateOp {
+  return op.type === OpCode.create || op.type === OpCode.create2 || op.type === OpCode.createContainer || op.type === OpCode.createTTL;
 }
 
 function prepareMulti(ops: MultiWriteOp[], changes: PendingChanges, context: PrepContext): PrepOutcome {
@@ -248,7 +274,12 @@ function prepareMulti(ops: MultiWriteOp[], changes: PendingChanges, context: Pre
   const txns: Txn[] = [];
   let failedAt = -1;
   let failure: number = ErrorCode.ok;
-  for (const [index, op] of ops.entries()) {
+  for (const [index, written] of ops.entries()) {
+    const op = isCreateOp(written) ? multiCreateOp(written) : written;
+    if (op === null) {
+      changes.rollbackMulti();
+      return { ok: false, err: ErrorCode.marshallingError };
+    }
     try {
       txns.push(prepareOp(op, changes, context));
     } catch (error) {

@@ -3,9 +3,10 @@
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ErrorCode, JuteReader, type MultiWriteOp, OpCode, type Request, readReplyHeader } from '../proto/index.js';
+import { ErrorCode, type MultiWriteOp, OpCode, type Request } from '../proto/index.js';
 import { defaultConfig } from './config.js';
-import { ServerCore } from './server-core.js';
+import { coreHarness } from './core-harness.js';
+import type { ServerCore } from './server-core.js';
 
 const open = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
 
@@ -18,42 +19,16 @@ interface Harness {
 }
 
 function harness(enforceQuota: boolean): Harness {
-  let now = 1_000;
-  const core = new ServerCore({ ...defaultConfig(), enforceQuota }, { now: () => now++ });
+  const { core, send } = coreHarness({ enforceQuota });
   const warnings: string[] = [];
   core.quotaWarning = (message) => void warnings.push(message);
-  const replies: number[] = [];
-  const transport = {
-    send: (frame: Buffer) => {
-      const header = readReplyHeader(new JuteReader(frame, 4));
-      if (header.xid > 0) replies.push(header.err);
-    },
-    close: () => {},
-    outputBytes: 0,
-  };
-  const connection = core.openConnection(transport, '127.0.0.1', 1);
-  core.connect(connection, { protocolVersion: 0, lastZxidSeen: 0, timeOut: 30_000, sessionId: 0n, passwd: new Uint8Array(16), readOnly: false });
-  let xid = 1;
-  const flush = (): void => {
-    const batch = core.takeUnpersisted();
-    if (batch.length > 0) core.persisted(batch[batch.length - 1]!.header.zxid);
-  };
-  flush();
   return {
     core,
     warnings,
-    send(requests, options = {}) {
-      replies.length = 0;
-      for (const request of requests) {
-        core.request(connection, xid++, request);
-        if (options.pipelined !== true) flush();
-      }
-      flush();
-      return [...replies];
-    },
+    send,
     data(path) {
       const node = core.tree.getNode(path);
-      return node === undefined ? undefined : Buffer.from(node.data).toString('utf8');
+      return node === undefined ? undefined : Buffer.from(node.data!).toString('utf8');
     },
   };
 }

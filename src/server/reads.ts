@@ -38,6 +38,8 @@ function readOne(request: Request, context: ReadContext): ReadOutcome {
   const { tree, connection } = context;
   switch (request.type) {
     case OpCode.exists: {
+      // The one read ZooKeeper validates: NUL in the path (no other rule) is BADARGUMENTS.
+      if (request.path.includes('\0')) return { err: ErrorCode.badArguments };
       const node = tree.getNode(request.path);
       if (request.watch) {
         if (node === undefined) tree.watches.addExistWatch(request.path, connection);

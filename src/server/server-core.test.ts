@@ -6,47 +6,18 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { ErrorCode, JuteReader, OpCode, type Request, readReplyHeader, readResponse } from '../proto/index.js';
-import { defaultConfig } from './config.js';
+import { type ServerConfig, defaultConfig } from './config.js';
 import { ServerCore } from './server-core.js';
+import { coreHarness } from './core-harness.js';
 import { sessionPassword } from './session-password.js';
 
 const open = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
 const paths = ['/a', '/b', '/a/x', '/a/y', '/b/z'];
 
-interface Harness {
-  core: ServerCore;
-  send(request: Request): number[];
-}
-
-function harness(): Harness {
-  let now = 1_000;
-  const core = new ServerCore(defaultConfig(), { now: () => now++ });
-  const replies: number[] = [];
-  const transport = {
-    send: (frame: Buffer) => {
-      const header = readReplyHeader(new JuteReader(frame, 4));
-      if (header.xid > 0) replies.push(header.err);
-    },
-    close: () => {},
-    outputBytes: 0,
-  };
-  const connection = core.openConnection(transport, '127.0.0.1', 1);
-  core.connect(connection, { protocolVersion: 0, lastZxidSeen: 0, timeOut: 30_000, sessionId: 0n, passwd: new Uint8Array(16), readOnly: false });
-  let xid = 1;
-  const flush = (): void => {
-    const batch = core.takeUnpersisted();
-    if (batch.length > 0) core.persisted(batch[batch.length - 1]!.header.zxid);
-  };
-  flush();
-  return {
-    core,
-    send(request) {
-      replies.length = 0;
-      core.request(connection, xid++, request);
-      flush();
-      return [...replies];
-    },
-  };
+/** One request at a time on the shared harness (core-harness.ts). */
+function harness(config: Partial<ServerConfig> = {}): { core: ServerCore; send(request: Request): number[] } {
+  const { core, send } = coreHarness(config);
+  return { core, send: (request) => send([request]) };
 }
 
 /** ZooKeeper's rules on a plain map: path → { data, version }. */
@@ -113,7 +84,7 @@ describe('ServerCore', () => {
           const modelNode = model.nodes.get(path);
           assert.equal(node === undefined, modelNode === undefined, path);
           if (node !== undefined && modelNode !== undefined) {
-            assert.equal(Buffer.from(node.data).toString(), modelNode.data);
+            assert.equal(Buffer.from(node.data!).toString(), modelNode.data);
             assert.equal(node.version, modelNode.version);
           }
         }
@@ -142,6 +113,36 @@ describe('ServerCore', () => {
     });
     assert.deepEqual(replies, [0]);
     assert.ok(core.tree.getNode('/m/n') !== undefined);
+  });
+
+  it('makes containers as ZooKeeper does: createContainer always, a create with the container flag only inside a multi', () => {
+    const { core, send } = harness();
+    const empty = new Uint8Array(0);
+    const creates: Request[] = [
+      { type: OpCode.createContainer, path: '/container-op', data: empty, acl: open, flags: 0 },
+      { type: OpCode.create, path: '/create-flag', data: empty, acl: open, flags: 4 },
+      { type: OpCode.create2, path: '/create2-flag', data: empty, acl: open, flags: 4 },
+      { type: OpCode.multi, ops: [{ type: OpCode.create, path: '/multi-create-flag', data: empty, acl: open, flags: 4 }] },
+      { type: OpCode.multi, ops: [{ type: OpCode.createContainer, path: '/multi-container-op', data: empty, acl: open, flags: 0 }] },
+    ];
+    for (const request of creates) {
+      const path = request.type === OpCode.multi ? request.ops[0]!.path : (request as { path: string }).path;
+      assert.deepEqual(send(request), [0], path);
+      assert.deepEqual(send({ type: OpCode.create, path: `${path}/child`, data: empty, acl: open, flags: 0 }), [0]);
+      assert.deepEqual(send({ type: OpCode.delete, path: `${path}/child`, version: -1 }), [0]);
+    }
+    core.reapContainers();
+    send({ type: OpCode.sync, path: '/' });
+    const remaining = ['/container-op', '/create-flag', '/create2-flag', '/multi-create-flag', '/multi-container-op']
+      .filter((path) => core.tree.getNode(path) !== undefined);
+    assert.deepEqual(remaining, ['/create-flag', '/create2-flag', '/multi-container-op']);
+  });
+
+  it('refuses TTL flags as UNIMPLEMENTED while TTL nodes are off, but a createTTL op without them as BADARGUMENTS', () => {
+    const { send } = harness({ ttlNodesEnabled: false });
+    const ttlCreate = (flags: number): Request => ({ type: OpCode.createTTL, path: '/t', data: new Uint8Array(0), acl: open, flags, ttl: 1000 });
+    assert.deepEqual(send(ttlCreate(5)), [ErrorCode.unimplemented]);
+    assert.deepEqual(send(ttlCreate(0)), [ErrorCode.badArguments]);
   });
 
   it('validates pipelined writes against the changes still pending before them', () => {

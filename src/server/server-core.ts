@@ -62,9 +62,10 @@ export interface UnpersistedTxn {
   txn: Txn;
 }
 
+/** Requests prep decides. A client's deleteContainer is one: ZooKeeper preps it (and refuses it there). */
 const writeOpCodes: ReadonlySet<number> = new Set([
-  OpCode.create, OpCode.create2, OpCode.createContainer, OpCode.createTTL, OpCode.delete, OpCode.setData,
-  OpCode.setACL, OpCode.multi, OpCode.check,
+  OpCode.create, OpCode.create2, OpCode.createContainer, OpCode.createTTL, OpCode.delete, OpCode.deleteContainer,
+  OpCode.setData, OpCode.setACL, OpCode.multi, OpCode.check,
 ]);
 
 export class ServerCore {
@@ -701,15 +702,19 @@ function writeResponse(type: number, result: ApplyResult): Response | undefined 
 function multiResultOf(result: ApplyResult): MultiResult {
   if (result.err !== 0) return { type: OpCode.error, err: result.err };
   switch (result.type) {
+    // ZooKeeper's FinalRequestProcessor: a create txn gives a path-only CreateResult (type create); a
+    // container or TTL create (and create2, which prep never puts in a multi) gives path and stat
+    // (type create2).
     case OpCode.create:
+      return { type: OpCode.create, path: result.path! };
     case OpCode.create2:
     case OpCode.createContainer:
     case OpCode.createTTL:
-      // ZooKeeper 3.8 answers every create inside a multi with a path-only CreateResult.
-      return { type: OpCode.create, path: result.path! };
+      return { type: OpCode.create2, path: result.path!, stat: result.stat! };
     case OpCode.setData:
       return { type: OpCode.setData, stat: result.stat! };
     case OpCode.delete:
+    case OpCode.deleteContainer:
       return { type: OpCode.delete };
     case OpCode.check:
       return { type: OpCode.check };

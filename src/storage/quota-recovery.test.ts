@@ -54,7 +54,7 @@ class Writer {
 
 function text(tree: DataTree, path: string): string | undefined {
   const node = tree.getNode(path);
-  return node === undefined ? undefined : Buffer.from(node.data).toString('utf8');
+  return node === undefined ? undefined : Buffer.from(node.data!).toString('utf8');
 }
 
 describe('quota stats across snapshots and replay', () => {

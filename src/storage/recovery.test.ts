@@ -37,7 +37,7 @@ function assertSameTree(actual: DataTree<unknown>, expected: DataTree<unknown>):
   for (const [path, node] of expected.entries()) {
     const copy = actual.getNode(path)!;
     assert.deepEqual(actual.statOf(copy), expected.statOf(node), path);
-    assert.deepEqual(Buffer.from(copy.data), Buffer.from(node.data), path);
+    assert.deepEqual(copy.data && Buffer.from(copy.data), node.data && Buffer.from(node.data), path);
     assert.deepEqual(copy.acl, node.acl, path);
   }
   assert.equal(actual.digest(), expected.digest());
@@ -77,7 +77,7 @@ describe('recovery', () => {
     assert.equal(state.txnsReplayed, 0x21 - 0x1a);
     const data = (path: string): string | undefined => {
       const node = state.tree.getNode(path);
-      return node === undefined ? undefined : Buffer.from(node.data).toString();
+      return node === undefined ? undefined : Buffer.from(node.data!).toString();
     };
     assert.deepEqual([data('/app'), data('/multi'), data('/eph'), data('/eph2'), data('/box/in'), data('/never')], ['v8', 'm2', 'e', undefined, undefined, undefined]);
     assert.equal(state.sessions.size, 1, 'the session still open when ZooKeeper stopped');

@@ -99,7 +99,7 @@ export class SnapshotReader {
   /** One record for every node: loading a million nodes allocates no per-node stat object. */
   private readonly node: LoadedNode = {
     czxid: 0, mzxid: 0, ctime: 0, mtime: 0, version: 0, cversion: 0, aversion: 0, ephemeralOwner: 0n, pzxid: 0,
-    source: emptyData, pathStart: 0, pathEnd: 0, dataStart: 0, dataEnd: 0, acl: openAcl,
+    source: emptyData, pathStart: 0, pathEnd: 0, dataStart: 0, dataEnd: 0, dataIsNull: false, acl: openAcl,
   };
 
   /**
@@ -282,6 +282,7 @@ export class SnapshotReader {
       node.pathEnd = pathEnd;
       node.dataStart = dataStart;
       node.dataEnd = dataEnd;
+      node.dataIsNull = dataLength === -1;
       if (aclIndex !== openAclIndex && !this.acls.has(aclIndex)) {
         throw new BadFileError(this.file, `node ${pathOf(node)} refers to ACL index ${aclIndex}, which the snapshot does not list`);
       }

@@ -19,7 +19,7 @@
 // - the digest section records the tree's zxid and digest at the moment the last node was written
 //   (as ZooKeeper records lastProcessedZxidDigest); recovery compares when replay reaches that zxid.
 
-import { type Acl, JuteWriter, type StatPersisted, writeAclList, writeStatPersisted } from '../proto/index.js';
+import { type Acl, JuteWriter, type NodeData, type StatPersisted, writeAclList, writeStatPersisted } from '../proto/index.js';
 import { Adler32 } from './adler32.js';
 import { snapshotFileName, snapshotTempFileName } from './data-dir.js';
 import { type FileSystem, joinPath } from './file-system.js';
@@ -30,7 +30,8 @@ export const digestVersion = 2;
 
 /** A node as a snapshot needs it. DataTree's znodes have this shape. */
 export interface SnapshotNode extends StatPersisted {
-  readonly data: Uint8Array;
+  /** Null data is written as length -1, as ZooKeeper's DataNode.serialize writes it. */
+  readonly data: NodeData;
   readonly aclIndex: number;
 }
 

@@ -52,7 +52,7 @@ function assertSameTree(loaded: DataTree, original: DataTree): void {
     const copy = loaded.getNode(path);
     assert.ok(copy !== undefined, path);
     assert.deepEqual(loaded.statOf(copy), original.statOf(node), path);
-    assert.deepEqual(Buffer.from(copy.data), Buffer.from(node.data), path);
+    assert.deepEqual(copy.data && Buffer.from(copy.data), node.data && Buffer.from(node.data), path);
     assert.deepEqual(copy.acl, node.acl, path);
   }
   assert.equal(loaded.digest(), original.digest());
@@ -68,6 +68,30 @@ describe('snapshots', () => {
     assert.deepEqual([...loaded.getEphemerals(42n)], ['/e']);
     assert.deepEqual([...loaded.containers], ['/c']);
     assert.deepEqual([...loaded.ttls], ['/t']);
+  });
+
+  it('write no data (null) as length -1, as DataNode.serialize does, and load it back as null, not empty', () => {
+    const tree = new DataTree();
+    const apply = applier(tree);
+    apply({ type: OpCode.create, path: '/none', data: null, acl: open, ephemeral: false, parentCVersion: 1 });
+    apply({ type: OpCode.create, path: '/empty', data: new Uint8Array(0), acl: open, ephemeral: false, parentCVersion: 2 });
+    apply({ type: OpCode.createTTL, path: '/none/ttl', data: null, acl: open, parentCVersion: 1, ttl: 60_000 });
+    const bytes = snapshotBytes(tree);
+    const lengthAfter = (path: string): number => {
+      const record = Buffer.concat([Buffer.from([0, 0, 0, path.length]), Buffer.from(path)]);
+      const at = bytes.indexOf(record);
+      assert.ok(at > 0, path);
+      return bytes.readInt32BE(at + record.length);
+    };
+    assert.equal(lengthAfter('/none'), -1);
+    assert.equal(lengthAfter('/none/ttl'), -1);
+    assert.equal(lengthAfter('/empty'), 0);
+    const loaded = emptyTree();
+    loadSnapshot('snapshot.3', bytes, loaded);
+    assertSameTree(loaded, tree);
+    assert.equal(loaded.getNode('/none')!.data, null);
+    assert.deepEqual(loaded.getNode('/empty')!.data, new Uint8Array(0));
+    assert.equal(loaded.statOf(loaded.getNode('/none')!).dataLength, 0);
   });
 
   it('end with the 3.6+ digest section (zxid, version 2, tree digest) and a second seal', () => {
@@ -137,7 +161,7 @@ describe('snapshots', () => {
     const result = loadSnapshot('snapshot.1a', readFileSync(join(zookeeperDir, 'snapshot.1a')), loaded);
     assert.equal(result.sessions.size, 1);
     assert.deepEqual(result.digest?.zxid, 0x1a);
-    assert.equal(Buffer.from(loaded.getNode('/app')!.data).toString(), 'v2');
+    assert.equal(Buffer.from(loaded.getNode('/app')!.data!).toString(), 'v2');
     assert.deepEqual(loaded.getNode('/private')!.acl.map((acl) => acl.id.scheme), ['digest', 'world']);
     assert.ok(loaded.getNode('/zookeeper/config') !== undefined);
     assert.equal(loaded.containers.size + loaded.ttls.size, 2);
@@ -309,8 +333,8 @@ describe('node data loaded from a snapshot', () => {
     loadSnapshot('snapshot', bytes, tree);
     assert.ok(asked >= 3, 'the load asked for several chunks');
     assert.equal(tree.digest(), source.digest());
-    for (let i = 0; i < nodes; i++) assert.deepEqual(Buffer.from(tree.getNode(`/n${i}`)!.data), dataOf(i), `/n${i}`);
-    assert.ok(tree.getNode('/n0')!.data.buffer instanceof SharedArrayBuffer, 'data lives in a supplied chunk');
+    for (let i = 0; i < nodes; i++) assert.deepEqual(Buffer.from(tree.getNode(`/n${i}`)!.data!), dataOf(i), `/n${i}`);
+    assert.ok(tree.getNode('/n0')!.data!.buffer instanceof SharedArrayBuffer, 'data lives in a supplied chunk');
     // Past the loaded size, the columns grow again (into memory of their own once the source is done).
     tree.lastProcessedZxid = source.lastProcessedZxid;
     const applyToTree = applier(tree);

@@ -14,7 +14,9 @@
 //   disabled, or Meerkat told to write none). Anything else left over is damage: stricter than
 //   ZooKeeper, which ignores it, because the checksum passed and so the writer meant those bytes.
 //
-// Files are preallocated with zeros, so a record whose checksum and length are both 0 is the end.
+// Files are preallocated with zeros, so a record whose checksum and length are both 0 is the end when
+// only zeros follow it; with non-zero bytes after it, it is a torn tail, or corruption when a valid
+// record follows (a zeroed sector in the middle).
 
 import {
   JuteDecodeError, JuteReader, JuteWriter, OpCode, type Txn, type TxnDigest, type TxnHeader, readAclList, readTxn,
@@ -176,17 +178,31 @@ export function parseLogFile(file: string, bytes: Uint8Array): LogFileContents {
   let offset = fileHeaderBytes;
   for (;;) {
     const parsed = parseLogRecord(bytes, offset);
-    if (parsed.kind === 'end') return { entries, validEnd: offset, tornTail: null, corruption: null };
+    if (parsed.kind === 'end') return zerosAt(bytes, { entries, offset });
     if (parsed.kind === 'entry') {
       entries.push(parsed.entry);
       offset = parsed.next;
       continue;
     }
     const failure = { offset, reason: parsed.reason };
-    return validRecordAfter(bytes, offset)
+    return validRecordAfter(bytes, { offset })
       ? { entries, validEnd: offset, tornTail: null, corruption: failure }
       : { entries, validEnd: offset, tornTail: failure, corruption: null };
   }
+}
+
+/**
+ * A zero record header at `offset`: the end of the log when only zeros follow. Non-zero bytes after it
+ * are a torn tail (a crash wrote a later sector of the record but not its first), or corruption when
+ * a valid record follows (a zeroed sector in the middle would otherwise hide the rest of the log).
+ */
+function zerosAt(bytes: Uint8Array, at: { entries: LogEntry[]; offset: number }): LogFileContents {
+  const { entries, offset } = at;
+  const clean = { entries, validEnd: offset, tornTail: null, corruption: null };
+  const lastNonZero = lastNonZeroByte(bytes, offset);
+  if (lastNonZero <= offset) return clean;
+  const failure = { offset, reason: 'zero record header followed by non-zero bytes' };
+  return validRecordAfter(bytes, { offset, lastNonZero }) ? { ...clean, corruption: failure } : { ...clean, tornTail: failure };
 }
 
 /**
@@ -194,9 +210,9 @@ export function parseLogFile(file: string, bytes: Uint8Array): LogFileContents {
  * mid-append leaves nothing valid after the damage) and corruption. Only the non-zero part of the file
  * is searched, and the end marker is checked before the checksum, so the search stays cheap.
  */
-function validRecordAfter(bytes: Uint8Array, offset: number): boolean {
-  let lastNonZero = bytes.length - 1;
-  while (lastNonZero > offset && bytes[lastNonZero] === 0) lastNonZero--;
+function validRecordAfter(bytes: Uint8Array, range: { offset: number; lastNonZero?: number }): boolean {
+  const { offset } = range;
+  const lastNonZero = range.lastNonZero ?? lastNonZeroByte(bytes, offset);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   for (let at = offset + 1; at + recordOverheadBytes + txnHeaderBytes <= lastNonZero + 1; at++) {
     const length = view.getInt32(at + 8);
@@ -205,4 +221,22 @@ function validRecordAfter(bytes: Uint8Array, offset: number): boolean {
     if (parseLogRecord(bytes, at).kind === 'entry') return true;
   }
   return false;
+}
+
+const zeroBlock = new Uint8Array(1 << 16);
+
+/**
+ * The index of the last non-zero byte after `offset` (or `offset`): a preallocated file ends in up to
+ * 64 MiB of zeros, compared a block at a time (native memcmp) rather than byte by byte.
+ */
+function lastNonZeroByte(bytes: Uint8Array, offset: number): number {
+  let end = bytes.length;
+  while (end > offset + 1) {
+    const start = Math.max(offset + 1, end - zeroBlock.length);
+    if (Buffer.compare(bytes.subarray(start, end), zeroBlock.subarray(0, end - start)) !== 0) break;
+    end = start;
+  }
+  let last = end - 1;
+  while (last > offset && bytes[last] === 0) last--;
+  return Math.max(last, offset);
 }

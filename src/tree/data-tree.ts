@@ -19,7 +19,7 @@
 // cversion: like ZooKeeper, a node stores the number of child creations, and shows clients
 // `2 × stored − numChildren` (every create has a delete except for children still present).
 
-import { type Acl, EventType, type Stat, type StatPersisted } from '../proto/index.js';
+import { type Acl, EventType, type NodeData, type Stat, type StatPersisted } from '../proto/index.js';
 import { assertionFailed } from '../util/index.js';
 import { AclCache } from './acl-cache.js';
 import { openAclUnsafe, readAclUnsafe } from './acl.js';
@@ -41,9 +41,10 @@ export interface LoadedNode extends StatPersisted {
   source: Uint8Array;
   pathStart: number;
   pathEnd: number;
-  /** The node's data is `source[dataStart, dataEnd)`. */
+  /** The node's data is `source[dataStart, dataEnd)`, or null (the record's length was -1; the range is empty). */
   dataStart: number;
   dataEnd: number;
+  dataIsNull: boolean;
   /** An index defined earlier in the ACL cache, or a list to intern. */
   acl: readonly Acl[] | number;
 }
@@ -332,12 +333,13 @@ export class DataTree<W = unknown> {
   }
 
   /** Adds or replaces a node without touching its parent (system nodes, tests); the data is copied. */
-  insert(path: string, fields: { data: Uint8Array; acl: readonly Acl[] | number; stat: StatPersisted }): ZNode {
+  insert(path: string, fields: { data: NodeData; acl: readonly Acl[] | number; stat: StatPersisted }): ZNode {
     const pathBytes = Buffer.from(path, 'utf8');
-    const source = Buffer.concat([pathBytes, fields.data]);
+    const source = fields.data === null ? pathBytes : Buffer.concat([pathBytes, fields.data]);
     const parent = path === '/' ? -1 : this.find(path, path.lastIndexOf('/'));
     const id = this.add(parent, {
-      ...fields.stat, source, pathStart: 0, pathEnd: pathBytes.length, dataStart: pathBytes.length, dataEnd: source.length, acl: fields.acl,
+      ...fields.stat, source, pathStart: 0, pathEnd: pathBytes.length, dataStart: pathBytes.length, dataEnd: source.length,
+      dataIsNull: fields.data === null, acl: fields.acl,
     });
     return new ZNode(this.store, id);
   }
@@ -461,7 +463,7 @@ export class DataTree<W = unknown> {
 
   createNode(
     path: string,
-    fields: { data: Uint8Array; acl: readonly Acl[]; ephemeralOwner: bigint; parentCVersion: number; zxid: number; time: number },
+    fields: { data: NodeData; acl: readonly Acl[]; ephemeralOwner: bigint; parentCVersion: number; zxid: number; time: number },
     events: WatchDelivery<W>[],
   ): NodeOutcome {
     const { store } = this;
@@ -486,7 +488,7 @@ export class DataTree<W = unknown> {
     name.end = name.bytes.length;
     store.links.link(parent, id, name);
     this.remember(path, id, fields.ephemeralOwner);
-    this.quotas.created(this, path, fields.data.length);
+    this.quotas.created(this, path, fields.data?.length ?? 0);
     this.watches.trigger(EventType.nodeCreated, path, zxid, events);
     this.watches.trigger(EventType.nodeChildrenChanged, parentPath, zxid, events);
     return { err: 0, node: new ZNode(store, id) };
@@ -515,13 +517,13 @@ export class DataTree<W = unknown> {
     return 0;
   }
 
-  setData(path: string, fields: { data: Uint8Array; version: number; zxid: number; time: number }, events: WatchDelivery<W>[]): NodeOutcome {
+  setData(path: string, fields: { data: NodeData; version: number; zxid: number; time: number }, events: WatchDelivery<W>[]): NodeOutcome {
     const { store } = this;
     const id = this.find(path);
     if (id < 0) return { err: -101 };
     const crc = pathCrc(path);
     const before = nodeDigest(crc, store, id);
-    const bytesDiff = fields.data.length - store.dataLengthOf(id);
+    const bytesDiff = (fields.data?.length ?? 0) - store.dataLengthOf(id);
     this.approximateDataBytes += bytesDiff;
     store.holdData(id, fields.data);
     store.setVersion(id, fields.version);

@@ -15,13 +15,13 @@ describe('znode data set by a txn', () => {
     const created = read.subarray(100, 200);
     applyTxn(tree, header(1, OpCode.create), { type: OpCode.create, path: '/n', data: created, acl: open, ephemeral: false, parentCVersion: 1 });
     read.fill(0x7a);
-    const afterCreate = tree.getNode('/n')!.data;
+    const afterCreate = tree.getNode('/n')!.data!;
     assert.deepEqual(Buffer.from(afterCreate), Buffer.alloc(100, 0x61));
     assert.notEqual(afterCreate.buffer, read.buffer, 'the 64 KiB read is not held');
     const set = read.subarray(1_000, 1_010);
     applyTxn(tree, header(2, OpCode.setData), { type: OpCode.setData, path: '/n', data: set, version: 1 });
     read.fill(0);
-    const afterSet = tree.getNode('/n')!.data;
+    const afterSet = tree.getNode('/n')!.data!;
     assert.deepEqual(Buffer.from(afterSet), Buffer.alloc(10, 0x7a));
     assert.notEqual(afterSet.buffer, read.buffer);
   });
@@ -29,11 +29,11 @@ describe('znode data set by a txn', () => {
   it('reuses the slot of the data it replaces: a node set again and again takes no more memory', () => {
     const tree = new DataTree({ withSystemNodes: true });
     applyTxn(tree, header(1, OpCode.create), { type: OpCode.create, path: '/n', data: Buffer.alloc(100, 1), acl: open, ephemeral: false, parentCVersion: 1 });
-    const first = tree.getNode('/n')!.data;
+    const first = tree.getNode('/n')!.data!;
     for (let zxid = 2; zxid < 20_000; zxid++) {
       applyTxn(tree, header(zxid, OpCode.setData), { type: OpCode.setData, path: '/n', data: Buffer.alloc(100, zxid % 251), version: -1 });
     }
-    const last = tree.getNode('/n')!.data;
+    const last = tree.getNode('/n')!.data!;
     assert.equal(last.buffer, first.buffer);
     assert.equal(last.byteOffset, first.byteOffset);
     assert.deepEqual(Buffer.from(last), Buffer.alloc(100, 19_999 % 251));
@@ -63,6 +63,54 @@ describe('znode data set by a txn', () => {
         model.set(path, data);
       }
     }
-    for (const [path, data] of model) assert.deepEqual(Buffer.from(tree.getNode(path)!.data), data, path);
+    for (const [path, data] of model) assert.deepEqual(Buffer.from(tree.getNode(path)!.data!), data, path);
+  });
+});
+
+describe('no data (null)', () => {
+  const create = (tree: DataTree, zxid: number, path: string, data: Uint8Array | null): void => {
+    applyTxn(tree, header(zxid, OpCode.create), { type: OpCode.create, path, data, acl: open, ephemeral: false, parentCVersion: zxid });
+  };
+  const setData = (tree: DataTree, zxid: number, path: string, data: Uint8Array | null): void => {
+    applyTxn(tree, header(zxid, OpCode.setData), { type: OpCode.setData, path, data, version: zxid });
+  };
+
+  it('is kept apart from empty data through creates and sets, with dataLength 0', () => {
+    const tree = new DataTree();
+    create(tree, 1, '/n', null);
+    assert.equal(tree.getNode('/n')!.data, null);
+    assert.equal(tree.statOf(tree.getNode('/n')!).dataLength, 0);
+    setData(tree, 2, '/n', new Uint8Array(0));
+    assert.deepEqual(tree.getNode('/n')!.data, new Uint8Array(0));
+    setData(tree, 3, '/n', Buffer.alloc(200, 1));
+    setData(tree, 4, '/n', null);
+    assert.equal(tree.getNode('/n')!.data, null);
+    assert.equal(tree.statOf(tree.getNode('/n')!).dataLength, 0);
+    assert.equal(tree.approximateDataBytes, new DataTree().approximateDataBytes + '/n'.length);
+  });
+
+  it('gives the same node digest as empty data, as DigestCalculator skips null data', () => {
+    const withNull = new DataTree();
+    const withEmpty = new DataTree();
+    create(withNull, 1, '/n', null);
+    create(withEmpty, 1, '/n', new Uint8Array(0));
+    assert.equal(withNull.digest(), withEmpty.digest());
+    setData(withNull, 2, '/n', Buffer.from('x'));
+    setData(withNull, 3, '/n', null);
+    setData(withEmpty, 2, '/n', Buffer.from('x'));
+    setData(withEmpty, 3, '/n', new Uint8Array(0));
+    assert.equal(withNull.digest(), withEmpty.digest());
+  });
+
+  it('frees the slot of the data it replaces, for the next data of its size', () => {
+    const tree = new DataTree();
+    create(tree, 1, '/a', Buffer.alloc(100, 1));
+    const first = tree.getNode('/a')!.data!;
+    const place = { buffer: first.buffer, byteOffset: first.byteOffset };
+    setData(tree, 2, '/a', null);
+    create(tree, 3, '/b', Buffer.alloc(100, 2));
+    const reused = tree.getNode('/b')!.data!;
+    assert.deepEqual({ buffer: reused.buffer, byteOffset: reused.byteOffset }, place);
+    assert.equal(tree.getNode('/a')!.data, null);
   });
 });

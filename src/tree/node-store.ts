@@ -18,16 +18,20 @@
 // - data too large for a slot (over 64 KiB), or past arenaChunksMax live chunks, gets a buffer of
 //   its own.
 //
+// A node's data may also be null (ZooKeeper's "no data", distinct from empty data): no bytes, dataLength
+// 0, told apart by its dataPlace (nullPlace).
+//
 // Invariants: a number is live from allocate() to release(), then reused (not while a walk has it
 // pinned); a ZNode is a view by number, valid until its node is deleted. The data view dataOf()
 // returns is valid until the tree next changes (a slot is reused). Deterministic: no clock, no I/O.
 
-import type { Acl, StatPersisted } from '../proto/index.js';
+import type { Acl, NodeData, StatPersisted } from '../proto/index.js';
 import type { AclCache } from './acl-cache.js';
 import { ChangedStats } from './changed-stats.js';
 import { ChildIndex } from './child-index.js';
 import { type TreeMemory, grownColumn } from './tree-memory.js';
 import { crcBytes } from './crc32.js';
+import { assert } from '../util/index.js';
 
 export const arenaChunkBytes = 1 << 20;
 /** Larger data gets its own copy, so a chunk's unused tail stays small (and no slab slot is larger). */
@@ -60,8 +64,13 @@ function copyBytes(target: Uint8Array, at: number, source: Uint8Array, start: nu
 }
 /** reserve() sizes the columns this much above the estimate it is given, so a close estimate grows them once. */
 const reserveMargin = 1.05;
-/** dataPlace value for no data; below it, -2 - n is data held outside the arena, in `held[n]`. */
-const noData = -1;
+/** dataPlace values for empty data and for null data (no data); below them, data held outside the arena. */
+const emptyPlace = -1;
+const nullPlace = -2;
+/** The dataPlace of `held[slot]`, and the slot of a held place (the mapping is its own inverse). */
+function heldPlace(slotOrPlace: number): number {
+  return -3 - slotOrPlace;
+}
 /**
  * Data in the arena is placed by one 32-bit number, chunk × 2^20 + offset, so at most this many
  * chunks (2 GiB) live at once; past that, data is held outside the arena, as large data is.
@@ -71,11 +80,12 @@ const emptyData = new Uint8Array(0);
 /** Where the high half of a 64-bit value is, in 32-bit words of a typed array (host byte order). */
 const highWord = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1 ? 1 : 0;
 
-/** Data given as a range of a larger buffer. */
+/** Data given as a range of a larger buffer, or null (then the range is empty). */
 export interface DataRange {
   readonly source: Uint8Array;
   readonly dataStart: number;
   readonly dataEnd: number;
+  readonly dataIsNull: boolean;
 }
 
 /** A node's child names, as a client lists them. */
@@ -136,7 +146,7 @@ export class NodeStore {
   private statRecord: Int32Array;
   private readonly stats: ChangedStats;
   private aclIndex: Int32Array;
-  /** Where the node's data is: in the arena (chunk × 2^20 + offset), in `held` (see noData), or none. */
+  /** Where the node's data is: in the arena (chunk × 2^20 + offset), in `held` (see heldPlace), or none (emptyPlace, nullPlace). */
   private dataPlace: Int32Array;
   private dataLength: Int32Array;
   /**
@@ -194,7 +204,7 @@ export class NodeStore {
     const id = this.free.length > 0 ? this.free.pop()! : this.next++;
     if (id >= this.czxid.length) this.grow();
     this.links.reset(id);
-    this.dataPlace[id] = noData;
+    this.dataPlace[id] = emptyPlace;
     this.statRecord[id] = -1;
     this.setFields(id, stat, aclIndex);
     return id;
@@ -332,9 +342,9 @@ export class NodeStore {
     if (this.links.unpin(id)) this.free.push(id);
   }
 
-  dataOf(id: number): Uint8Array {
+  dataOf(id: number): NodeData {
     const place = this.dataPlace[id]!;
-    if (place < 0) return place === noData ? emptyData : this.held[-2 - place]!;
+    if (place < 0) return place === emptyPlace ? emptyData : place === nullPlace ? null : this.held[heldPlace(place)]!;
     const at = place & (arenaChunkBytes - 1);
     return this.chunks[place >>> 20]!.subarray(at, at + this.dataLength[id]!);
   }
@@ -344,7 +354,7 @@ export class NodeStore {
     const length = this.dataLength[id]!;
     if (length === 0) return crc;
     const place = this.dataPlace[id]!;
-    if (place < 0) return crcBytes(crc, this.held[-2 - place]!, 0, length);
+    if (place < 0) return crcBytes(crc, this.held[heldPlace(place)]!, 0, length);
     const at = place & (arenaChunkBytes - 1);
     return crcBytes(crc, this.chunks[place >>> 20]!, at, at + length);
   }
@@ -372,8 +382,13 @@ export class NodeStore {
    * given: a txn's data is a view into the request's socket read, and holding it would pin that whole
    * read buffer (measured: ~1.5 KB held per 100-byte znode set over the network).
    */
-  holdData(id: number, data: Uint8Array): void {
+  holdData(id: number, data: NodeData): void {
     this.dropData(id);
+    if (data === null) {
+      this.dataLength[id] = 0;
+      this.dataPlace[id] = nullPlace;
+      return;
+    }
     const length = data.length;
     this.dataLength[id] = length;
     if (length === 0) return;
@@ -405,12 +420,17 @@ export class NodeStore {
     return place;
   }
 
-  /** Copies `source[dataStart, dataEnd)` in as the node's data (the caller may reuse `source`). */
+  /** Copies `source[dataStart, dataEnd)` in as the node's data, or null data (the caller may reuse `source`). */
   copyData(id: number, range: DataRange): void {
     this.dropData(id);
     const { source, dataStart, dataEnd } = range;
     const length = dataEnd - dataStart;
     this.dataLength[id] = length;
+    if (range.dataIsNull) {
+      assert(length === 0, 'null data has an empty range');
+      this.dataPlace[id] = nullPlace;
+      return;
+    }
     if (length === 0) return;
     if (length > arenaDataBytesMax || (this.fillUsed + length > arenaChunkBytes && !this.startChunk())) {
       // A copy: `source` is a read buffer the caller reuses, and Buffer's slice() would be a view of it.
@@ -427,7 +447,7 @@ export class NodeStore {
   private hold(id: number, data: Uint8Array): void {
     const slot = this.freeHeld.length > 0 ? this.freeHeld.pop()! : this.held.length;
     this.held[slot] = data;
-    this.dataPlace[id] = -2 - slot;
+    this.dataPlace[id] = heldPlace(slot);
   }
 
   /** Adds `bytes` as a chunk (arena: class -1, or a slab class); its number, or -1 when arenaChunksMax are live. */
@@ -461,11 +481,12 @@ export class NodeStore {
 
   private dropData(id: number): void {
     const place = this.dataPlace[id]!;
-    if (place === noData) return;
-    this.dataPlace[id] = noData;
+    if (place === emptyPlace) return;
+    this.dataPlace[id] = emptyPlace;
+    if (place === nullPlace) return;
     if (place < 0) {
-      this.held[-2 - place] = undefined;
-      this.freeHeld.push(-2 - place);
+      this.held[heldPlace(place)] = undefined;
+      this.freeHeld.push(heldPlace(place));
       return;
     }
     const chunk = place >>> 20;
@@ -553,7 +574,8 @@ export class ZNode implements StatPersisted {
     return this.store.pzxidOf(this.at);
   }
 
-  get data(): Uint8Array {
+  /** Null for a node created or set with no data (not empty data). */
+  get data(): NodeData {
     return this.store.dataOf(this.at);
   }
 

@@ -13,8 +13,22 @@ describe('validatePath', () => {
     }
   });
 
-  it('allows a trailing slash before a sequential suffix', () => {
+  it('rejects the characters ZooKeeper refuses, bounds included, and accepts their neighbours', () => {
+    const refused = [0x01, 0x1f, 0x7f, 0x80, 0x9f, 0xd800, 0xdbff, 0xdc00, 0xdfff, 0xe000, 0xf8ff, 0xfff0, 0xfffd, 0xffff];
+    for (const code of refused) assert.notEqual(validatePath(`/a${String.fromCharCode(code)}b`), null, code.toString(16));
+    for (const code of [0x20, 0x7e, 0xa0, 0xd7ff, 0xf900, 0xffef]) assert.equal(validatePath(`/a${String.fromCharCode(code)}b`), null, code.toString(16));
+  });
+
+  it('rejects characters beyond the BMP: their UTF-16 surrogates are refused, as in Java', () => {
+    assert.notEqual(validatePath('/emoji\u{1f600}'), null);
+  });
+
+  it('checks a sequential path with a digit appended, as ZooKeeper does', () => {
     assert.equal(validatePath('/queue/', true), null);
+    assert.equal(validatePath('/queue/.', true), null);
+    assert.equal(validatePath('/queue/..', true), null);
+    assert.notEqual(validatePath('/queue//', true), null);
+    assert.notEqual(validatePath('/queue\u0085', true), null);
   });
 });
 

@@ -2,20 +2,33 @@
 
 import { limits } from '../util/index.js';
 
+/**
+ * The UTF-16 code units ZooKeeper refuses in a name, bounds included: the C0 controls but NUL (which
+ * has its own message), DEL and the C1 controls, the surrogates (so any character beyond the BMP, as
+ * Java's chars are UTF-16 too) and the private use area, and U+FFF0–U+FFFF (U+FFFD among them: what
+ * a name's invalid UTF-8 decodes to).
+ */
 function invalidCharacter(code: number): boolean {
   return (
-    (code > 0x00 && code < 0x1f) || (code > 0x7f && code < 0x9f) ||
-    (code > 0xd800 && code < 0xf8ff) || (code > 0xfff0 && code < 0xffff)
+    (code > 0x00 && code <= 0x1f) || (code >= 0x7f && code <= 0x9f) ||
+    (code >= 0xd800 && code <= 0xf8ff) || (code >= 0xfff0 && code <= 0xffff)
   );
 }
 
-/** Null when `path` is a valid znode path, else the reason (ZooKeeper's PathUtils.validatePath). */
+/**
+ * Null when `path` is a valid znode path, else the reason (ZooKeeper's PathUtils.validatePath). A
+ * sequential path is checked with a digit appended, as ZooKeeper does, so it may end in "/" or ".".
+ */
 export function validatePath(path: string, sequential = false): string | null {
+  return sequential ? pathProblem(`${path}1`) : pathProblem(path);
+}
+
+function pathProblem(path: string): string | null {
   if (path.length === 0) return 'path length must be > 0';
   if (path.length > limits.pathLengthMax) return `path longer than ${limits.pathLengthMax}`;
   if (path[0] !== '/') return 'path must start with / character';
   if (path.length === 1) return null;
-  if (path.endsWith('/') && !sequential) return 'path must not end with / character';
+  if (path.endsWith('/')) return 'path must not end with / character';
   let previous = '/';
   for (let i = 1; i < path.length; i++) {
     const char = path[i]!;

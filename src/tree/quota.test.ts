@@ -47,7 +47,7 @@ class Writer {
 
   data(path: string): string | undefined {
     const node = this.tree.getNode(path);
-    return node === undefined ? undefined : Buffer.from(node.data).toString('utf8');
+    return node === undefined ? undefined : Buffer.from(node.data!).toString('utf8');
   }
 }
 

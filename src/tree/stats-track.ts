@@ -37,8 +37,9 @@ function parseLong(text: string): bigint | null {
   return value > longMax || value < longMin ? null : value;
 }
 
-/** The StatsTrack in a node's data (UTF-8); null when ZooKeeper's parser would throw. */
-export function parseStatsTrack(data: Uint8Array): StatsTrack | null {
+/** The StatsTrack in a node's data (UTF-8); null when ZooKeeper's parser would throw (no data, too). */
+export function parseStatsTrack(data: Uint8Array | null): StatsTrack | null {
+  if (data === null) return null;
   const stats: StatsTrack = new Map();
   const text = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8');
   if (text.length === 0) return stats;

@@ -142,3 +142,82 @@ export const snapshotItemBytesMax = 100 * 1024 * 1024;
 
 /** Storage: the txn log grows in steps of this size (ZooKeeper's zookeeper.preAllocSize default, 64 MiB). */
 export const preAllocBytesDefault = 64 * 1024 * 1024;
+
+/** The longest timer period Node accepts (2^31 - 1 ms, ~24.8 days); beyond it setInterval fires every 1 ms. */
+export const timerPeriodMsMax = 2 ** 31 - 1;
+
+/**
+ * ZAB: applied txns the in-memory log window keeps for DIFF syncs (ZooKeeper keeps the last
+ * commitLogCount = 500 committed proposals in memory and reads older ones from its txn log files
+ * while they weigh less than snapshotSizeFactor = 0.33 of the snapshot). The core has no disk, so
+ * it keeps more: a follower that restarts or falls a few seconds behind a busy leader still gets a
+ * DIFF. A learner further behind gets a SNAP. Unapplied txns are always kept (they are bounded by
+ * the requests outstanding on the leader).
+ */
+export const zabLogAppliedTxnsMax = 10_000;
+
+/**
+ * ZAB: data bytes of the applied txns the log window keeps (the same tail, bounded by weight): at
+ * most 10,000 large txns of up to jute.maxbuffer would be 10 GiB. A DIFF heavier than this costs
+ * about what a SNAP of a modest tree does.
+ */
+export const zabLogAppliedBytesMax = 32 * 1024 * 1024;
+
+/**
+ * Election port: bytes of the address text in a peer's initial message (QuorumCnxManager.maxBuffer).
+ * ZooKeeper refuses a longer one, so a Meerkat peer accepted here is also accepted there.
+ */
+export const electionAddressBytesMax = 2048;
+
+/**
+ * Election port: the largest notification frame (QuorumCnxManager.PACKETMAXSIZE, 512 KiB). A
+ * notification is 44 bytes plus the sender's configuration text; only a broken peer comes near it.
+ */
+export const electionMessageBytesMax = 512 * 1024;
+
+/**
+ * Election port: notifications queued per peer while its connection is down or busy; past it the
+ * oldest is dropped (ZooKeeper's SEND_CAPACITY, 1): a peer needs only our latest vote, and an older
+ * one delivered late would make it act on a stale vote.
+ */
+export const electionSendQueueMessagesMax = 1;
+
+/** Election port: a connection attempt that has not connected after this long is abandoned (ZooKeeper's cnxTimeout default). */
+export const electionConnectTimeoutMs = 5000;
+
+/** Election port: an accepted connection must send its whole initial message within this time, or it is closed. */
+export const electionHandshakeTimeoutMs = 5000;
+
+/**
+ * Election port: the first retry of a failed or refused connection waits this long, doubling up to
+ * the maximum; a connection that comes up resets it. The election core re-sends its vote on its own
+ * schedule too, so a retry is never the only way a vote gets through.
+ */
+export const electionReconnectDelayMsMin = 100;
+export const electionReconnectDelayMsMax = 5000;
+
+/**
+ * Election port: a connection whose peer took none of our output for this long is closed (and
+ * re-established): a notification is tiny, so a peer that does not read it is stuck or gone.
+ */
+export const electionWriteStallMsMax = 10_000;
+
+/**
+ * Quorum port: the largest string or buffer field of a QuorumPacket or snapshot item, as
+ * BinaryInputArchive's check on the learner connection (jute.maxbuffer plus the extra size, which
+ * defaults to jute.maxbuffer again).
+ */
+export const quorumFieldBytesMax = 2 * frameBytesMax;
+
+/**
+ * Quorum port: the snapshot stream after a SNAP packet is held whole in memory (it becomes the
+ * packet's data for the ZAB core); a longer one is refused and the connection dropped.
+ */
+export const quorumSnapshotBytesMax = 1024 * 1024 * 1024;
+
+/**
+ * Quorum port: packets (not snapshot bytes) queued on one connection and not yet taken by the
+ * socket. A learner that falls this far behind cannot keep up and is dropped rather than buffered
+ * without limit; it re-syncs on a new connection. 64 MiB is 64 proposals of the largest size.
+ */
+export const quorumQueuedBytesMax = 64 * 1024 * 1024;

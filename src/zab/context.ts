@@ -4,7 +4,7 @@
 // durability rules of DESIGN.md are asserted.
 
 import { type Notification, type QuorumPacket } from '../proto/index.js';
-import { assert, zxidToHex } from '../util/index.js';
+import { assert, limits, zxidToHex } from '../util/index.js';
 import { MajorityQuorum } from './quorum-verifier.js';
 import { ZabLog } from './zab-log.js';
 import type { DurableState, LearnerPayload, LogEntry, Ready, RoleChange, ZabConfig } from './types.js';
@@ -34,7 +34,8 @@ export class ZabContext {
   ) {
     this.quorum = new MajorityQuorum(config.voters);
     assert(durable.currentEpoch <= durable.acceptedEpoch, 'currentEpoch is above acceptedEpoch');
-    this.log = new ZabLog(durable.snapshotZxid, durable.log);
+    const bounds = config.logWindow ?? { appliedTxnsMax: limits.zabLogAppliedTxnsMax, appliedBytesMax: limits.zabLogAppliedBytesMax };
+    this.log = new ZabLog({ baseZxid: durable.snapshotZxid, entries: durable.log, bounds });
     this.acceptedEpoch = durable.acceptedEpoch;
     this.currentEpoch = durable.currentEpoch;
     this.persistedZxid = this.log.lastZxid;
@@ -111,13 +112,17 @@ export class ZabContext {
     assert(zxid <= this.persistedZxid, `ACK of 0x${zxidToHex(zxid)} before it is persisted (0x${zxidToHex(this.persistedZxid)})`);
   }
 
-  /** Marks everything up to zxid committed and hands the logged part of it to the driver to apply. */
+  /**
+   * Marks everything up to zxid committed and hands the logged part of it to the driver to apply;
+   * the log window then drops the applied entries beyond its bounds.
+   */
   commitUpTo(zxid: number): void {
     if (zxid > this.committedZxid) this.committedZxid = zxid;
     const target = Math.min(this.committedZxid, this.log.lastZxid);
     if (target <= this.appliedZxid) return;
     for (const entry of this.log.range(this.appliedZxid, target)) this.ready.commits.push(entry);
     this.appliedZxid = target;
+    this.log.trimApplied(target);
   }
 
   /** Ends the protocol session with peer by closing its connection. */

@@ -164,7 +164,7 @@ export class ZabCore {
     };
   }
 
-  /** The in-memory log window (entries after the last compaction), for checkers and tests. */
+  /** The in-memory log window (entries after its base: the last snapshot or the last txn its bounds dropped), for checkers and tests. */
   logEntries(): LogEntry[] {
     return this.context.log.range(-1, Number.MAX_SAFE_INTEGER);
   }

@@ -24,8 +24,20 @@ export interface ZabConfig {
   connectRetryTicks: number;
   /** Test-only: the counter of a new epoch's first zxid (ZooKeeper's testingonly.initialZxid). */
   firstCounter?: number;
+  /** How much applied history the log window keeps for DIFF syncs (default: limits.ts; tests shrink it). */
+  logWindow?: LogWindowBounds;
   /** Test-only: deliberately broken behaviour, to prove that the simulator's checkers bite. */
   injectedBugs?: InjectedBugs;
+}
+
+/**
+ * Bounds of the applied tail of the in-memory log window (zab-log.ts). Entries not yet applied are
+ * always kept; of the applied ones, the oldest go first once either bound is exceeded. A learner
+ * whose last zxid is below what is kept gets a SNAP instead of a DIFF.
+ */
+export interface LogWindowBounds {
+  appliedTxnsMax: number;
+  appliedBytesMax: number;
 }
 
 export interface InjectedBugs {

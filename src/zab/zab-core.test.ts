@@ -128,6 +128,38 @@ describe('synchronisation', () => {
     assert.equal(cluster.core(1).status().appliedZxid, cluster.core(3).status().appliedZxid);
   });
 
+  it('sends a SNAP to a follower below the log window\'s applied tail, without any snapshot compaction', () => {
+    const cluster = new TestCluster([1, 2, 3], { config: { logWindow: { appliedTxnsMax: 2, appliedBytesMax: 1024 } } });
+    cluster.isolate(1);
+    assert.ok(cluster.tickUntil(() => cluster.leader() === 3 && cluster.core(2).status().established, 50));
+    for (const text of ['w1', 'w2', 'w3']) cluster.propose(3, text);
+    assert.ok(cluster.tickUntil(() => cluster.appliedText(3).length === 3, 20));
+    assert.equal(cluster.core(3).logEntries().length, 2, 'the leader keeps two applied txns');
+    cluster.heal(1);
+    assert.ok(cluster.tickUntil(() => cluster.core(1).status().established, 80));
+    assert.ok(cluster.sentPackets(3, Type.snap).some((sent) => sent.to === 1));
+    assert.equal(cluster.core(1).status().appliedZxid, cluster.core(3).status().appliedZxid);
+  });
+
+  it('sends a DIFF to a follower whose last zxid is the window\'s base (the last txn the bounds dropped)', () => {
+    const cluster = new TestCluster([1, 2, 3], { config: { logWindow: { appliedTxnsMax: 2, appliedBytesMax: 1024 } } });
+    assert.ok(cluster.tickUntil(() => cluster.allEstablished(), 50));
+    cluster.propose(cluster.leader()!, 'w1');
+    assert.ok(cluster.tickUntil(() => cluster.appliedText(1).length === 1 && cluster.appliedText(2).length === 1 && cluster.appliedText(3).length === 1, 20));
+    const leader = cluster.leader()!;
+    const lagging = [1, 2, 3].find((id) => id !== leader)!;
+    cluster.isolate(lagging);
+    for (const text of ['w2', 'w3']) cluster.propose(leader, text);
+    assert.ok(cluster.tickUntil(() => cluster.appliedText(leader).length === 3, 20));
+    assert.equal(cluster.core(leader).logEntries()[0]!.zxid, makeZxid(1, 2), 'w1 was dropped: it is the base');
+    const diffsBefore = cluster.sentPackets(leader, Type.diff).filter((sent) => sent.to === lagging).length;
+    cluster.heal(lagging);
+    assert.ok(cluster.tickUntil(() => cluster.appliedText(lagging).length === 3, 80));
+    assert.equal(cluster.sentPackets(leader, Type.diff).filter((sent) => sent.to === lagging).length, diffsBefore + 1);
+    assert.ok(!cluster.sentPackets(leader, Type.snap).some((sent) => sent.to === lagging));
+    assert.deepEqual(cluster.appliedText(lagging), ['w1', 'w2', 'w3']);
+  });
+
   it('ACKs NEWLEADER only after the synced txns are durable, and after writing currentEpoch', () => {
     const logs = new Map([
       [1, durable({})],

@@ -29,7 +29,7 @@ describe('workloads', () => {
     const requests = Array.from({ length: 5 }, () => generator.next().request);
     assert.deepEqual(requests.map((request) => 'path' in request && request.path),
       ['/meerkat-bench/s3-k0', '/meerkat-bench/s3-k1', '/meerkat-bench/s3-k2', '/meerkat-bench/s3-k3', '/meerkat-bench/s3-k0']);
-    assert.ok(requests[0]!.type === OpCode.setData && requests[0]!.data.length === 100);
+    assert.ok(requests[0]!.type === OpCode.setData && requests[0]!.data?.length === 100);
   });
 
   it('create-delete deletes each ephemeral-sequential node it created', () => {

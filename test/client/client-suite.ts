@@ -44,7 +44,10 @@ export interface SuiteTarget {
   start(): Promise<TargetServer>;
 }
 
-const text = (bytes: Uint8Array): string => Buffer.from(bytes).toString('utf8');
+const text = (bytes: Uint8Array | null): string => {
+  assert.ok(bytes !== null, 'the node has data (not null)');
+  return Buffer.from(bytes).toString('utf8');
+};
 
 export async function waitUntil(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -126,6 +129,21 @@ export function clientSuite(target: SuiteTarget): void {
     };
 
     describe('operations', () => {
+      it('keeps no data (null) apart from empty data: getData answers null, dataLength 0', async () => {
+        const base = await freshRoot();
+        const zk = await connect();
+        const created = await zk.create(`${base}/none`, null);
+        assert.equal(created.stat.dataLength, 0);
+        assert.equal((await zk.getData(`${base}/none`)).data, null);
+        await zk.create(`${base}/empty`);
+        assert.deepEqual([...(await zk.getData(`${base}/empty`)).data!], []);
+        await zk.setData(`${base}/empty`, null);
+        await zk.transaction().create(`${base}/none2`, null).setData(`${base}/none`, 'x').commit();
+        const reads = await zk.multiRead([{ type: 'getData', path: `${base}/empty` }, { type: 'getData', path: `${base}/none2` }]);
+        assert.deepEqual(reads.map((read) => (read.type === 'getData' ? read.data : 'error')), [null, null]);
+        assert.equal(text((await zk.getData(`${base}/none`)).data), 'x');
+      });
+
       it('creates, reads, updates and deletes a node, with versions in its Stat', async () => {
         const base = await freshRoot();
         const zk = await connect();

@@ -1,13 +1,14 @@
 // Reads a whole znode tree over the wire (getChildren2, getData, getACL on every node) into a plain,
-// comparable object: path → data (hex), full stat, ACL. Used to compare servers' trees exactly.
-// `dumpTreePipelined` does the same for large trees, keeping null data apart from empty data.
+// comparable object: path → data (hex, or null for no data), full stat, ACL. Used to compare servers' trees exactly.
+// `dumpTreePipelined` does the same for large trees.
 
 import { createHash } from 'node:crypto';
 import { OpCode, type Stat } from '../../src/proto/index.js';
 import type { RawClient } from './raw-client.js';
 
 export interface DumpedNode {
-  data: string;
+  /** Null when the node has no data (not empty data). */
+  data: string | null;
   stat: Record<string, string | number>;
   acl: string[];
 }
@@ -27,7 +28,7 @@ export async function dumpTree(client: RawClient, root = '/', maxNodes = 100_000
     }
     const stat = Object.fromEntries(Object.entries(data.response.stat).map(([key, value]) => [key, typeof value === 'bigint' ? value.toString(16) : value]));
     result[path] = {
-      data: Buffer.from(data.response.data ?? new Uint8Array(0)).toString('hex'),
+      data: data.response.data === null ? null : Buffer.from(data.response.data).toString('hex'),
       stat,
       acl: acl.response.acl.map((entry) => `${entry.perms}:${entry.id.scheme}:${entry.id.id}`),
     };

@@ -251,6 +251,7 @@ export function coordinationRecipes({ connect, proxy, endSession }: ServerFixtur
       assert.equal(await counters[0]!.get(), total);
       assert.equal(new Set(seen).size, seen.length, 'no two increments saw the same value');
       const { data } = await admin.getData('/counters/hits');
+      assert.ok(data !== null);
       assert.equal(data.length, 8, 'stored as an 8-byte big-endian long, as Curator does');
       assert.equal(Buffer.from(data).readBigInt64BE(0), total);
     });

@@ -19,7 +19,10 @@ import { ensurePath } from '../../src/recipes/paths.js';
 import type { ServerFixture } from '../helpers/server-fixture.js';
 import { nextEvent, waitUntil } from '../helpers/waits.js';
 
-const text = (bytes: Uint8Array): string => Buffer.from(bytes).toString();
+const text = (bytes: Uint8Array | null): string => {
+  assert.ok(bytes !== null, 'the node has data (not null)');
+  return Buffer.from(bytes).toString();
+};
 
 const instance = (name: string, id: string, port: number): ServiceInstance => ({ name, id, address: '10.0.0.1', port, payload: { zone: 'a' } });
 

@@ -38,13 +38,13 @@ import { type KnownPart, type Step, generateSequence, openAcl } from './scale-se
 
 /**
  * Known differences other engineers are fixing: each is a separate part of the sequence, in its own
- * subtree. Turn a part on when its fix lands. On by default: null data and bad path characters.
+ * subtree. Turn a part on when its fix lands. On by default: null data, bad path characters, TTL bounds.
  *   nullData    — ZooKeeper keeps "no data" (a -1 length buffer) apart from empty and returns null.
  *   badPaths    — ZooKeeper rejects U+0001–U+001F, U+007F–U+009F, U+D800–U+F8FF, U+FFF0–U+FFFF.
  *   ttlAboveMax — a TTL above ZooKeeper's 2^40 - 1 ms must be BADARGUMENTS.
  *   quotaStats  — ZooKeeper keeps /zookeeper/quota/…/zookeeper_stats up to date.
  */
-const knownParts: Record<KnownPart, boolean> = { nullData: true, badPaths: true, ttlAboveMax: false, quotaStats: false };
+const knownParts: Record<KnownPart, boolean> = { nullData: true, badPaths: true, ttlAboveMax: true, quotaStats: true };
 
 function partsFromEnvironment(value: string | undefined): Record<KnownPart, boolean> {
   if (value === undefined) return knownParts;

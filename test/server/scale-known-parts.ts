@@ -7,7 +7,7 @@ import type { Prng } from '../../sim/prng.js';
 import type { KnownPart, Step } from './scale-sequence.js';
 
 const openAcl: Acl[] = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
-const noData = null as unknown as Uint8Array;
+const noData = null;
 
 class PartWriter {
   readonly steps: Step[] = [];

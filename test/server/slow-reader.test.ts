@@ -23,8 +23,20 @@ const megabyte = 1024 * 1024;
 
 /** The growth of the server's RSS we allow under the probe (ZooKeeper 3.8 grows ~90 MB to ~180 MB). */
 const rssGrowthBytesMax = 150 * megabyte;
-/** A bystander's getData round trip on loopback, generous for a shared machine (a few ms idle). */
-const bystanderRoundTripMsMax = 100;
+/**
+ * The bystander's round trips: typical ones (the median) as on an idle server, and none stalled. Not
+ * every one under a tight bound: on a loaded 2-core CI machine a single trip can take a few hundred ms
+ * whatever the server does; the bug this guards against kept a bystander from even connecting.
+ */
+const bystanderMedianMsMax = 25;
+const bystanderRoundTripMsMax = 1000;
+
+function assertServedPromptly(roundTripsMs: readonly number[]): void {
+  const sorted = [...roundTripsMs].sort((a, b) => a - b);
+  const shown = `round trips ${roundTripsMs.map((ms) => ms.toFixed(1)).join(', ')} ms`;
+  assert.ok(sorted[sorted.length >> 1]! < bystanderMedianMsMax, shown);
+  assert.ok(sorted[sorted.length - 1]! < bystanderRoundTripMsMax, shown);
+}
 /** Short for the test: the default is limits.connectionOutputStallMsMax (10 s). */
 const stallMs = 2000;
 
@@ -67,8 +79,7 @@ describe('a client that pipelines large reads and never reads its socket', { ski
   it('lets a bystander connect and read at its usual latency meanwhile', () => {
     assert.ok(result.bystanderConnectMs < 1000, `connected in ${result.bystanderConnectMs.toFixed(1)} ms`);
     assert.equal(result.bystanderRoundTripsMs.length, 10);
-    const slowest = Math.max(...result.bystanderRoundTripsMs);
-    assert.ok(slowest < bystanderRoundTripMsMax, `round trips ${result.bystanderRoundTripsMs.map((ms) => ms.toFixed(1)).join(', ')} ms`);
+    assertServedPromptly(result.bystanderRoundTripsMs);
   });
 
   it('leaves the requests past the output bound unread and unanswered', () => {
@@ -123,7 +134,7 @@ describe('several never-reading clients against the server-wide output bound', (
       const replyBytesMax = 1_000_000 + 1024;
       assert.ok(peakBytes >= serverBytes, `the bound was reached (${peakBytes} bytes)`);
       assert.ok(peakBytes < serverBytes + stuck.length * replyBytesMax, `${peakBytes} bytes of output in all`);
-      assert.ok(Math.max(...roundTripsMs) < bystanderRoundTripMsMax, `round trips ${roundTripsMs.map((ms) => ms.toFixed(1)).join(', ')} ms`);
+      assertServedPromptly(roundTripsMs);
       await owner.close();
     } finally {
       for (const client of stuck) client.destroy();

@@ -41,6 +41,11 @@ describe('meerkat shell -c', () => {
     assert.deepEqual(run, { code: 0, out: 'Created /app\nCreated /app/one\n[app, zookeeper]\n[one]\nhello world\n', err: '' });
   });
 
+  it('creates a node with no data (null) when no data is given, and get prints "null", as zkCli does', async () => {
+    const run = await shell(server, 'create /none; get /none; create /empty ""; get /empty; set /empty x; get /empty');
+    assert.deepEqual(run, { code: 0, out: 'Created /none\nnull\nCreated /empty\n\nx\n', err: '' });
+  });
+
   it('prints Stat fields in zkCli format for get -s, stat and ls -s', async () => {
     await shell(server, 'create /stat data');
     const get = await shell(server, 'get -s /stat');

@@ -14,6 +14,9 @@ import { join } from 'node:path';
 import { ZooKeeperClient } from '../../src/client/index.js';
 import { type Acl, CreateMode, OpCode } from '../../src/proto/index.js';
 import { startServer } from '../../src/runtime/index.js';
+import { NodeFileSystem } from '../../src/runtime/node-file-system.js';
+import { recover } from '../../src/storage/index.js';
+import { DataTree } from '../../src/tree/index.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { dumpTree } from '../helpers/tree-dump.js';
 import { referenceJars, referenceSkipReason, startReferenceZooKeeper } from '../helpers/reference-zookeeper.js';
@@ -21,7 +24,11 @@ import { referenceJars, referenceSkipReason, startReferenceZooKeeper } from '../
 const open: Acl[] = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
 const empty = new Uint8Array(0);
 
-/** Writes a varied tree: every node type, ACLs, sequential names, data of several sizes, deletes. */
+/**
+ * Writes a varied tree: every node type, ACLs, sequential names, data of several sizes, deletes, and
+ * nodes with no data (null, which both servers keep apart from empty data) early, so snapshots hold
+ * them, and late, so only the log does.
+ */
 async function populate(client: RawClient): Promise<void> {
   const request = async (req: Parameters<RawClient['request']>[0]): Promise<void> => {
     const reply = await client.request(req);
@@ -29,6 +36,9 @@ async function populate(client: RawClient): Promise<void> {
   };
   await request({ type: OpCode.auth, authType: 0, scheme: 'digest', auth: Buffer.from('carol:pw') });
   await request({ type: OpCode.create, path: '/app', data: Buffer.from('config-v1'), acl: open, flags: 0 });
+  await request({ type: OpCode.create, path: '/no-data', data: null, acl: open, flags: 0 });
+  await request({ type: OpCode.create, path: '/emptied', data: Buffer.from('x'), acl: open, flags: 0 });
+  await request({ type: OpCode.setData, path: '/emptied', data: null, version: 0 });
   for (let i = 0; i < 30; i++) {
     await request({ type: OpCode.create, path: '/app/item-', data: Buffer.alloc(i * 10, i), acl: open, flags: CreateMode.persistentSequential });
   }
@@ -45,8 +55,13 @@ async function populate(client: RawClient): Promise<void> {
     ops: [
       { type: OpCode.create, path: '/multi', data: Buffer.from('m'), acl: open, flags: 0 },
       { type: OpCode.setData, path: '/multi', data: Buffer.from('m2'), version: 0 },
+      { type: OpCode.create, path: '/multi/none', data: null, acl: open, flags: 0 },
     ],
   });
+  await request({ type: OpCode.createContainer, path: '/box/none', data: null, acl: open, flags: CreateMode.container });
+  await request({ type: OpCode.createTTL, path: '/ttl-none', data: null, acl: open, flags: CreateMode.persistentWithTtl, ttl: 3_600_000 });
+  await request({ type: OpCode.setData, path: '/app', data: null, version: 1 });
+  await request({ type: OpCode.create, path: '/empty', data: empty, acl: open, flags: 0 });
 }
 
 /** The snapshot with the highest zxid in a version-2 directory (compressed ones excluded). */
@@ -67,6 +82,15 @@ async function dumpOf(host: string, port: number): Promise<Awaited<ReturnType<ty
   }
 }
 
+/** The tree populate() wrote keeps null data apart from empty data. */
+function assertNoDataKept(dump: Awaited<ReturnType<typeof dumpTree>>): void {
+  for (const path of ['/no-data', '/emptied', '/multi/none', '/box/none', '/ttl-none', '/app']) {
+    assert.equal(dump[path]?.data, null, `${path} has no data`);
+    assert.equal(dump[path]?.stat.dataLength, 0, path);
+  }
+  assert.equal(dump['/empty']?.data, '', '/empty has empty data');
+}
+
 describe('data directory interop with Apache ZooKeeper 3.8', { skip: referenceSkipReason(), timeout: 120_000 }, () => {
   const dirs: string[] = [];
   const tempDir = (): string => {
@@ -84,6 +108,7 @@ describe('data directory interop with Apache ZooKeeper 3.8', { skip: referenceSk
       const client = await RawClient.connect({ host: zk.host, port: zk.port });
       await populate(client);
       expected = await dumpOf(zk.host, zk.port);
+      assertNoDataKept(expected);
       client.destroy();
     } finally {
       await zk.stop();
@@ -91,6 +116,14 @@ describe('data directory interop with Apache ZooKeeper 3.8', { skip: referenceSk
     const files = readdirSync(join(dataDir, 'version-2'));
     assert.ok(files.filter((name) => name.startsWith('log.')).length >= 2, `several log files: ${files.join(' ')}`);
     assert.ok(files.some((name) => name.startsWith('snapshot.')), `a snapshot: ${files.join(' ')}`);
+    // The tree digest Meerkat computes (null data included) is the one ZooKeeper logged with each txn.
+    const warnings: string[] = [];
+    const recovered = await recover({
+      fs: new NodeFileSystem(), dataDir, dataLogDir: dataDir, warn: (message) => void warnings.push(message),
+      createTree: (withSystemNodes) => new DataTree({ withSystemNodes }),
+    });
+    assert.ok(recovered.txnsReplayed > 0 && recovered.snapshotFile !== null, 'a snapshot and the log after it');
+    assert.equal(recovered.digestMismatches, 0, warnings.join('; '));
     const server = await startServer({ port: 0, dataDir, logLevel: 'silent' });
     try {
       assert.deepEqual(await dumpOf(server.host, server.port), expected);
@@ -107,6 +140,7 @@ describe('data directory interop with Apache ZooKeeper 3.8', { skip: referenceSk
       const client = await RawClient.connect({ host: server.host, port: server.port });
       await populate(client);
       expected = await dumpOf(server.host, server.port);
+      assertNoDataKept(expected);
       client.destroy();
     } finally {
       await server.close();
@@ -144,7 +178,7 @@ describe('data directory interop with Apache ZooKeeper 3.8', { skip: referenceSk
     try {
       const client = await ZooKeeperClient.connect(zk.connectString, { sessionTimeoutMs: 10_000 });
       try {
-        const text = async (path: string): Promise<string> => Buffer.from((await client.getData(path)).data).toString();
+        const text = async (path: string): Promise<string> => Buffer.from((await client.getData(path)).data!).toString();
         assert.deepEqual(
           await Promise.all(['/started', '/started/child', '/other'].map(text)),
           ['on an empty directory', 'one', 'three'],

@@ -40,7 +40,9 @@ export class ModelMismatch extends Error {
 
 type AnyTree = DataTree<unknown>;
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+/** Equal data: null (no data) equals only null, not empty data. */
+function sameBytes(a: Uint8Array | null, b: Uint8Array | null): boolean {
+  if (a === null || b === null) return a === b;
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
@@ -60,7 +62,7 @@ export function compareNode(tree: AnyTree, model: TreeModel, path: string): stri
   }
   if (node.ephemeralOwner !== expected.owner) return `${path}: raw ephemeralOwner is ${node.ephemeralOwner}, the model has ${expected.owner}`;
   if (node.cversion !== expected.creations) return `${path}: stored cversion is ${node.cversion}, the model has ${expected.creations}`;
-  if (!sameBytes(node.data, expected.data)) return `${path}: data differs (${node.data.length} bytes, the model has ${expected.data.length})`;
+  if (!sameBytes(node.data, expected.data)) return `${path}: data differs (${node.data?.length ?? 'null'} bytes, the model has ${expected.data?.length ?? 'null'})`;
   if (JSON.stringify(node.acl) !== JSON.stringify(expected.acl)) return `${path}: acl is ${JSON.stringify(node.acl)}, the model has ${JSON.stringify(expected.acl)}`;
   const children = [...node.children];
   if (children.length !== expected.children.size || children.some((name) => !expected.children.has(name))) {

@@ -26,7 +26,7 @@ describe('the tree against a naive model', () => {
     for (let i = 0; i < 2000; i++) {
       const node = tree.getNode(`/after/n${String(i).padStart(6, '0')}`)!;
       const expected = i % 3 === 0 ? 1 : 0;
-      if (node.version !== expected || Buffer.from(node.data).toString() !== `v${expected}`) wrong.push(`n${i}: version ${node.version}`);
+      if (node.version !== expected || Buffer.from(node.data!).toString() !== `v${expected}`) wrong.push(`n${i}: version ${node.version}`);
     }
     assert.deepEqual(wrong, []);
     assert.equal(tree.statOf(tree.getNode('/after')!).cversion, 2000);

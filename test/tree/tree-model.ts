@@ -7,7 +7,7 @@
 // Semantics are ZooKeeper 3.8's processTxn: a create sets the parent's cversion to the txn's
 // parentCVersion and its pzxid to the zxid; a delete raises the parent's pzxid; setData and setACL set
 // the version the txn carries; a multi with an error txn in it changes nothing; closeSession deletes
-// the session's ephemerals. cversion is stored as the count of child creations, and a client sees
+// the session's ephemerals. Null data stays null (dataLength 0), not empty. cversion is stored as the count of child creations, and a client sees
 // `2 × creations − numChildren` (DataNode.copyStat).
 
 import { type Acl, OpCode, type Stat, type Txn, type TxnHeader } from '../../src/proto/index.js';
@@ -17,7 +17,8 @@ import {
 import { Prng } from '../../sim/prng.js';
 
 export interface ModelNode {
-  data: Uint8Array;
+  /** Null is no data, as a request with a -1 length buffer sets it: distinct from empty data. */
+  data: Uint8Array | null;
   acl: readonly Acl[];
   czxid: number;
   mzxid: number;
@@ -72,7 +73,7 @@ export class TreeModel {
       czxid: node.czxid, mzxid: node.mzxid, ctime: node.ctime, mtime: node.mtime, version: node.version,
       cversion: 2 * node.creations - node.children.size, aversion: node.aversion,
       ephemeralOwner: isSessionOwner(node.owner) ? node.owner : 0n,
-      dataLength: node.data.length, numChildren: node.children.size, pzxid: node.pzxid,
+      dataLength: node.data?.length ?? 0, numChildren: node.children.size, pzxid: node.pzxid,
     };
   }
 
@@ -112,7 +113,7 @@ export class TreeModel {
           : txn.type === OpCode.createTTL ? ttlEphemeralOwner(txn.ttl)
           : txn.ephemeral ? header.sessionId : 0n;
         this.add(txn.path, {
-          data: new Uint8Array(txn.data), acl: txn.acl, czxid: zxid, mzxid: zxid, pzxid: zxid, ctime: time, mtime: time,
+          data: txn.data === null ? null : new Uint8Array(txn.data), acl: txn.acl, czxid: zxid, mzxid: zxid, pzxid: zxid, ctime: time, mtime: time,
           version: 0, creations: 0, aversion: 0, owner, children: new Set(),
         });
         return;
@@ -124,7 +125,7 @@ export class TreeModel {
       case OpCode.setData: {
         const node = this.nodes.get(txn.path);
         if (node === undefined) return;
-        node.data = new Uint8Array(txn.data);
+        node.data = txn.data === null ? null : new Uint8Array(txn.data);
         node.version = txn.version;
         node.mzxid = zxid;
         node.mtime = time;
@@ -296,9 +297,11 @@ export class TxnGenerator {
     return undefined;
   }
 
-  private data(): Uint8Array {
+  /** Node data: sometimes null (no data), sometimes empty, mostly small, rarely large or huge. */
+  private data(): Uint8Array | null {
     const { hugeDataChance = 0, hugeDataBytes = 0xfffff - 1024 } = this.options;
     const roll = this.prng.float();
+    if (roll >= hugeDataChance && roll < 0.06) return null;
     const length = roll < hugeDataChance ? this.prng.int(hugeDataBytes - 4096, hugeDataBytes)
       : roll < 0.1 ? 0
       : roll < 0.75 ? this.prng.int(1, 120)

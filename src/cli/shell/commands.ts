@@ -102,7 +102,8 @@ const readCommands: Record<string, CommandDefinition> = {
     async run(context, args) {
       const watch = args.flags.has('w') ? context.watcher : undefined;
       const { data, stat } = await context.client.getData(pathOf(args), { watch });
-      print(context, decoder.decode(data));
+      // As zkCli: a node with no data (null, not empty) prints "null".
+      print(context, data === null ? 'null' : decoder.decode(data));
       if (args.flags.has('s')) print(context, formatStat(stat));
     },
   },
@@ -163,7 +164,7 @@ const readCommands: Record<string, CommandDefinition> = {
         if (error instanceof NoNodeError) return { data: new Uint8Array(), stat: null };
         throw error;
       });
-      if (data.length === 0) throw new NotSupportedError('config is not supported by this server (it has no dynamic configuration in /zookeeper/config)');
+      if (data === null || data.length === 0) throw new NotSupportedError('config is not supported by this server (it has no dynamic configuration in /zookeeper/config)');
       print(context, decoder.decode(data));
       if (args.flags.has('s') && stat !== null) print(context, formatStat(stat));
     },
@@ -183,7 +184,8 @@ const writeCommands: Record<string, CommandDefinition> = {
     async run(context, args) {
       const acl = args.positional[2] === undefined ? undefined : parseAcl(args.positional[2]);
       if (typeof acl === 'string') throw new ShellUsageError(acl);
-      const created = await context.client.create(pathOf(args), args.positional[1] ?? '', {
+      // As zkCli: a create without data makes a node with no data (null), which `get` prints as "null".
+      const created = await context.client.create(pathOf(args), args.positional[1] ?? null, {
         mode: createMode(args), acl, ttlMs: integerValue(args, 't'),
       });
       print(context, `Created ${created.path}`);
