@@ -11,6 +11,7 @@ import {
   type ElectionEvent,
 } from './election-wire.js';
 import { decodeNotification, encodeNotification, ServerState, type Notification } from './quorum.js';
+import { splitAt } from './chunk-split.js';
 
 const vote: Notification = {
   state: ServerState.looking,
@@ -36,18 +37,6 @@ function describeEvents(events: ElectionEvent[]): unknown[] {
 function decodeInChunks(chunks: Buffer[]): unknown[] {
   const decoder = new ElectionStreamDecoder({ expectInitialMessage: true });
   return describeEvents(chunks.flatMap((chunk) => decoder.push(chunk)));
-}
-
-function splitAt(bytes: Buffer, cuts: number[]): Buffer[] {
-  const points = [...new Set(cuts)].sort((a, b) => a - b);
-  const chunks: Buffer[] = [];
-  let last = 0;
-  for (const point of points) {
-    chunks.push(bytes.subarray(last, point));
-    last = point;
-  }
-  chunks.push(bytes.subarray(last));
-  return chunks;
 }
 
 describe('election initial message', () => {

@@ -5,6 +5,7 @@ import { writeAclList, writeId } from './data.js';
 import { JuteWriter } from './jute.js';
 import { encodeLearnerInfo, QuorumPacketType, type QuorumPacket } from './quorum.js';
 import { encodeQuorumStream, QuorumStreamDecoder, QuorumStreamError } from './quorum-stream.js';
+import { splitAt } from './chunk-split.js';
 
 /** A snapshot body in SerializeUtils.serializeSnapshot's layout: sessions, ACL map, nodes, "/". */
 function snapshotBody(options: { sessions: number; nodes: string[] }): Buffer {
@@ -48,18 +49,6 @@ function decodeInChunks(chunks: Uint8Array[]): unknown[] {
   const decoded = chunks.flatMap((chunk) => decoder.push(chunk));
   assert.equal(decoder.bufferedBytes, 0);
   return normalize(decoded);
-}
-
-function splitAt(bytes: Buffer, cuts: number[]): Buffer[] {
-  const points = [...new Set(cuts)].sort((a, b) => a - b);
-  const chunks: Buffer[] = [];
-  let last = 0;
-  for (const point of points) {
-    chunks.push(bytes.subarray(last, point));
-    last = point;
-  }
-  chunks.push(bytes.subarray(last));
-  return chunks;
 }
 
 describe('quorum stream', () => {
