@@ -60,8 +60,10 @@ describe('zoo.cfg', () => {
   });
 
   it('refuses an ensemble configuration (server.N lines or a dynamicConfigFile) until Meerkat replicates', () => {
-    assert.throws(() => configFromEntries(new Map([['server.1', '127.0.0.1:2888:3888'], ['server.2', '127.0.0.2:2888:3888']])),
-      /describes an ensemble \(server\.1, server\.2\)/);
+    const members: Array<[string, string]> = [['server.1', '127.0.0.1:2888:3888'], ['server.2', '127.0.0.2:2888:3888'], ['server.3', '127.0.0.3:2888:3888']];
+    assert.throws(() => configFromEntries(new Map([...members, ['myid', '2']])), /describes an ensemble \(server\.1, server\.2, server\.3\)/);
+    assert.throws(() => configFromEntries(new Map([...members.slice(0, 2), ['myid', '2']])), /bad ensemble configuration: 2 voting members/);
+    assert.throws(() => parseZooCfgText('server.1=a:1:2\nserver.1=b:1:2'), /line 2: server\.1 is listed twice/);
     assert.throws(() => configFromEntries(new Map([['dynamicConfigFile', '/etc/zookeeper/zoo.cfg.dynamic']])), /describes an ensemble \(dynamicConfigFile\)/);
   });
 

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { type ServerConfig, defaultConfig } from '../server/index.js';
 import { limits } from '../util/index.js';
+import { EnsembleConfigError, parseEnsembleConfig } from './ensemble-config.js';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -17,7 +18,10 @@ export function parseZooCfgText(text: string): Map<string, string> {
     if (line === '' || line.startsWith('#')) continue;
     const equals = line.indexOf('=');
     if (equals <= 0) throw new ConfigError(`zoo.cfg line ${index + 1}: expected key=value, got "${line}"`);
-    entries.set(line.slice(0, equals).trim(), line.slice(equals + 1).trim());
+    const key = line.slice(0, equals).trim();
+    // A member listed twice would be silently the last one (as java.util.Properties reads it).
+    if (key.startsWith('server.') && entries.has(key)) throw new ConfigError(`zoo.cfg line ${index + 1}: ${key} is listed twice`);
+    entries.set(key, line.slice(equals + 1).trim());
   }
   return entries;
 }
@@ -97,8 +101,15 @@ const appliers: Record<string, Apply> = {
  * would diverge silently. Meerkat has no replicated server outside the simulator yet (issue 16).
  */
 function refuseEnsemble(entries: ReadonlyMap<string, string>): void {
-  const members = [...entries.keys()].filter((key) => /^server\.\d+$/.test(key));
+  const members = [...entries.keys()].filter((key) => key.startsWith('server.'));
   if (members.length === 0 && !entries.has('dynamicConfigFile')) return;
+  // A configuration that could never run as an ensemble gets its own error first.
+  try {
+    parseEnsembleConfig(entries);
+  } catch (error) {
+    if (error instanceof EnsembleConfigError) throw new ConfigError(`bad ensemble configuration: ${error.message}`);
+    throw error;
+  }
   const named = members.length > 0 ? members.join(', ') : 'dynamicConfigFile';
   throw new ConfigError(
     `this zoo.cfg describes an ensemble (${named}), but Meerkat runs only as a standalone server so far: ` +
