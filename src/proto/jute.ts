@@ -78,7 +78,8 @@ export class JuteReader {
   }
 
   bool(): boolean {
-    return this.bytes[this.need(1)] !== 0;
+    const at = this.need(1);
+    return this.bytes[at] !== 0;
   }
 
   /** A byte buffer; null when the length is -1. The result is a view, not a copy. */

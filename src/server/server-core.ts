@@ -268,10 +268,7 @@ export class ServerCore {
     fields: { timeOut: number; sessionId: bigint; readOnly: boolean },
   ): void {
     const passwd = fields.sessionId === 0n ? new Uint8Array(sessionPasswordBytes) : sessionPassword(fields.sessionId);
-    this.countSent(connection);
-    connection.transport.send(
-      encodeServerFrame((writer) => writeConnectResponse(writer, { protocolVersion: 0, passwd, ...fields })),
-    );
+    this.transmit(connection, encodeServerFrame((writer) => writeConnectResponse(writer, { protocolVersion: 0, passwd, ...fields })));
   }
 
   // ---- requests ------------------------------------------------------------------------------
@@ -466,13 +463,11 @@ export class ServerCore {
           connection.authIds.push(newId);
         }
       }
-      this.countSent(connection);
-      connection.transport.send(encodeReply({ xid: SpecialXid.auth, zxid: 0, err: 0 }));
+      this.transmit(connection, encodeReply({ xid: SpecialXid.auth, zxid: 0, err: 0 }));
       return;
     }
     this.stats.authFailed++;
-    this.countSent(connection);
-    connection.transport.send(encodeReply({ xid: SpecialXid.auth, zxid: 0, err: ErrorCode.authFailed }));
+    this.transmit(connection, encodeReply({ xid: SpecialXid.auth, zxid: 0, err: ErrorCode.authFailed }));
     this.closeConnection(connection, `authentication failed for scheme "${scheme}"`);
   }
 
@@ -530,8 +525,7 @@ export class ServerCore {
     this.recordAnswer(connection, xid, zxid);
     const frame = encodeReply({ xid, zxid, err }, response);
     this.stats.recordResponseBytes(frame.length - 4);
-    this.countSent(connection);
-    connection.transport.send(frame);
+    this.transmit(connection, frame);
   }
 
   /** Completes `answering` (its type and arrival already set) and records it, per connection and server-wide. */
@@ -544,10 +538,11 @@ export class ServerCore {
     this.stats.recordLatency(answer.endMs - answer.startMs);
   }
 
-  /** Every frame sent to a client counts: replies, connect responses, notifications (as ZooKeeper). */
-  private countSent(connection: ClientConnection): void {
+  /** Sends a frame to a client; every one counts: replies, connect responses, notifications (as ZooKeeper). */
+  private transmit(connection: ClientConnection, frame: Uint8Array): void {
     connection.stats.packetsSent++;
     this.stats.packetsSent++;
+    connection.transport.send(frame);
   }
 
   /**
@@ -570,8 +565,7 @@ export class ServerCore {
       writeWatcherEvent(writer, { type: event.type, state: KeeperState.syncConnected, path: event.path });
     });
     this.stats.recordResponseBytes(frame.length - 4);
-    this.countSent(connection);
-    connection.transport.send(frame);
+    this.transmit(connection, frame);
   };
 
   // ---- txns: propose, persist, apply ---------------------------------------------------------
