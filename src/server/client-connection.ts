@@ -46,10 +46,12 @@ export interface QueuedRequest {
   receivedAtMs: number;
 }
 
-let nextConnectionId = 1;
-
 export class ClientConnection {
-  readonly id = nextConnectionId++;
+  /** Unique within its server (the core numbers them). */
+  readonly id: number;
+  readonly transport: Transport;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
   session: Session | null = null;
   authIds: Id[];
   closed = false;
@@ -64,14 +66,13 @@ export class ClientConnection {
   writesWaiting = 0;
   readonly establishedAtMs: number;
 
-  constructor(
-    readonly transport: Transport,
-    readonly remoteAddress: string,
-    readonly remotePort: number,
-    nowMs: number,
-  ) {
-    this.authIds = [{ scheme: 'ip', id: remoteAddress }];
-    this.establishedAtMs = nowMs;
+  constructor(fields: { id: number; transport: Transport; remoteAddress: string; remotePort: number; nowMs: number }) {
+    this.id = fields.id;
+    this.transport = fields.transport;
+    this.remoteAddress = fields.remoteAddress;
+    this.remotePort = fields.remotePort;
+    this.authIds = [{ scheme: 'ip', id: fields.remoteAddress }];
+    this.establishedAtMs = fields.nowMs;
   }
 
   get sessionId(): bigint {

@@ -1,15 +1,25 @@
-// The request pipeline of one standalone server, as a deterministic object: requests come in from
-// connections, writes are prepared into txns (prep), handed out for logging (takeUnpersisted), and
-// applied in zxid order once the driver reports them durable (persisted) — the final stage, which
-// replies and fires watches. Reads are answered from the local tree, but never ahead of a write the
-// same connection sent earlier (per-connection FIFO). Time comes from the injected clock.
+// The request pipeline of one server, as a deterministic object: requests come in from connections,
+// writes are sequenced into txns, and txns are applied in zxid order once they are durable (the
+// final stage, which replies and fires watches). Reads are answered from the local tree, but never
+// ahead of a write the same connection sent earlier (per-connection FIFO). Time comes from the
+// injected clock. Where txns come from depends on the server's replication (setReplication):
+//  - standalone: prep numbers them itself; the driver logs them (takeUnpersisted) and reports them
+//    durable (persisted) — the local log is the commit;
+//  - leader: prep stamps them with ZAB's next zxid and hands them to ZAB at once (LeaderSequencer);
+//    ZAB's commits come back through committed();
+//  - learner: writes, syncs and session create/close go to the leader (LearnerForwarder, a REQUEST
+//    packet); the txns ZAB commits come back through committed() and answer the requests they match;
+//  - offline: in no established epoch — no client is served.
 //
-// Durability order: a txn is applied (and so answered) only after `persisted(zxid)` says it is on
-// disk; the driver must not call `persisted` before the log fsync completes.
+// Durability order: a txn is applied (and so answered) only after the driver reports it durable
+// (persisted) or committed by a quorum (committed); the driver must not report either early.
+// Failed writes: standalone, prep's verdict is the answer (no txn; released once the txns it rests on
+// are applied, see settleVerdict). Replicated, a failed write is an error txn, as ZooKeeper logs it,
+// so no answer rests on a pending txn that a new leader may drop.
 
 import {
-  type ConnectRequest, ErrorCode, KeeperState, type MultiResult, OpCode, type Request,
-  type Response, SpecialXid, type Txn, type TxnHeader, writeConnectResponse, writeWatcherEvent,
+  type ConnectRequest, ErrorCode, type Id, JuteReader, KeeperState, type MultiResult, OpCode, type Request,
+  type Response, SpecialXid, type Txn, type TxnHeader, readTxn, readTxnHeader, writeConnectResponse, writeWatcherEvent,
 } from '../proto/index.js';
 import { assert, limits } from '../util/index.js';
 import { DataTree, type ApplyResult, type WatchEvent, applyTxn, digestFor } from '../tree/index.js';
@@ -18,11 +28,15 @@ import type { AnsweredRequest } from './connection-stats.js';
 import { type ServerConfig, negotiateSessionTimeout } from './config.js';
 import { OutputBudget } from './output-budget.js';
 import { PendingChanges, committedRecordOf } from './pending-changes.js';
-import { type PrepContext, type QuotaEnforcement, type WriteRequest, prepareCloseSession, prepareDeleteContainer, prepareWrite } from './prep.js';
+import { type ForwardedRequest, decodeForwardedRequest, decodeSessionReport, encodeForwardedRequest, encodeSessionReport } from './learner-payloads.js';
+import {
+  type PrepContext, type QuotaEnforcement, type WriteRequest, failedWriteTxn, prepareCloseSession, prepareDeleteContainer, prepareWrite,
+} from './prep.js';
 import { type ReadContext, performRead, readOpCodes } from './reads.js';
 import { passwordMatches, sessionPassword, sessionPasswordBytes } from './session-password.js';
 import { SessionTracker } from './session-tracker.js';
 import { ServerStats } from './server-stats.js';
+import type { LogEntry } from '../zab/index.js';
 
 export interface Clock {
   now(): number;
@@ -34,7 +48,38 @@ type ProposalOrigin =
   | { kind: 'createSession'; connection: ClientConnection; timeoutMs: number; readOnly: boolean }
   | { kind: 'closeSession'; connection: ClientConnection; entry: QueuedRequest }
   | { kind: 'expire' }
-  | { kind: 'reaper' };
+  | { kind: 'reaper' }
+  /** Leader: a request a learner forwarded; the learner holding the connection answers it. */
+  | { kind: 'remote' };
+
+/** Leader: where prepared txns go (ZAB). Prep stamps a txn with nextZxid(), then proposes it at once. */
+export interface LeaderSequencer {
+  /** The zxid the next proposal gets; null when none can be proposed (the leader is stepping down). */
+  nextZxid(): number | null;
+  propose(header: TxnHeader, txn: Txn): void;
+}
+
+/** Learner: sends a client request to the leader (a REQUEST packet); false when it cannot now. */
+export interface LearnerForwarder {
+  forward(data: Uint8Array, authIds: readonly Id[]): boolean;
+}
+
+/** Where this server's txns come from (see the file comment). */
+export type Replication =
+  | { mode: 'standalone' }
+  | { mode: 'leader'; sequencer: LeaderSequencer }
+  | { mode: 'learner'; forwarder: LearnerForwarder }
+  | { mode: 'offline' };
+
+/** Learner: a request sent to the leader, answered when the txn it becomes is committed. */
+interface AwaitedTxn {
+  sessionId: bigint;
+  cxid: number;
+  origin: ProposalOrigin;
+}
+
+/** The no-op txn a replicated sync is sequenced as: its commit shows a quorum still follows the leader. */
+const syncTxn: Txn = { type: OpCode.check, path: '/', version: -1 };
 
 /** A txn prepared and waiting to be logged and applied. */
 interface Proposal {
@@ -89,6 +134,13 @@ export class ServerCore {
   private lastPreparedZxid: number;
   private readonly connectionBySession = new Map<bigint, ClientConnection>();
   private outstanding = 0;
+  private nextConnectionId = 1;
+  /** Where txns come from; the replica driver changes it as its ZAB role changes. */
+  private replicationState: Replication = { mode: 'standalone' };
+  /** Sessions as the applied txns define them (id → timeout): what snapshots record and replicas agree on. */
+  readonly appliedSessions = new Map<bigint, number>();
+  /** Learner: requests sent to the leader, in the order sent, each answered when its txn is committed. */
+  private readonly awaited: AwaitedTxn[] = [];
   /** Set once the log failed: the server answers writes with SYSTEMERROR from then on. */
   writesRefused = false;
   /**
@@ -102,6 +154,8 @@ export class ServerCore {
   quotaWarning: (message: string) => void = () => undefined;
   /** prep's quota context when enforceQuota is on; its tree follows `tree`. */
   private readonly quotaEnforcement: QuotaEnforcement;
+  /** Told of bad input from a peer (the runtime, which logs, replaces this). */
+  warn: (message: string) => void = () => undefined;
   /** Bytes in the data and log directories; the runtime, which owns the files, replaces this. */
   diskUsage: () => { dataDirBytes: number; logDirBytes: number } = () => ({ dataDirBytes: 0, logDirBytes: 0 });
 
@@ -125,7 +179,40 @@ export class ServerCore {
     this.pending.clear();
     this.lastPreparedZxid = tree.lastProcessedZxid;
     const now = this.clock.now();
-    for (const [id, timeoutMs] of sessions) this.sessions.add(id, timeoutMs, now);
+    this.appliedSessions.clear();
+    for (const [id, timeoutMs] of sessions) {
+      this.sessions.add(id, timeoutMs, now);
+      this.appliedSessions.set(id, timeoutMs);
+    }
+  }
+
+  get replication(): Replication {
+    return this.replicationState;
+  }
+
+  /**
+   * The replica driver moves the server between roles. Leaving a role drops every client
+   * connection (ZooKeeper's clients then reconnect, possibly elsewhere) and everything in flight
+   * with them: txns prepared or forwarded but not applied come back, if a quorum kept them, through
+   * committed() like any other. The session tracker restarts from the applied sessions, each with a
+   * full timeout (as a new ZooKeeper leader gives them).
+   */
+  setReplication(replication: Replication): void {
+    assert(replication.mode !== 'standalone', 'a server becomes standalone only by being made so');
+    assert(this.replicationState.mode !== 'standalone' || (this.connections.size === 0 && this.proposals.length === 0),
+      'a standalone server joins an ensemble only before it serves');
+    const wasServing = this.replicationState.mode !== 'offline';
+    this.replicationState = replication;
+    if (wasServing) for (const connection of [...this.connections]) this.closeConnection(connection, `server is now ${replication.mode}`);
+    this.proposals.length = 0;
+    this.unpersistedFrom = 0;
+    this.awaited.length = 0;
+    this.verdicts.length = 0;
+    this.pending.clear();
+    this.lastPreparedZxid = this.tree.lastProcessedZxid;
+    const now = this.clock.now();
+    for (const session of [...this.sessions.all()]) this.sessions.remove(session.id);
+    for (const [id, timeoutMs] of this.appliedSessions) this.sessions.add(id, timeoutMs, now);
   }
 
   /**
@@ -171,7 +258,7 @@ export class ServerCore {
   // ---- connections ---------------------------------------------------------------------------
 
   openConnection(transport: Transport, remoteAddress: string, remotePort: number): ClientConnection {
-    const connection = new ClientConnection(transport, remoteAddress, remotePort, this.clock.now());
+    const connection = new ClientConnection({ id: this.nextConnectionId++, transport, remoteAddress, remotePort, nowMs: this.clock.now() });
     this.connections.add(connection);
     return connection;
   }
@@ -207,6 +294,10 @@ export class ServerCore {
     connection.stats.packetsReceived++;
     this.stats.packetsReceived++;
     const readOnly = request.readOnly ?? false;
+    if (this.replicationState.mode === 'offline') {
+      this.closeConnection(connection, 'not serving: this server is in no established epoch');
+      return;
+    }
     if (request.lastZxidSeen > this.lastZxid) {
       this.closeConnection(
         connection,
@@ -237,9 +328,11 @@ export class ServerCore {
     const sessionId = this.sessions.allocateId();
     const session = this.sessions.add(sessionId, timeoutMs, now);
     this.attach(connection, session, now);
-    this.propose({ sessionId, cxid: 0, type: OpCode.createSession }, { type: OpCode.createSession, timeOut: timeoutMs }, {
-      kind: 'createSession', connection, timeoutMs, readOnly,
-    });
+    const origin: ProposalOrigin = { kind: 'createSession', connection, timeoutMs, readOnly };
+    const sequenced = this.replicationState.mode === 'learner'
+      ? this.forward(connection, { sessionId, cxid: 0, type: OpCode.createSession, timeoutMs }, origin)
+      : this.propose({ sessionId, cxid: 0 }, { type: OpCode.createSession, timeOut: timeoutMs }, origin);
+    if (!sequenced) this.closeConnection(connection, 'the session cannot be created now (leader stepping down)');
   }
 
   /**
@@ -298,8 +391,8 @@ export class ServerCore {
         this.answer(connection, xid, ErrorCode.reconfigDisabled);
         return;
     }
-    if (writeOpCodes.has(request.type)) {
-      this.write(connection, xid, request as WriteRequest);
+    if (writeOpCodes.has(request.type) || (request.type === OpCode.sync && this.replicationState.mode !== 'standalone')) {
+      this.write(connection, xid, request);
     } else if (readOpCodes.has(request.type)) {
       const replyXid = request.type === OpCode.setWatches || request.type === OpCode.setWatches2 ? SpecialXid.setWatches : xid;
       if (connection.queue.length === 0 && this.output.mayAnswerRead(connection.transport.outputBytes)) {
@@ -347,15 +440,17 @@ export class ServerCore {
       (connection.queuedReads > 0 && connection.transport.outputBytes >= this.output.connectionSoftBytes);
   }
 
-  private write(connection: ClientConnection, xid: number, request: WriteRequest): void {
+  private write(connection: ClientConnection, xid: number, request: Request): void {
     const entry = queued(xid, request.type, { ready: false });
+    // A replicated sync is answered when its no-op txn is applied; the reply names its path.
+    if (request.type === OpCode.sync) entry.response = { type: OpCode.sync, path: request.path };
     if (this.writeMustWait(connection)) {
       this.enqueueWaitingWrite(connection, entry, request);
       return;
     }
     this.enqueue(connection, entry);
     // Every read queued is ahead of it.
-    if (this.prepareInto(connection, entry, request)) connection.readsAheadOfWrite = connection.queuedReads;
+    if (this.sequenceInto(connection, entry, request)) connection.readsAheadOfWrite = connection.queuedReads;
     if (entry.ready) this.drain(connection);
   }
 
@@ -367,34 +462,80 @@ export class ServerCore {
     this.enqueue(connection, entry);
   }
 
-  /** Prepares a write into its queue entry: a txn proposed (true), or prep's verdict (see settleVerdict). */
+  /**
+   * Turns a write, sync or closeSession into a txn on its way (true: the entry waits for it to be
+   * applied), or settles the entry at once (false): prepared here (standalone, leader) or sent to
+   * the leader (learner).
+   */
+  private sequenceInto(connection: ClientConnection, entry: QueuedRequest, request: Request): boolean {
+    const origin: ProposalOrigin = { kind: request.type === OpCode.closeSession ? 'closeSession' : 'client', connection, entry };
+    if (this.replicationState.mode === 'learner') {
+      const sessionId = connection.sessionId;
+      const forwarded: ForwardedRequest = request.type === OpCode.closeSession
+        ? { sessionId, cxid: entry.xid, type: OpCode.closeSession }
+        : { sessionId, cxid: entry.xid, type: request.type, request };
+      return this.forward(connection, forwarded, origin);
+    }
+    if (request.type === OpCode.closeSession) return this.closeSessionInto(connection, entry);
+    if (request.type === OpCode.sync) return this.propose({ sessionId: connection.sessionId, cxid: entry.xid }, syncTxn, origin);
+    return this.prepareInto(connection, entry, request as WriteRequest);
+  }
+
+  /** Learner: sends a request to the leader; it is answered when its txn is committed (committed()). */
+  private forward(connection: ClientConnection, forwarded: ForwardedRequest, origin: ProposalOrigin): boolean {
+    const replication = this.replicationState;
+    assert(replication.mode === 'learner', 'only a learner forwards');
+    if (!replication.forwarder.forward(encodeForwardedRequest(forwarded), connection.authIds)) {
+      this.closeConnection(connection, 'the leader cannot be reached');
+      return false;
+    }
+    this.awaited.push({ sessionId: forwarded.sessionId, cxid: forwarded.cxid, origin });
+    return true;
+  }
+
+  /**
+   * Prepares a write into its queue entry: a txn proposed (true), or — standalone — prep's verdict
+   * (see settleVerdict). Replicated, a failed write is proposed as the error txn ZooKeeper logs.
+   */
   private prepareInto(connection: ClientConnection, entry: QueuedRequest, request: WriteRequest): boolean {
     const session = connection.session!;
+    const standalone = this.replicationState.mode === 'standalone';
+    const origin: ProposalOrigin = { kind: 'client', connection, entry };
+    const fields = { sessionId: session.id, cxid: entry.xid };
     if (session.closing || this.writesRefused) {
+      if (!standalone) return this.propose(fields, { type: OpCode.error, err: ErrorCode.sessionExpired }, origin);
       entry.err = this.writesRefused ? ErrorCode.systemError : ErrorCode.sessionExpired;
       entry.ready = true;
       return false;
     }
-    const context = this.prepContext;
-    context.sessionId = session.id;
-    context.authIds = connection.authIds;
-    context.superDigest = this.config.superDigest;
-    context.ttlNodesEnabled = this.config.ttlNodesEnabled;
-    context.zxid = this.lastPreparedZxid + 1;
-    context.quota = this.config.enforceQuota ? this.quotaEnforcement : null;
-    const outcome = prepareWrite(request, this.pending, context);
+    const outcome = this.prepare(session.id, connection.authIds, request);
+    if (outcome === null) return false;
     if (!outcome.ok) {
+      if (!standalone) return this.propose(fields, failedWriteTxn(outcome), origin);
       const response: Response | undefined = 'multiResults' in outcome ? { type: OpCode.multi, results: outcome.multiResults } : undefined;
       this.settleVerdict(connection, entry, outcome.err, response);
       return false;
     }
-    if (outcome.txn.type === OpCode.check) {
+    if (outcome.txn.type === OpCode.check && standalone) {
       // A standalone check (ZooKeeper 3.9) changes nothing: prep's verdict, in FIFO order, is the answer.
       this.settleVerdict(connection, entry, 0, undefined);
       return false;
     }
-    this.propose({ sessionId: session.id, cxid: entry.xid, type: outcome.txn.type }, outcome.txn, { kind: 'client', connection, entry });
-    return true;
+    return this.propose(fields, outcome.txn, origin);
+  }
+
+  /** Runs prep for a session's write against the pending overlay; null when no zxid can be had now. */
+  private prepare(sessionId: bigint, authIds: readonly Id[], request: WriteRequest): ReturnType<typeof prepareWrite> | null {
+    const zxid = this.nextZxid();
+    if (zxid === null) return null;
+    const context = this.prepContext;
+    context.sessionId = sessionId;
+    context.authIds = authIds;
+    context.superDigest = this.config.superDigest;
+    context.ttlNodesEnabled = this.config.ttlNodesEnabled;
+    context.zxid = zxid;
+    context.quota = this.config.enforceQuota ? this.quotaEnforcement : null;
+    return prepareWrite(request, this.pending, context);
   }
 
   /**
@@ -427,7 +568,7 @@ export class ServerCore {
       return;
     }
     this.enqueue(connection, entry);
-    if (this.closeSessionInto(connection, entry)) connection.readsAheadOfWrite = connection.queuedReads;
+    if (this.sequenceInto(connection, entry, closeSessionRequest)) connection.readsAheadOfWrite = connection.queuedReads;
     if (entry.ready) this.drain(connection);
   }
 
@@ -438,16 +579,17 @@ export class ServerCore {
       entry.ready = true;
       return false;
     }
+    if (!this.proposeCloseSession(session.id, entry.xid, { kind: 'closeSession', connection, entry })) return false;
     this.sessions.markClosing(session);
-    this.proposeCloseSession(session.id, entry.xid, { kind: 'closeSession', connection, entry });
     return true;
   }
 
-  private proposeCloseSession(sessionId: bigint, cxid: number, origin: ProposalOrigin): void {
-    const zxid = this.lastPreparedZxid + 1;
+  private proposeCloseSession(sessionId: bigint, cxid: number, origin: ProposalOrigin): boolean {
+    const zxid = this.nextZxid();
+    if (zxid === null) return false;
     const ephemerals = new Set([...this.tree.getEphemerals(sessionId), ...this.pending.ephemeralsOf(sessionId)]);
     const txn = prepareCloseSession(ephemerals, this.pending, zxid);
-    this.propose({ sessionId, cxid, type: OpCode.closeSession }, txn, origin);
+    return this.propose({ sessionId, cxid }, txn, origin);
   }
 
   private authenticate(connection: ClientConnection, scheme: string, auth: Uint8Array): void {
@@ -495,8 +637,7 @@ export class ServerCore {
         head.write = null;
         head.ready = false;
         connection.writesWaiting--;
-        if (request.type === OpCode.closeSession) this.closeSessionInto(connection, head);
-        else this.prepareInto(connection, head, request as WriteRequest);
+        this.sequenceInto(connection, head, request);
         continue;
       }
       if (head.read !== null && connection.readsAheadOfWrite === 0) {
@@ -570,17 +711,34 @@ export class ServerCore {
 
   // ---- txns: propose, persist, apply ---------------------------------------------------------
 
-  private propose(fields: { sessionId: bigint; cxid: number; type: number }, txn: Txn, origin: ProposalOrigin): void {
-    const zxid = ++this.lastPreparedZxid;
-    const header: TxnHeader = { sessionId: fields.sessionId, cxid: fields.cxid, zxid, time: this.clock.now(), type: fields.type };
+  /** The zxid the next txn gets: the local count standalone, ZAB's as leader; null when none can be had now. */
+  private nextZxid(): number | null {
+    const replication = this.replicationState;
+    if (replication.mode === 'leader') return replication.sequencer.nextZxid();
+    assert(replication.mode === 'standalone', `a ${replication.mode} prepares no txn`);
+    return this.lastPreparedZxid + 1;
+  }
+
+  /** Stamps a txn and queues it for the log (standalone) or hands it to ZAB (leader); false if no zxid can be had now. */
+  private propose(fields: { sessionId: bigint; cxid: number }, txn: Txn, origin: ProposalOrigin): boolean {
+    const zxid = this.nextZxid();
+    if (zxid === null) return false;
+    const header: TxnHeader = { sessionId: fields.sessionId, cxid: fields.cxid, zxid, time: this.clock.now(), type: txn.type };
+    this.lastPreparedZxid = zxid;
     this.proposals.push({ header, txn, origin });
+    const replication = this.replicationState;
+    if (replication.mode === 'leader') {
+      this.unpersistedFrom = this.proposals.length;
+      replication.sequencer.propose(header, txn);
+    }
+    return true;
   }
 
   get hasUnpersisted(): boolean {
     return this.unpersistedFrom < this.proposals.length;
   }
 
-  /** Txns prepared since the last call, in zxid order, for the driver to append to the log. */
+  /** Standalone: txns prepared since the last call, in zxid order, for the driver to append to the log. */
   takeUnpersisted(max = Infinity): readonly UnpersistedTxn[] {
     const end = Math.min(this.proposals.length, this.unpersistedFrom + max);
     const batch = this.proposals.slice(this.unpersistedFrom, end);
@@ -588,15 +746,13 @@ export class ServerCore {
     return batch;
   }
 
-  /** The driver reports every txn up to `zxid` durable: apply them in order, reply, fire watches. */
+  /** Standalone: the driver reports every txn up to `zxid` durable: apply them in order, reply, fire watches. */
   persisted(zxid: number): void {
     let applied = 0;
     while (applied < this.proposals.length && this.proposals[applied]!.header.zxid <= zxid) {
       const proposal = this.proposals[applied]!;
       applied++;
-      const result = applyTxn(this.tree, proposal.header, proposal.txn);
-      for (const delivery of result.deliveries) this.notify(delivery.watcher, delivery);
-      this.applied(proposal, result);
+      this.applyCommitted(proposal.header, proposal.txn, proposal.origin);
       // Before the next txn applies: a read queued behind a verdict must see the tree as it was then,
       // not with later writes of the same batch (a session's order; found by the differential test).
       if (this.verdicts.length > 0 && this.verdicts[0]!.zxid <= proposal.header.zxid) this.releaseVerdicts();
@@ -604,8 +760,66 @@ export class ServerCore {
     this.proposals.splice(0, applied);
     this.unpersistedFrom = Math.max(0, this.unpersistedFrom - applied);
     this.pending.applied(zxid);
-    this.stats.txnsApplied += applied;
     this.releaseVerdicts();
+  }
+
+  /**
+   * Leader and learner: ZAB committed these txns, in zxid order. A leader's own proposals are
+   * applied with what prep kept of them; any other txn is decoded from its bytes and answers the
+   * request it completes if that request was sent from here (the head of `awaited`).
+   */
+  committed(entries: readonly LogEntry[]): void {
+    let own = 0;
+    for (const entry of entries) {
+      const proposal = this.proposals[own];
+      if (proposal !== undefined) {
+        assert(proposal.header.zxid === entry.zxid, `committed 0x${entry.zxid.toString(16)} but the next proposal is 0x${proposal.header.zxid.toString(16)}`);
+        own++;
+        this.applyCommitted(proposal.header, proposal.txn, proposal.origin);
+        continue;
+      }
+      const reader = new JuteReader(entry.data);
+      const header = readTxnHeader(reader);
+      assert(header.zxid === entry.zxid, `txn stamped 0x${header.zxid.toString(16)} committed at 0x${entry.zxid.toString(16)}`);
+      const txn = readTxn(reader, header.type);
+      this.applyCommitted(header, txn, this.awaitedOrigin(header));
+    }
+    if (own > 0) {
+      this.proposals.splice(0, own);
+      this.unpersistedFrom = this.proposals.length;
+    }
+    if (entries.length > 0) this.pending.applied(entries[entries.length - 1]!.zxid);
+  }
+
+  /** The origin of a committed txn this learner forwarded: requests commit in the order they were sent. */
+  private awaitedOrigin(header: TxnHeader): ProposalOrigin | null {
+    const head = this.awaited[0];
+    if (head === undefined || head.sessionId !== header.sessionId) return null;
+    assert(head.cxid === header.cxid, `session 0x${header.sessionId.toString(16)}: request ${header.cxid} committed while ${head.cxid} was sent before it`);
+    this.awaited.shift();
+    return head.origin;
+  }
+
+  private applyCommitted(header: TxnHeader, txn: Txn, origin: ProposalOrigin | null): void {
+    const result = applyTxn(this.tree, header, txn);
+    for (const delivery of result.deliveries) this.notify(delivery.watcher, delivery);
+    this.stats.txnsApplied++;
+    this.sessionsApplied(header, txn, origin);
+    if (origin !== null) this.applied(header, origin, result);
+  }
+
+  /** Sessions as txns define them, on every server: created, or closed (its connection here ends). */
+  private sessionsApplied(header: TxnHeader, txn: Txn, origin: ProposalOrigin | null): void {
+    if (txn.type === OpCode.createSession) {
+      this.appliedSessions.set(header.sessionId, txn.timeOut);
+      this.sessions.add(header.sessionId, txn.timeOut, this.clock.now());
+    } else if (txn.type === OpCode.closeSession) {
+      this.appliedSessions.delete(header.sessionId);
+      this.sessions.remove(header.sessionId);
+      const connection = this.connectionBySession.get(header.sessionId);
+      const closedByItself = origin?.kind === 'closeSession' && origin.connection === connection;
+      if (connection !== undefined && !closedByItself) this.closeConnection(connection, `session 0x${header.sessionId.toString(16)} expired`);
+    }
   }
 
   /** Answers the verdicts (and lifts the barriers) whose basis is now applied: a prefix of the sorted list. */
@@ -621,56 +835,120 @@ export class ServerCore {
     }
   }
 
-  /** The effects of an applied txn beyond the tree: the reply, session bookkeeping. */
-  private applied(proposal: Proposal, result: ApplyResult<ClientConnection>): void {
-    const origin = proposal.origin;
+  /** The reply an applied txn completes, if its request came from a connection here. */
+  private applied(header: TxnHeader, origin: ProposalOrigin, result: ApplyResult<ClientConnection>): void {
     switch (origin.kind) {
       case 'client':
         origin.entry.zxid = result.zxid;
         origin.entry.err = result.err;
-        origin.entry.response = writeResponse(origin.entry.type, result);
+        if (origin.entry.type !== OpCode.sync) origin.entry.response = writeResponse(origin.entry.type, result);
         origin.entry.ready = true;
         this.drain(origin.connection);
         return;
       case 'createSession':
         if (!origin.connection.closed) {
-          this.sendConnectResponse(origin.connection, { timeOut: origin.timeoutMs, sessionId: proposal.header.sessionId, readOnly: origin.readOnly });
+          this.sendConnectResponse(origin.connection, { timeOut: origin.timeoutMs, sessionId: header.sessionId, readOnly: origin.readOnly });
           // As ZooKeeper's final stage: the new session is the connection's first answered operation.
           this.answering.type = OpCode.createSession;
-          this.answering.startMs = proposal.header.time;
+          this.answering.startMs = header.time;
           this.recordAnswer(origin.connection, 0, result.zxid);
         }
         return;
       case 'closeSession':
-        this.sessions.remove(proposal.header.sessionId);
         origin.entry.ready = true;
         this.drain(origin.connection);
         return;
-      case 'expire': {
-        this.sessions.remove(proposal.header.sessionId);
-        const connection = this.connectionBySession.get(proposal.header.sessionId);
-        if (connection !== undefined) this.closeConnection(connection, `session 0x${proposal.header.sessionId.toString(16)} expired`);
-        return;
-      }
+      case 'expire':
       case 'reaper':
+      case 'remote':
         return;
     }
+  }
+
+  // ---- the leader's side of learners ---------------------------------------------------------
+
+  /**
+   * Leader: a request a learner forwarded (REQUEST), with the session's auth ids. Prepared as this
+   * server's own clients' requests are; every one becomes exactly one txn (an error txn when it
+   * fails), so the learner can match commits to the requests it sent, in order.
+   */
+  forwardedRequest(data: Uint8Array, authIds: readonly Id[]): void {
+    assert(this.replicationState.mode === 'leader', 'only a leader takes forwarded requests');
+    let forwarded: ForwardedRequest;
+    try {
+      forwarded = decodeForwardedRequest(data);
+    } catch (error) {
+      this.warn(`dropping a malformed request from a learner: ${(error as Error).message}`);
+      return;
+    }
+    const fields = { sessionId: forwarded.sessionId, cxid: forwarded.cxid };
+    const origin: ProposalOrigin = { kind: 'remote' };
+    const now = this.clock.now();
+    if ('timeoutMs' in forwarded) {
+      this.sessions.add(forwarded.sessionId, forwarded.timeoutMs, now);
+      this.propose(fields, { type: OpCode.createSession, timeOut: forwarded.timeoutMs }, origin);
+      return;
+    }
+    const session = this.sessions.get(forwarded.sessionId);
+    if (session === undefined || session.closing) {
+      this.propose(fields, { type: OpCode.error, err: ErrorCode.sessionExpired }, origin);
+      return;
+    }
+    this.sessions.touch(session, now);
+    if (!('request' in forwarded)) {
+      if (this.proposeCloseSession(session.id, forwarded.cxid, origin)) this.sessions.markClosing(session);
+      return;
+    }
+    if (forwarded.type === OpCode.sync) {
+      this.propose(fields, syncTxn, origin);
+      return;
+    }
+    const outcome = this.prepare(session.id, authIds, forwarded.request as WriteRequest);
+    if (outcome !== null) this.propose(fields, outcome.ok ? outcome.txn : failedWriteTxn(outcome), origin);
+  }
+
+  /** Leader: a learner's PING report — the sessions it holds connections for are alive. */
+  sessionsReported(data: Uint8Array): void {
+    const now = this.clock.now();
+    for (const id of decodeSessionReport(data)) {
+      const session = this.sessions.get(id);
+      if (session !== undefined) this.sessions.touch(session, now);
+    }
+  }
+
+  /** Learner: the sessions of this server's connections, for the next PING to the leader. */
+  sessionReport(): Uint8Array {
+    const sessions: Array<{ id: bigint; timeoutMs: number }> = [];
+    for (const connection of this.connectionBySession.values()) {
+      if (connection.session !== null) sessions.push({ id: connection.session.id, timeoutMs: connection.session.timeoutMs });
+    }
+    return encodeSessionReport(sessions);
   }
 
   // ---- time ----------------------------------------------------------------------------------
 
-  /** Expires sessions whose time has come; call at least once per tick. */
+  /** Standalone and leader: expires sessions whose time has come; call at least once per tick. */
   tick(): void {
+    if (!this.decidesSessions) return;
     for (const session of this.sessions.expire(this.clock.now())) this.proposeCloseSession(session.id, 0, { kind: 'expire' });
   }
 
-  /** Deletes empty containers and expired TTL nodes, as ZooKeeper's ContainerManager. */
+  /** Standalone and leader: deletes empty containers and expired TTL nodes, as ZooKeeper's ContainerManager. */
   reapContainers(): void {
+    if (!this.decidesSessions) return;
     const candidates = this.tree.reapCandidates(this.clock.now());
     for (const path of [...candidates.containers, ...candidates.expiredTtl]) {
-      const txn = prepareDeleteContainer(path, this.pending, this.lastPreparedZxid + 1);
-      if (txn !== null) this.propose({ sessionId: 0n, cxid: 0, type: txn.type }, txn, { kind: 'reaper' });
+      const zxid = this.nextZxid();
+      if (zxid === null) return;
+      const txn = prepareDeleteContainer(path, this.pending, zxid);
+      if (txn !== null) this.propose({ sessionId: 0n, cxid: 0 }, txn, { kind: 'reaper' });
     }
+  }
+
+  /** Only a standalone server or the leader expires sessions and reaps nodes (learners follow its txns). */
+  private get decidesSessions(): boolean {
+    const mode = this.replicationState.mode;
+    return mode === 'standalone' || mode === 'leader';
   }
 }
 
@@ -694,7 +972,8 @@ function writeResponse(type: number, result: ApplyResult): Response | undefined 
 }
 
 function multiResultOf(result: ApplyResult): MultiResult {
-  if (result.err !== 0) return { type: OpCode.error, err: result.err };
+  // A failed multi logged as error txns (replicated) reports ErrorResult for every op, OK ones included.
+  if (result.err !== 0 || result.type === OpCode.error) return { type: OpCode.error, err: result.err };
   switch (result.type) {
     // ZooKeeper's FinalRequestProcessor: a create txn gives a path-only CreateResult (type create); a
     // container or TTL create (and create2, which prep never puts in a multi) gives path and stat
