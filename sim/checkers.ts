@@ -157,11 +157,13 @@ export class Checkers {
    * A client heard "ok" for a write it sent when `floor` was the last acknowledged zxid: real-time
    * order (linearizability of writes) demands that it comes after that one.
    */
-  writeAcknowledged(write: { label: string; text: string; zxid: number; floor: number }): void {
-    const { label, text, zxid, floor } = write;
+  writeAcknowledged(write: { label: string; zxid: number; floor: number }): void {
+    const { label, zxid, floor } = write;
     if (zxid <= floor) {
       throw new SimViolation(`write ${label} (${hex(zxid)}) was sent after ${hex(floor)} was acknowledged but is ordered before it`);
     }
+    const text = this.committed.get(zxid);
+    if (text === undefined) throw new SimViolation(`write ${label} was acknowledged at ${hex(zxid)}, which no server applied`);
     this.acknowledged.set(label, { zxid, text });
     this.lastAcknowledgedZxid = Math.max(this.lastAcknowledgedZxid, zxid);
   }

@@ -9,20 +9,44 @@
 // own writes), and each write's txn is remembered so the end check can prove no acknowledged write
 // was lost.
 
-import { CreateMode, ErrorCode, OpCode } from '../src/proto/index.js';
+import {
+  CreateMode, ErrorCode, JuteReader, OpCode, type Request, type Response, SpecialXid, readConnectResponse, readReplyHeader,
+  readResponse, readTxnHeader,
+} from '../src/proto/index.js';
 import { SimViolation } from './checkers.js';
 import type { Checkers } from './checkers.js';
+import { type ClientEnd, SimClientLink, connectFrame, requestFrame } from './client-link.js';
 import type { EventQueue } from './event-queue.js';
 import { neverReturned } from './linearizability.js';
+import type { SimNode } from './node.js';
 import type { Prng } from './prng.js';
 import type { ZkInput, ZkOperation, ZkOutput } from './zk-model.js';
-import { isRead, type ServerConnection, type SimRead, type SimReply, type SimServer, type SimWrite } from './server.js';
+
+/** What a client sends: a request record (its type says which). */
+export type SimRequest = Request;
+
+/** A reply as the client decoded it from the wire. */
+export interface SimReply {
+  cxid: number;
+  zxid: number;
+  err: number;
+  response: Response | undefined;
+}
+
+/** A server as clients pick one: its process and whether it serves. */
+export interface SimServerView {
+  readonly node: SimNode;
+  readonly accepting: boolean;
+  readonly appliedZxid: number;
+}
 
 /** The keys whose history is checked for linearizability (flat, one partition per key). */
 export const checkedKeys = ['/k0', '/k1', '/k2'] as const;
 
 interface Outstanding {
   cxid: number;
+  /** The request's type: how its reply is decoded. */
+  type: number;
   callMs: number;
   /** Index in the history for a checked-key write. */
   historyIndex: number;
@@ -39,7 +63,7 @@ export interface ClientEnvironment {
   queue: EventQueue;
   random: Prng;
   checkers: Checkers;
-  servers: readonly SimServer[];
+  servers: readonly SimServerView[];
   /** Writes and synced reads on the checked keys, as the clients saw them. */
   history: ZkOperation[];
   /** Called for every write reply, with the time its request was sent. */
@@ -51,8 +75,9 @@ const outstandingMax = 3;
 
 export class SimClient {
   private sessionId: bigint | null = null;
-  private connection: ServerConnection | null = null;
-  private server: SimServer | null = null;
+  private link: SimClientLink | null = null;
+  private passwd: Uint8Array = new Uint8Array(16);
+  private lastSentMs = 0;
   private connected = false;
   /** Bumped per connection attempt: events of an older connection are ignored. */
   private generation = 0;
@@ -79,7 +104,7 @@ export class SimClient {
   /** One step of the client's loop. */
   step(): void {
     const { queue } = this.environment;
-    if (this.connection === null) return this.tryConnect();
+    if (this.link === null) return this.tryConnect();
     // A handshake that goes unanswered (its createSession was lost with a leader) is given up too.
     if (!this.connected) {
       if (queue.now - this.lastHeardMs > (this.timeoutMs * 2) / 3) this.lost('handshake timed out');
@@ -88,38 +113,51 @@ export class SimClient {
     // A connection that stays silent too long is given up, as ZooKeeper's client does at 2/3 of the timeout.
     if (this.outstanding.size > 0 && queue.now - this.lastHeardMs > (this.timeoutMs * 2) / 3) return this.lost('silent server');
     if (this.outstanding.size < outstandingMax && !this.closing) this.issue();
+    // An idle session pings, as ZooKeeper's clients do, so its server keeps it alive.
+    else if (queue.now - this.lastSentMs > this.timeoutMs / 3) this.sendFrame(SpecialXid.ping, { type: OpCode.ping });
   }
 
   private tryConnect(): void {
-    const { random, servers } = this.environment;
+    const { random, servers, queue } = this.environment;
     const candidates = servers.filter((server) => server.accepting && server.appliedZxid >= this.lastZxid);
     if (candidates.length === 0) return;
     const server = random.pick(candidates);
     const generation = ++this.generation;
     const current = (): boolean => this.generation === generation;
-    const connection = server.connect(
-      {
-        label: this.label,
-        connected: (sessionId) => {
-          if (!current()) return;
-          this.sessionId = sessionId;
-          this.connected = true;
-          this.lastHeardMs = this.environment.queue.now;
-        },
-        reply: (reply) => {
-          if (current()) this.onReply(reply);
-        },
-        closed: (reason) => {
-          if (current()) this.onClosed(reason);
-        },
+    const end: ClientEnd = {
+      frame: (reader) => {
+        if (current()) this.onFrame(reader);
       },
-      { sessionId: this.sessionId, timeoutMs: this.timeoutMs, lastZxid: this.lastZxid },
-    );
-    if (connection === null) return;
-    this.connection = connection;
-    this.server = server;
+      broken: () => {
+        if (current()) this.lost('connection lost');
+      },
+    };
+    this.link = new SimClientLink(server.node, { queue, client: end, label: this.label });
     this.connected = false;
+    this.lastHeardMs = queue.now;
+    this.lastSentMs = queue.now;
+    this.link.write(connectFrame({
+      protocolVersion: 0, lastZxidSeen: this.lastZxid, timeOut: this.timeoutMs, sessionId: this.sessionId ?? 0n, passwd: this.passwd, readOnly: false,
+    }));
+  }
+
+  /** A frame from the server: the connect response first, then replies (and pings' answers) in order. */
+  private onFrame(reader: JuteReader): void {
     this.lastHeardMs = this.environment.queue.now;
+    if (!this.connected) {
+      const response = readConnectResponse(reader);
+      if (response.timeOut <= 0) return this.onClosed('expired');
+      this.sessionId = response.sessionId;
+      this.passwd = response.passwd;
+      this.connected = true;
+      return;
+    }
+    const header = readReplyHeader(reader);
+    if (header.xid === SpecialXid.ping || header.xid === SpecialXid.notification) return;
+    const request = this.outstanding.get(header.xid);
+    if (request === undefined) throw new SimViolation(`${this.label}: reply to unknown request ${header.xid}`);
+    const response = header.err === 0 && request.type !== OpCode.closeSession ? readResponse(reader, request.type) : undefined;
+    this.onReply({ cxid: header.xid, zxid: header.zxid, err: header.err, response });
   }
 
   private onClosed(reason: 'lost' | 'expired' | 'closed'): void {
@@ -133,14 +171,14 @@ export class SimClient {
 
   /** The connection is gone; the session may live on. Outstanding requests have unknown outcomes. */
   private lost(reason: string): void {
-    this.environment.log(`${this.label} ${reason} (server ${this.server?.id ?? '?'})`);
+    this.environment.log(`${this.label} ${reason} (server ${this.link?.node.id ?? '?'})`);
     this.endConnection();
   }
 
   private endConnection(): void {
     this.generation++;
-    this.connection = null;
-    this.server = null;
+    this.link?.disconnect();
+    this.link = null;
     this.connected = false;
     // Their history entries keep `neverReturned`: they may or may not have taken effect.
     this.outstanding.clear();
@@ -152,21 +190,27 @@ export class SimClient {
    * `syncThenRead`: once the sync is answered, read this key on the same connection; the pair is one
    * linearizable read in the history, from the sync's call to the read's return.
    */
-  private send(request: SimWrite | SimRead, fields: { label: string; path: string | null; op?: ZkInput; syncThenRead?: string; callMs?: number }): void {
+  private send(request: SimRequest, fields: { label: string; path: string | null; op?: ZkInput; syncThenRead?: string; callMs?: number }): void {
     const { queue, history, checkers } = this.environment;
     const cxid = this.nextCxid++;
-    const write = !isRead(request);
+    // A sync is checked as the read it guards (the linearizability checker), not as a write.
+    const write = request.type !== OpCode.getData && request.type !== OpCode.sync;
     let historyIndex = -1;
     if (fields.op !== undefined) {
       historyIndex = history.length;
       history.push({ clientId: this.id, input: fields.op, call: fields.callMs ?? queue.now, return: neverReturned });
     }
     this.outstanding.set(cxid, {
-      cxid, callMs: queue.now, historyIndex, write, floor: checkers.lastAcknowledgedZxid, label: `${this.label}.${cxid}:${fields.label}`, path: fields.path,
+      cxid, type: request.type, callMs: queue.now, historyIndex, write, floor: checkers.lastAcknowledgedZxid, label: `${this.label}.${cxid}:${fields.label}`, path: fields.path,
       syncThenRead: fields.syncThenRead ?? null,
     });
     this.operations++;
-    this.server!.request(this.connection!, cxid, request);
+    this.sendFrame(cxid, request);
+  }
+
+  private sendFrame(xid: number, request: SimRequest): void {
+    this.lastSentMs = this.environment.queue.now;
+    this.link!.write(requestFrame(xid, request));
   }
 
   private issue(): void {
@@ -199,7 +243,7 @@ export class SimClient {
         ],
       }, { label: `multi ${a} ${b}`, path: null });
     } else if (roll < 88) {
-      this.send({ type: OpCode.getData, path: key }, { label: `get ${key}`, path: key });
+      this.send({ type: OpCode.getData, path: key, watch: false }, { label: `get ${key}`, path: key });
     } else if (roll < 98) {
       this.send({ type: OpCode.sync, path: key }, { label: `sync ${key}`, path: null, syncThenRead: key });
     } else {
@@ -222,18 +266,19 @@ export class SimClient {
     }
     this.lastZxid = reply.zxid;
     if (request.write) {
-      if (reply.txnText !== undefined) checkers.writeAcknowledged({ label: request.label, text: reply.txnText, zxid: reply.zxid, floor: request.floor });
+      this.checkReplyTxn(request, reply);
+      checkers.writeAcknowledged({ label: request.label, zxid: reply.zxid, floor: request.floor });
       this.environment.onWriteReply(reply, request.callMs);
       if (reply.err === ErrorCode.sessionExpired) return this.onClosed('expired');
     }
     if (request.path !== null) {
-      const version = reply.node?.version ?? reply.result?.stat?.version;
+      const version = reply.response !== undefined && 'stat' in reply.response ? reply.response.stat.version : undefined;
       if (reply.err === ErrorCode.noNode) this.knownVersion.delete(request.path);
       else if (version !== undefined) this.knownVersion.set(request.path, version);
     }
-    if (request.syncThenRead !== null && reply.err === ErrorCode.ok && this.connection !== null && !this.closing) {
+    if (request.syncThenRead !== null && reply.err === ErrorCode.ok && this.link !== null && !this.closing) {
       const key = request.syncThenRead;
-      this.send({ type: OpCode.getData, path: key }, { label: `get ${key} after sync`, path: key, op: { kind: 'getData', path: key }, callMs: request.callMs });
+      this.send({ type: OpCode.getData, path: key, watch: false }, { label: `get ${key} after sync`, path: key, op: { kind: 'getData', path: key }, callMs: request.callMs });
     }
     if (request.historyIndex >= 0) {
       const entry = history[request.historyIndex]!;
@@ -243,13 +288,29 @@ export class SimClient {
       else history.splice(request.historyIndex, 1, { ...entry, return: neverReturned });
     }
   }
+
+  /** A write's reply names the zxid of the very txn its request became (this session, this cxid). */
+  private checkReplyTxn(request: Outstanding, reply: SimReply): void {
+    const text = this.environment.checkers.committed.get(reply.zxid);
+    if (text === undefined) throw new SimViolation(`${this.label}: reply to ${request.label} names 0x${reply.zxid.toString(16)}, which no server applied`);
+    const header = readTxnHeader(new JuteReader(Buffer.from(text, 'latin1')));
+    if (header.sessionId !== this.sessionId || header.cxid !== request.cxid) {
+      throw new SimViolation(`${this.label}: reply to ${request.label} names 0x${reply.zxid.toString(16)}, the txn of session 0x${header.sessionId.toString(16)} request ${header.cxid}`);
+    }
+  }
 }
 
 /** The model's view of a write's reply; null for an error the model does not know (outcome: none). */
 function zkOutput(input: ZkInput, reply: SimReply): ZkOutput | null {
-  if (input.kind === 'getData') return reply.node === undefined ? null : (reply.node ?? 'NoNode');
+  const response = reply.response;
+  if (input.kind === 'getData') {
+    if (reply.err === ErrorCode.noNode) return 'NoNode';
+    // The simulated clients write no null data (and the model compares strings).
+    if (reply.err !== ErrorCode.ok || response?.type !== OpCode.getData) return null;
+    return { data: Buffer.from(response.data ?? '').toString('latin1'), version: response.stat.version };
+  }
   switch (reply.err) {
-    case ErrorCode.ok: return input.kind === 'setData' ? { version: reply.result!.stat!.version } : 'ok';
+    case ErrorCode.ok: return input.kind === 'setData' && response?.type === OpCode.setData ? { version: response.stat.version } : 'ok';
     case ErrorCode.nodeExists: return 'NodeExists';
     case ErrorCode.noNode: return 'NoNode';
     case ErrorCode.badVersion: return 'BadVersion';

@@ -9,14 +9,16 @@ import type { Prng } from './prng.js';
 
 export interface Snapshot {
   zxid: number;
-  /** The applied history up to zxid: the simulator's state machine is an append-only list. */
+  /** The snapshot file's bytes (null: the empty state at zxid 0). */
+  data: Uint8Array | null;
+  /** The applied history up to zxid, kept beside the bytes for the checkers (not read by the server). */
   entries: LogEntry[];
 }
 
 export class SimDisk {
   acceptedEpoch = 0;
   currentEpoch = 0;
-  snapshot: Snapshot = { zxid: 0, entries: [] };
+  snapshot: Snapshot = { zxid: 0, data: null, entries: [] };
   log: LogEntry[] = [];
   /** Entries of `log` (a prefix) that are durable. */
   synced = 0;
@@ -35,7 +37,8 @@ export class SimDisk {
     this.onSynced = options.onSynced;
   }
 
-  write(record: PersistRecord, decodeSnapshot: (data: Uint8Array) => LogEntry[]): void {
+  /** `historyOf`: the checkers' applied history of a snapshot being installed. */
+  write(record: PersistRecord, historyOf: (data: Uint8Array) => LogEntry[]): void {
     switch (record.kind) {
       case 'txn':
         this.log.push(record.entry);
@@ -47,7 +50,7 @@ export class SimDisk {
         this.restartSync();
         return;
       case 'snapshot':
-        this.snapshot = { zxid: record.zxid, entries: decodeSnapshot(record.data) };
+        this.snapshot = { zxid: record.zxid, data: record.data, entries: historyOf(record.data) };
         this.log = [];
         this.synced = 0;
         this.restartSync();

@@ -1,16 +1,17 @@
-// One simulated server: the real ZabCore, a SimDisk, and the real DataTree as its state machine
-// (state-machine.ts). It is the driver of its core: after every input it drains ready() in the order
-// the Ready contract prescribes (persist, apply, send), and reports what happened to the checkers.
+// One simulated server process: the real Replica (src/server/replica.ts: ZabCore, ServerCore, the
+// Ready driver, snapshots in the real file format) over a SimDisk and the simulated network. This
+// file adds only what a process is to the simulator: starting from what the disk kept, crashing,
+// pausing (inputs wait, in order, and run when it resumes), and the checkers' view — each server's
+// applied history, kept beside its state (and beside each snapshot) for the checkers alone.
 
-import { JuteReader, JuteWriter, QuorumPacketType } from '../src/proto/index.js';
-import { assert, zxidToHex } from '../src/util/index.js';
-import {
-  ZabCore, type LearnerPayload, type LogEntry, type Outbound, type Ready, type RoleChange, type ZabConfig, type ZabMessage,
-} from '../src/zab/index.js';
-import type { Checkers } from './checkers.js';
-import { SimDisk } from './disk.js';
-import { type AppliedTxn, TreeStateMachine } from './state-machine.js';
+import { QuorumPacketType } from '../src/proto/index.js';
+import { type Clock, type Replica as ReplicaType, Replica, type ServerConfig } from '../src/server/index.js';
 import type { InitialCapacity } from '../src/tree/index.js';
+import { assert } from '../src/util/index.js';
+import type { LogEntry, Outbound, RoleChange, ZabConfig, ZabCore } from '../src/zab/index.js';
+import type { Checkers } from './checkers.js';
+import type { SimClientLink } from './client-link.js';
+import { SimDisk } from './disk.js';
 import type { EventQueue } from './event-queue.js';
 import type { Prng } from './prng.js';
 
@@ -20,91 +21,136 @@ export interface NodeEnvironment {
   checkers: Checkers;
   send(from: number, outbound: Outbound): void;
   close(from: number, to: number): void;
-  /** A txn this server applied: its client layer answers the request it completes. */
-  onApplied(id: number, entry: LogEntry, applied: AppliedTxn): void;
   onRoleChange(id: number, change: RoleChange): void;
-  /** Leader only: requests and session reports its learners sent up. */
-  onFromLearners(id: number, payloads: readonly LearnerPayload[]): void;
-}
-
-export function encodeStateMachine(entries: readonly LogEntry[]): Buffer {
-  const writer = new JuteWriter(64);
-  writer.vector(entries, (w, entry) => w.long(entry.zxid).buffer(entry.data));
-  return writer.toBuffer();
-}
-
-export function decodeStateMachine(data: Uint8Array): LogEntry[] {
-  return new JuteReader(data).vector((reader) => ({ zxid: reader.long(), data: reader.buffer() ?? new Uint8Array(0) })) ?? [];
+  /** The checkers' history of each SNAP sent, by its bytes, for the server that installs it. */
+  snapshotHistories: WeakMap<Uint8Array, LogEntry[]>;
 }
 
 export class SimNode {
-  core: ZabCore | null = null;
+  replica: ReplicaType | null = null;
   /** Bumped by each start; -1 while down. */
   incarnation = -1;
   private restarts = 0;
   readonly disk: SimDisk;
-  readonly stateMachine: TreeStateMachine;
-  private appliedSinceSnapshot = 0;
+  /** The txns this incarnation's state holds, in order (the checkers' record, not the server's). */
+  private applied: LogEntry[] = [];
   private pausedUntil = 0;
-  private backlog: ((core: ZabCore) => void)[] = [];
+  private backlog: ((replica: ReplicaType) => void)[] = [];
+  /** The most nodes this server's tree has held. */
+  nodesMax = 0;
+  /** Open client links to this process; they break when it dies. */
+  readonly links = new Set<SimClientLink>();
 
   readonly id: number;
   private readonly environment: NodeEnvironment;
-  /** Take a snapshot (and compact the core's log) every this many applied txns. */
   private readonly snapshotEvery: number;
+  private readonly treeCapacity: InitialCapacity | undefined;
+  private readonly clock: Clock;
 
   constructor(
     private readonly config: ZabConfig,
-    options: { environment: NodeEnvironment; snapshotEvery: number; treeCapacity?: InitialCapacity },
+    options: { environment: NodeEnvironment; snapshotEvery: number; treeCapacity?: InitialCapacity; server: ServerConfig },
   ) {
     this.id = config.id;
-    this.stateMachine = new TreeStateMachine(options.treeCapacity);
     this.environment = options.environment;
     this.snapshotEvery = options.snapshotEvery;
+    this.treeCapacity = options.treeCapacity;
+    this.serverConfig = options.server;
     const { queue, random } = options.environment;
-    this.disk = new SimDisk({ queue, random, onSynced: (zxid) => this.input((core) => core.persisted(zxid)) });
+    this.clock = { now: () => queue.now };
+    this.disk = new SimDisk({ queue, random, onSynced: (zxid) => this.input((replica) => replica.persisted(zxid)) });
   }
 
+  private readonly serverConfig: ServerConfig;
+
   get up(): boolean {
-    return this.core !== null;
+    return this.replica !== null;
+  }
+
+  /** The ZAB core of the running incarnation (null while down). */
+  get core(): ZabCore | null {
+    return this.replica?.zab ?? null;
   }
 
   start(): void {
-    assert(this.core === null, `server ${this.id} is already up`);
+    assert(this.replica === null, `server ${this.id} is already up`);
     this.restarts += 1;
     this.incarnation = this.restarts;
     this.pausedUntil = 0;
     this.backlog = [];
-    this.stateMachine.reset(this.disk.snapshot.entries);
-    this.appliedSinceSnapshot = 0;
-    this.environment.checkers.resetReplica(this.id, this.stateMachine.applied);
-    this.core = new ZabCore(this.config, this.disk.recover());
-    this.drain();
+    const { checkers, snapshotHistories } = this.environment;
+    const snapshot = this.disk.snapshot;
+    this.applied = snapshot.entries.slice();
+    checkers.resetReplica(this.id, this.applied);
+    this.replica = new Replica({
+      zab: this.config,
+      server: this.serverConfig,
+      clock: this.clock,
+      durable: this.disk.recover(),
+      snapshot: snapshot.data,
+      snapshotEveryTxns: this.snapshotEvery,
+      ...(this.treeCapacity === undefined ? {} : { treeCapacity: this.treeCapacity }),
+      disk: {
+        write: (record) => this.disk.write(record, (data) => snapshotHistories.get(data) ?? []),
+        saveSnapshot: (zxid, data) => this.disk.takeSnapshot({ zxid, data, entries: this.applied.slice() }),
+      },
+      peers: {
+        send: (outbound) => this.send(outbound),
+        close: (peer) => this.environment.close(this.id, peer),
+      },
+      events: {
+        applied: (entry, digest) => {
+          this.applied.push(entry);
+          checkers.applied(this.id, { entry, digest });
+          const nodes = this.replica?.core.tree.nodeCount ?? 0;
+          if (nodes > this.nodesMax) this.nodesMax = nodes;
+        },
+        installed: (_zxid, data) => {
+          const history = snapshotHistories.get(data);
+          assert(history !== undefined, `server ${this.id} installed a SNAP the simulator did not see sent`);
+          this.applied = history.slice();
+          checkers.resetReplica(this.id, this.applied);
+        },
+        roleChanged: (change) => this.environment.onRoleChange(this.id, change),
+        leaderEstablished: (change) => {
+          const history = this.history();
+          checkers.leaderEstablished(this.id, change.epoch, (zxid) => history.get(zxid));
+        },
+      },
+    });
+  }
+
+  private send(outbound: Outbound): void {
+    const { message } = outbound;
+    if (message.kind === 'packet' && message.packet.type === QuorumPacketType.snap && message.packet.data !== null) {
+      this.environment.snapshotHistories.set(message.packet.data, this.applied.slice());
+    }
+    this.environment.send(this.id, outbound);
   }
 
   crash(): void {
+    for (const link of [...this.links]) link.serverDied();
     this.pausedUntil = 0;
     this.backlog = [];
-    this.core = null;
+    this.replica = null;
     this.incarnation = -1;
     this.disk.crash();
   }
 
-  /** Gives the core one input, then processes what it produced. */
-  input(action: (core: ZabCore) => void): void {
-    if (this.core === null) return;
+  /** Gives the replica one input (a paused process takes it when it resumes). */
+  input(action: (replica: ReplicaType) => void): void {
+    if (this.replica === null) return;
     // A paused process (GC, SIGSTOP) handles its backlog, in arrival order, when it resumes.
     if (this.environment.queue.now < this.pausedUntil || this.backlog.length > 0) {
       this.backlog.push(action);
       return;
     }
-    action(this.core);
-    this.drain();
+    action(this.replica);
   }
 
   /** Freezes the process: inputs wait (ticks included), nothing is sent, the disk keeps going. */
   pause(untilMs: number): void {
-    if (this.core === null) return;
+    if (this.replica === null) return;
     const paused = this.environment.queue.now < this.pausedUntil;
     this.pausedUntil = Math.max(this.pausedUntil, untilMs);
     if (!paused) this.scheduleResume();
@@ -119,73 +165,25 @@ export class SimNode {
       const backlog = this.backlog;
       this.backlog = [];
       for (const action of backlog) {
-        if (this.core === null) return;
-        action(this.core);
-        this.drain();
+        if (this.replica === null) return;
+        action(this.replica);
       }
     });
   }
 
-  private drain(): void {
-    const core = this.core;
-    if (core === null) return;
-    while (core.hasReady()) this.process(core.ready());
-  }
-
-  private process(ready: Ready): void {
-    const { checkers } = this.environment;
-    for (const record of ready.persist) {
-      this.disk.write(record, decodeStateMachine);
-      if (record.kind === 'snapshot') {
-        this.stateMachine.reset(this.disk.snapshot.entries);
-        this.appliedSinceSnapshot = 0;
-        checkers.resetReplica(this.id, this.stateMachine.applied);
-      }
-    }
-    for (const entry of ready.commits) {
-      const applied = this.stateMachine.apply(entry);
-      this.appliedSinceSnapshot += 1;
-      checkers.applied(this.id, { entry, digest: applied.digest });
-      this.environment.onApplied(this.id, entry, applied);
-    }
-    if (this.appliedSinceSnapshot >= this.snapshotEvery) this.takeSnapshot();
-    for (const peer of ready.disconnects) this.environment.close(this.id, peer);
-    for (const { to, message } of ready.messages) {
-      this.environment.send(this.id, { to, message: this.withSnapshot(message) });
-    }
-    for (const change of ready.roleChanges) {
-      this.environment.onRoleChange(this.id, change);
-      if (change.role === 'leading' && change.established) {
-        const history = this.history();
-        checkers.leaderEstablished(this.id, change.epoch, (zxid) => history.get(zxid));
-      }
-    }
-    if (ready.fromLearners.length > 0) this.environment.onFromLearners(this.id, ready.fromLearners);
-  }
-
-  /** A SNAP packet leaves with this server's state machine, which must be exactly at its zxid. */
-  private withSnapshot(message: ZabMessage): ZabMessage {
-    if (message.kind !== 'packet' || message.packet.type !== QuorumPacketType.snap) return message;
-    const appliedZxid = this.appliedZxid();
-    assert(appliedZxid === message.packet.zxid, `SNAP at 0x${zxidToHex(message.packet.zxid)} but applied 0x${zxidToHex(appliedZxid)}`);
-    return { kind: 'packet', packet: { ...message.packet, data: encodeStateMachine(this.stateMachine.applied) } };
-  }
-
-  private takeSnapshot(): void {
-    const zxid = this.appliedZxid();
-    this.disk.takeSnapshot({ zxid, entries: this.stateMachine.applied.slice() });
-    this.appliedSinceSnapshot = 0;
-    this.core?.compacted(zxid);
-  }
-
   appliedZxid(): number {
-    return this.stateMachine.appliedZxid;
+    return this.replica?.core.lastZxid ?? 0;
+  }
+
+  /** The txns applied by this incarnation's state, in order (for the end checks). */
+  appliedHistory(): readonly LogEntry[] {
+    return this.applied;
   }
 
   /** This server's history: applied state plus the core's log window, zxid → txn. */
   history(): Map<number, string> {
     const history = new Map<number, string>();
-    for (const entry of this.stateMachine.applied) history.set(entry.zxid, Buffer.from(entry.data).toString('latin1'));
+    for (const entry of this.applied) history.set(entry.zxid, Buffer.from(entry.data).toString('latin1'));
     for (const entry of this.core?.logEntries() ?? []) history.set(entry.zxid, Buffer.from(entry.data).toString('latin1'));
     return history;
   }

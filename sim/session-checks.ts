@@ -11,7 +11,7 @@ import type { SimNode } from './node.js';
 
 export function checkSessionOrder(node: SimNode): void {
   const lastCxid = new Map<bigint, number>();
-  for (const entry of node.stateMachine.applied) {
+  for (const entry of node.appliedHistory()) {
     const header = readTxnHeader(new JuteReader(entry.data));
     if (header.cxid === 0) continue;
     const previous = lastCxid.get(header.sessionId) ?? 0;
@@ -22,11 +22,13 @@ export function checkSessionOrder(node: SimNode): void {
   }
 }
 
-export function checkNoOrphanedEphemerals(node: SimNode, trackedSessions: ReadonlyMap<bigint, unknown>): void {
-  for (const owner of node.stateMachine.tree.ephemeralSessions()) {
-    if (node.stateMachine.tree.getEphemerals(owner).size === 0) continue;
-    if (!trackedSessions.has(owner)) {
-      const paths = [...node.stateMachine.tree.getEphemerals(owner)].join(', ');
+/** `node` leads: its session tracker decides expiry. */
+export function checkNoOrphanedEphemerals(node: SimNode): void {
+  const core = node.replica!.core;
+  for (const owner of core.tree.ephemeralSessions()) {
+    if (core.tree.getEphemerals(owner).size === 0) continue;
+    if (core.sessions.get(owner) === undefined) {
+      const paths = [...core.tree.getEphemerals(owner)].join(', ');
       throw new SimViolation(`ephemeral ${paths} of session 0x${owner.toString(16)} outlives its session: the leader ${node.id} does not track it (ZOOKEEPER-2355)`);
     }
   }

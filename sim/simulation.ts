@@ -1,6 +1,8 @@
 // One seeded run of a whole ensemble in one process: N voters (real ZabCore and DataTree each),
 // simulated disks, network and clock, and clients with sessions (clients.ts) whose requests go
-// through each server's client layer and the leader's real prep (server.ts). A safety phase injects faults
+// through the real server core of each server (src/server/replica.ts: ZabCore, ServerCore with the
+// leader's prep and session tracking, the Ready driver, real snapshots), over client links that carry
+// encoded frames (client-link.ts). A safety phase injects faults
 // (crashes and restarts, partitions one-way and two-way, leader isolation, broken connections, slow
 // disks); a liveness phase heals everything and requires a leader that commits a new write and every
 // replica applying it within a bounded simulated time. Checkers run on every step (checkers.ts).
@@ -16,7 +18,9 @@ import { SimClient } from './clients.js';
 import { checkLinearizability } from './linearizability.js';
 import { SimNode, type NodeEnvironment } from './node.js';
 import { Prng } from './prng.js';
-import { type ServerBugs, SimServer, type SimReply } from './server.js';
+import { type ServerBugs, type ServerConfig, defaultConfig } from '../src/server/index.js';
+import type { SimReply, SimServerView } from './clients.js';
+import type { LogEntry } from '../src/zab/index.js';
 import { checkNoOrphanedEphemerals, checkSessionOrder } from './session-checks.js';
 import { type ZkOperation, zkModel } from './zk-model.js';
 
@@ -102,11 +106,10 @@ export class Simulation {
   private readonly voters: number[];
   readonly trace: string[] = [];
   private readonly traceMax: number;
-  private readonly servers: SimServer[];
+  private readonly servers: SimServerView[];
   private readonly clients: SimClient[];
   /** Writes and synced reads on the checked keys, for the linearizability checker. */
   readonly history: ZkOperation[] = [];
-  private sessionsCreated = 0;
   private linearizability: SimResult['stats']['linearizability'] = 'not run';
   private readonly safetyMs: number;
   private readonly livenessMs: number;
@@ -151,20 +154,22 @@ export class Simulation {
       checkers: this.checkers,
       send: (from, outbound) => this.network.send(from, outbound),
       close: (from, to) => this.network.close(from, to),
-      onApplied: (id, entry, applied) => this.server(id).applied(entry, applied),
       onRoleChange: (id, change) => {
         this.log(`${id} ${change.role}${change.established ? ' established' : ''} leader=${change.leader} epoch=${change.epoch} (${change.reason})`);
-        this.server(id).roleChanged(change);
       },
-      onFromLearners: (id, payloads) => this.server(id).fromLearners(payloads),
+      snapshotHistories: new WeakMap<Uint8Array, LogEntry[]>(),
     };
-    this.nodes = this.ids.map((id) => new SimNode(this.config(id), { environment, snapshotEvery, treeCapacity: options.treeCapacity }));
-    // Session ids are unique across the run, as ZooKeeper's (server id, time-seeded counter) make them.
-    this.servers = this.nodes.map((node) => new SimServer(node, {
-      queue: this.queue,
-      allocateSessionId: (serverId) => (BigInt(serverId) << 56n) | BigInt(++this.sessionsCreated),
-      bugs: options.injectedBugs ?? {},
-      log: (line) => this.log(line),
+    this.nodes = this.ids.map((id) => new SimNode(this.config(id), {
+      environment, snapshotEvery, server: this.serverConfig(id), ...(options.treeCapacity === undefined ? {} : { treeCapacity: options.treeCapacity }),
+    }));
+    this.servers = this.nodes.map((node) => ({
+      node,
+      get accepting(): boolean {
+        return node.replica?.serving ?? false;
+      },
+      get appliedZxid(): number {
+        return node.appliedZxid();
+      },
     }));
     const clientEnvironment = {
       queue: this.queue, random: this.random, checkers: this.checkers, servers: this.servers, history: this.history,
@@ -175,8 +180,13 @@ export class Simulation {
     this.clients = Array.from({ length: clientCount }, (_, index) => new SimClient(index + 1, clientEnvironment));
   }
 
-  server(id: number): SimServer {
-    return this.servers[id - 1]!;
+  /** The server core's configuration: the simulator's tick, and session timeouts its clients ask for. */
+  private serverConfig(id: number): ServerConfig {
+    const bugs = this.options.injectedBugs;
+    return {
+      ...defaultConfig(), serverId: id, tickTimeMs: tickMs, minSessionTimeoutMs: 2 * tickMs, maxSessionTimeoutMs: 10_000,
+      ...(bugs === undefined ? {} : { injectedBugs: bugs }),
+    };
   }
 
   private config(id: number): ZabConfig {
@@ -245,11 +255,7 @@ export class Simulation {
       node.start();
       // Clocks drift: each server ticks at its own rate, within 10% of tickMs.
       const period = this.random.int(tickMs * 0.9, tickMs * 1.1);
-      const server = this.server(node.id);
-      this.every(period, this.random.int(0, tickMs - 1), () => node.input((core) => {
-        core.tick();
-        server.tick();
-      }));
+      this.every(period, this.random.int(0, tickMs - 1), () => node.input((replica) => replica.tick()));
     }
   }
 
@@ -276,7 +282,6 @@ export class Simulation {
 
   crash(node: SimNode): void {
     node.crash();
-    this.server(node.id).crashed();
     this.network.crashed(node.id);
   }
 
@@ -363,12 +368,12 @@ export class Simulation {
     const target = this.livenessZxid;
     if (!this.nodes.every((node) => node.appliedZxid() >= target)) return;
     const leader = this.leader();
-    const prep = leader === undefined ? null : this.server(leader.id).leaderPrep;
-    if (leader === undefined || prep === null) return;
+    const core = leader?.replica?.core;
+    if (leader === undefined || core === undefined || core.replication.mode !== 'leader') return;
     this.checkers.finalCheck(leader.id);
     checkSessionOrder(leader);
-    checkNoOrphanedEphemerals(leader, prep.sessions);
     this.checkHistory();
+    checkNoOrphanedEphemerals(leader);
     this.done = true;
   }
 
@@ -391,7 +396,7 @@ export class Simulation {
       clientOperations: this.clients.reduce((sum, client) => sum + client.operations, 0),
       checkedWrites: this.history.length,
       linearizability: this.linearizability,
-      treeNodesMax: this.nodes.reduce((most, node) => Math.max(most, node.stateMachine.nodesMax), 0),
+      treeNodesMax: this.nodes.reduce((most, node) => Math.max(most, node.nodesMax), 0),
     };
   }
 }

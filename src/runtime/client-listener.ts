@@ -7,10 +7,8 @@
 
 import net from 'node:net';
 import type { Logger } from 'pino';
-import {
-  FrameDecoder, JuteDecodeError, JuteReader, UnknownOpCodeError, readConnectRequest, readRequest,
-} from '../proto/index.js';
-import type { ClientConnection, ServerCore } from '../server/index.js';
+import { FrameDecoder, JuteReader } from '../proto/index.js';
+import { type ClientConnection, type FrameOutcome, type ServerCore, takeConnectFrame, takeRequestFrame } from '../server/index.js';
 import { limits } from '../util/index.js';
 import { fourLetterWordReply, isFourLetterWord } from '../admin/index.js';
 import { nodeServerProcess } from './process-view.js';
@@ -160,43 +158,22 @@ export class ClientListener {
     }
     const connection = state.connection;
     if (connection.closed) return;
-    let xid = 0;
-    let type = 0;
-    try {
-      // The RequestHeader record, read in place.
-      xid = reader.int();
-      type = reader.int();
-      const request = readRequest(reader, type);
-      if (reader.remaining !== 0) {
-        // As ZooKeeper: bytes after the record mean the peer and we disagree on the format.
-        this.drop(state, `${reader.remaining} unexpected bytes after a request of type ${type}`);
-        return;
-      }
-      this.core.request(connection, xid, request);
-    } catch (error) {
-      if (error instanceof UnknownOpCodeError) {
-        this.logger.warn({ ip: state.ip, type }, 'unknown request type; answering UNIMPLEMENTED');
-        this.core.unknownRequest(connection, xid, type);
-      } else if (error instanceof JuteDecodeError) {
-        this.drop(state, `malformed request (type ${type}): ${error.message}`);
-      } else {
-        throw error;
-      }
-    }
+    this.handled(state, takeRequestFrame(this.core, connection, reader));
   }
 
   private handshake(state: SocketState, reader: JuteReader): void {
-    try {
-      const request = readConnectRequest(reader);
+    const outcome = takeConnectFrame(this.core, reader, () => {
       if (state.handshakeTimer !== null) clearTimeout(state.handshakeTimer);
       state.handshakeTimer = null;
-      const address = state.socket.remoteAddress ?? 'unknown';
-      state.connection = this.core.openConnection(state.transport, address, state.socket.remotePort ?? 0);
-      this.core.connect(state.connection, request);
-    } catch (error) {
-      if (!(error instanceof JuteDecodeError)) throw error;
-      this.drop(state, `malformed connect request: ${error.message}`);
-    }
+      state.connection = this.core.openConnection(state.transport, state.socket.remoteAddress ?? 'unknown', state.socket.remotePort ?? 0);
+      return state.connection;
+    });
+    this.handled(state, outcome);
+  }
+
+  private handled(state: SocketState, outcome: FrameOutcome): void {
+    if (outcome.kind === 'drop') this.drop(state, outcome.reason);
+    else if (outcome.kind === 'unknown') this.logger.warn({ ip: state.ip, type: outcome.type }, 'unknown request type; answering UNIMPLEMENTED');
   }
 
   /**

@@ -57,6 +57,18 @@ export interface ServerConfig {
   autopurgePurgeIntervalHours: number;
   /** Unrecognised zoo.cfg keys, kept so `conf` can show them. */
   extra: Readonly<Record<string, string>>;
+  /** Test-only: deliberately broken behaviour, to prove that the simulator's checkers bite. */
+  injectedBugs?: ServerBugs;
+}
+
+/** Test-only broken behaviour of the server core (the simulator's planted bugs). */
+export interface ServerBugs {
+  /** Prep sees only the applied tree: two CAS writes on one version can both succeed. */
+  prepIgnoresPending?: boolean;
+  /** A new leader tracks only sessions created under it: older sessions never expire (ZOOKEEPER-2355's orphans). */
+  newLeaderForgetsSessions?: boolean;
+  /** A replicated server answers sync from its own state without the leader: a read after it may be stale. */
+  localSync?: boolean;
 }
 
 /** Read-only four-letter words, enabled by default so health probes work out of the box. */

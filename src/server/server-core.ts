@@ -212,6 +212,7 @@ export class ServerCore {
     this.lastPreparedZxid = this.tree.lastProcessedZxid;
     const now = this.clock.now();
     for (const session of [...this.sessions.all()]) this.sessions.remove(session.id);
+    if (replication.mode === 'leader' && this.config.injectedBugs?.newLeaderForgetsSessions) return;
     for (const [id, timeoutMs] of this.appliedSessions) this.sessions.add(id, timeoutMs, now);
   }
 
@@ -391,7 +392,7 @@ export class ServerCore {
         this.answer(connection, xid, ErrorCode.reconfigDisabled);
         return;
     }
-    if (writeOpCodes.has(request.type) || (request.type === OpCode.sync && this.replicationState.mode !== 'standalone')) {
+    if (writeOpCodes.has(request.type) || (request.type === OpCode.sync && this.syncIsReplicated)) {
       this.write(connection, xid, request);
     } else if (readOpCodes.has(request.type)) {
       const replyXid = request.type === OpCode.setWatches || request.type === OpCode.setWatches2 ? SpecialXid.setWatches : xid;
@@ -528,6 +529,7 @@ export class ServerCore {
   private prepare(sessionId: bigint, authIds: readonly Id[], request: WriteRequest): ReturnType<typeof prepareWrite> | null {
     const zxid = this.nextZxid();
     if (zxid === null) return null;
+    if (this.config.injectedBugs?.prepIgnoresPending) this.pending.clear();
     const context = this.prepContext;
     context.sessionId = sessionId;
     context.authIds = authIds;
@@ -794,7 +796,8 @@ export class ServerCore {
   /** The origin of a committed txn this learner forwarded: requests commit in the order they were sent. */
   private awaitedOrigin(header: TxnHeader): ProposalOrigin | null {
     const head = this.awaited[0];
-    if (head === undefined || head.sessionId !== header.sessionId) return null;
+    // A lower cxid of the same session was sent from an earlier connection (its client reconnected).
+    if (head === undefined || head.sessionId !== header.sessionId || header.cxid < head.cxid) return null;
     assert(head.cxid === header.cxid, `session 0x${header.sessionId.toString(16)}: request ${header.cxid} committed while ${head.cxid} was sent before it`);
     this.awaited.shift();
     return head.origin;
@@ -943,6 +946,11 @@ export class ServerCore {
       const txn = prepareDeleteContainer(path, this.pending, zxid);
       if (txn !== null) this.propose({ sessionId: 0n, cxid: 0 }, txn, { kind: 'reaper' });
     }
+  }
+
+  /** Replicated, a sync goes through the leader (unless the planted localSync bug answers it here). */
+  private get syncIsReplicated(): boolean {
+    return this.replicationState.mode !== 'standalone' && this.config.injectedBugs?.localSync !== true;
   }
 
   /** Only a standalone server or the leader expires sessions and reaps nodes (learners follow its txns). */

@@ -6,7 +6,7 @@
 // Roles: looking (Election) → following (Following) or leading (Leading) → back to looking when a
 // role gives up (timeouts, lost quorum, a refused epoch, a broken connection to the leader).
 
-import { QuorumPacketType, ServerState, type QuorumPacket } from '../proto/index.js';
+import { type Id, QuorumPacketType, ServerState, type QuorumPacket } from '../proto/index.js';
 import { assert, zxidToHex } from '../util/index.js';
 import { ZabContext } from './context.js';
 import { Election } from './election.js';
@@ -94,9 +94,9 @@ export class ZabCore {
   }
 
   /** Learner: sends a client request to the leader over the quorum connection (REQUEST packet). */
-  forward(data: Uint8Array): ForwardResult {
+  forward(data: Uint8Array, authinfo: readonly Id[] = []): ForwardResult {
     if (!(this.role instanceof Following)) return { ok: false, reason: 'not-following' };
-    return this.role.forward(data) ? { ok: true } : { ok: false, reason: 'not-established' };
+    return this.role.forward(data, authinfo) ? { ok: true } : { ok: false, reason: 'not-established' };
   }
 
   /** Learner: the session liveness report for the next PING reply (replaces an unsent one). */

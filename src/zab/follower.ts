@@ -8,7 +8,7 @@
 // Relies on the driver's per-connection FIFO and its disconnect report: a gap is a broken invariant.
 
 import {
-  QuorumPacketType as Type, encodeIntPayload, encodeLearnerInfo, quorumProtocolVersion,
+  type Id, QuorumPacketType as Type, encodeIntPayload, encodeLearnerInfo, quorumProtocolVersion,
   type QuorumPacket,
 } from '../proto/index.js';
 import { assert, makeZxid, zxidCounter, zxidEpoch, zxidToHex } from '../util/index.js';
@@ -49,8 +49,8 @@ export class Following {
     return this.newEpoch;
   }
 
-  private send(packet: { type: number; zxid: number; data?: Uint8Array }): void {
-    this.context.sendPacket(this.leader, { type: packet.type, zxid: packet.zxid, data: packet.data ?? null, authinfo: null });
+  private send(packet: { type: number; zxid: number; data?: Uint8Array; authinfo?: Id[] }): void {
+    this.context.sendPacket(this.leader, { type: packet.type, zxid: packet.zxid, data: packet.data ?? null, authinfo: packet.authinfo ?? null });
   }
 
   private sendFollowerInfo(): void {
@@ -103,9 +103,9 @@ export class Following {
   }
 
   /** Sends a client request up to the leader (REQUEST), on the connection that carries everything else. */
-  forward(data: Uint8Array): boolean {
+  forward(data: Uint8Array, authinfo: readonly Id[]): boolean {
     if (this.phase !== 'broadcast') return false;
-    this.send({ type: Type.request, zxid: 0, data });
+    this.send({ type: Type.request, zxid: 0, data, authinfo: [...authinfo] });
     return true;
   }
 

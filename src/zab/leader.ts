@@ -80,8 +80,8 @@ export class Leading {
     if (packet.type === Type.ackEpoch) this.onAckEpoch(learner, packet);
     else if (packet.type === Type.ack) this.onAck(learner, packet.zxid);
     else if (packet.data !== null && packet.data.length > 0 && learner.phase === 'synced' && this.established) {
-      if (packet.type === Type.request) this.context.fromLearner({ from, kind: 'request', data: packet.data });
-      else if (packet.type === Type.ping) this.context.fromLearner({ from, kind: 'ping', data: packet.data });
+      if (packet.type === Type.request) this.context.fromLearner({ from, kind: 'request', data: packet.data, authinfo: packet.authinfo ?? [] });
+      else if (packet.type === Type.ping) this.context.fromLearner({ from, kind: 'ping', data: packet.data, authinfo: [] });
     }
   }
 

@@ -1,7 +1,7 @@
 // The vocabulary of the ZAB core: its configuration, its inputs (messages) and its output (Ready).
 // The core is a synchronous object with no I/O: everything it wants done comes out in a Ready.
 
-import type { Notification, QuorumPacket } from '../proto/index.js';
+import type { Id, Notification, QuorumPacket } from '../proto/index.js';
 
 export interface ZabConfig {
   /** This server's id (myid). */
@@ -135,6 +135,8 @@ export interface LearnerPayload {
   from: number;
   kind: 'request' | 'ping';
   data: Uint8Array;
+  /** A REQUEST's auth ids (the session's, as the learner's server holds them); empty for a PING. */
+  authinfo: Id[];
 }
 
 export type ForwardResult = { ok: true } | { ok: false; reason: 'not-following' | 'not-established' };

@@ -1,0 +1,252 @@
+// One member of an ensemble, as a deterministic object: the ZAB core and the server core, and the
+// driver between them that carries out each Ready in the order its contract demands (persist,
+// apply, disconnect, send, role changes, then learners' requests). The simulator and the runtime
+// both run this class; they differ only in the disk and peer links they give it and in when they
+// call its inputs (tick, step, persisted, disconnected, and client frames through `input`).
+//
+// Roles: ZAB's role decides the server core's replication (ServerCore.setReplication) — a learner
+// in an established epoch forwards writes; a leader prepares only once it has applied its whole log
+// (prep validates against the applied tree plus its own pending changes), so learners' requests that
+// arrive before then wait in `heldForPrep`; anything else serves no client.
+//
+// Snapshots: the state a SNAP carries and a periodic snapshot writes is the real snapshot file
+// format (storage/snapshot-writer.ts): the tree and the applied sessions at the applied zxid.
+
+import { QuorumPacketType, encodeTxnRecord } from '../proto/index.js';
+import { loadSnapshot, serializeSnapshot } from '../storage/index.js';
+import { DataTree, type InitialCapacity } from '../tree/index.js';
+import { assert, zxidToHex } from '../util/index.js';
+import {
+  type DurableState, type LearnerPayload, type LogEntry, type Outbound, type PersistRecord, type Ready, type RoleChange,
+  type ZabConfig, type ZabMessage, ZabCore,
+} from '../zab/index.js';
+import type { ClientConnection } from './client-connection.js';
+import type { ServerConfig } from './config.js';
+import { type Clock, ServerCore } from './server-core.js';
+
+/** Where a replica's durable state goes. Every record is written as PersistRecord's contract says. */
+export interface ReplicaDisk {
+  /** A `txn` is written now and reported durable later (Replica.persisted); the others are durable on return. */
+  write(record: PersistRecord): void;
+  /** A snapshot of the applied state at `zxid` (snapshot file bytes), durable on return. */
+  saveSnapshot(zxid: number, data: Uint8Array): void;
+}
+
+/** The links to the other members. */
+export interface ReplicaPeers {
+  send(outbound: Outbound): void;
+  close(peer: number): void;
+}
+
+/** What a replica tells its host (checkers, logs); every callback is optional. */
+export interface ReplicaEvents {
+  /** A committed txn was applied; `digest` is the tree's digest after it. */
+  applied?(entry: LogEntry, digest: bigint): void;
+  /** The state was replaced by a snapshot from the leader (SNAP). */
+  installed?(zxid: number, data: Uint8Array): void;
+  /** A periodic snapshot was taken. */
+  snapshotTaken?(zxid: number, data: Uint8Array): void;
+  roleChanged?(change: RoleChange): void;
+  leaderEstablished?(change: RoleChange): void;
+}
+
+export interface ReplicaOptions {
+  zab: ZabConfig;
+  server: ServerConfig;
+  clock: Clock;
+  disk: ReplicaDisk;
+  peers: ReplicaPeers;
+  /** What the disk holds: epochs and the log after the snapshot. */
+  durable: DurableState;
+  /** The snapshot the durable state starts from (snapshot file bytes), or null for an empty tree. */
+  snapshot: Uint8Array | null;
+  /** Take a snapshot (and compact ZAB's log window) every this many applied txns. */
+  snapshotEveryTxns: number;
+  events?: ReplicaEvents;
+  /** How small the tree's structures start (tests: tiny, to cross their growth). */
+  treeCapacity?: InitialCapacity;
+}
+
+export class Replica {
+  readonly core: ServerCore;
+  readonly zab: ZabCore;
+  private readonly options: ReplicaOptions;
+  private readonly events: ReplicaEvents;
+  private appliedSinceSnapshot = 0;
+  /** Leading an established epoch whose log is not yet all applied: learners' requests wait here. */
+  private heldForPrep: LearnerPayload[] | null = null;
+
+  constructor(options: ReplicaOptions) {
+    this.options = options;
+    this.events = options.events ?? {};
+    this.core = new ServerCore(options.server, options.clock);
+    this.core.setReplication({ mode: 'offline' });
+    if (options.snapshot !== null) this.install(options.snapshot, options.durable.snapshotZxid);
+    assert(this.core.lastZxid === options.durable.snapshotZxid, 'a durable state past zxid 0 starts from a snapshot');
+    this.zab = new ZabCore(options.zab, options.durable);
+    this.drain();
+  }
+
+  get id(): number {
+    return this.options.zab.id;
+  }
+
+  /** Serving clients: in an established epoch, and as leader with its log applied. */
+  get serving(): boolean {
+    return this.core.replication.mode !== 'offline';
+  }
+
+  /** Runs one input of the server core (a client frame, a closed connection), then what it set off. */
+  input(action: (core: ServerCore) => void): void {
+    action(this.core);
+    this.drain();
+  }
+
+  tick(): void {
+    this.zab.tick();
+    this.core.tick();
+    if (this.core.replication.mode === 'learner') this.zab.setPingPayload(this.core.sessionReport());
+    this.drain();
+  }
+
+  step(from: number, message: ZabMessage): void {
+    this.zab.step(from, message);
+    this.drain();
+  }
+
+  /** The disk made every txn up to `zxid` durable. */
+  persisted(zxid: number): void {
+    this.zab.persisted(zxid);
+    this.drain();
+  }
+
+  disconnected(peer: number): void {
+    this.zab.disconnected(peer);
+    this.drain();
+  }
+
+  reapContainers(): void {
+    this.core.reapContainers();
+    this.drain();
+  }
+
+  private drain(): void {
+    while (this.zab.hasReady()) this.process(this.zab.ready());
+  }
+
+  private process(ready: Ready): void {
+    const { disk, peers } = this.options;
+    for (const record of ready.persist) {
+      if (record.kind === 'snapshot') {
+        this.install(record.data, record.zxid);
+        this.events.installed?.(record.zxid, record.data);
+      }
+      disk.write(record);
+    }
+    this.apply(ready.commits);
+    for (const peer of ready.disconnects) peers.close(peer);
+    for (const outbound of ready.messages) peers.send(this.withSnapshot(outbound));
+    for (const change of ready.roleChanges) this.roleChanged(change);
+    for (const payload of ready.fromLearners) this.fromLearner(payload);
+    this.openPrepWhenApplied();
+  }
+
+  private apply(commits: readonly LogEntry[]): void {
+    if (commits.length === 0) return;
+    const applied = this.events.applied;
+    if (applied === undefined) {
+      this.core.committed(commits);
+    } else {
+      for (const entry of commits) {
+        this.core.committed([entry]);
+        applied(entry, this.core.tree.digest());
+      }
+    }
+    this.appliedSinceSnapshot += commits.length;
+    if (this.appliedSinceSnapshot >= this.options.snapshotEveryTxns) this.takeSnapshot();
+  }
+
+  /** Replaces the state by a snapshot (the initial one, or a SNAP from the leader). */
+  private install(data: Uint8Array, zxid: number): void {
+    const tree = new DataTree<ClientConnection>({ withSystemNodes: false, initialCapacity: this.options.treeCapacity });
+    const loaded = loadSnapshot(`snapshot at 0x${zxidToHex(zxid)}`, data, tree);
+    assert(loaded.digest === null || loaded.digest.zxid === zxid, `a snapshot of 0x${zxidToHex(loaded.digest?.zxid ?? 0)} installed as 0x${zxidToHex(zxid)}`);
+    tree.lastProcessedZxid = zxid;
+    this.core.restore(tree, loaded.sessions);
+    this.appliedSinceSnapshot = 0;
+  }
+
+  private serialize(): Uint8Array {
+    const sessions = this.core.appliedSessions;
+    return Buffer.concat([...serializeSnapshot(this.core.tree, { sessions, zxid: this.core.lastZxid })]);
+  }
+
+  private takeSnapshot(): void {
+    const zxid = this.core.lastZxid;
+    const data = this.serialize();
+    this.options.disk.saveSnapshot(zxid, data);
+    this.appliedSinceSnapshot = 0;
+    this.zab.compacted(zxid);
+    this.events.snapshotTaken?.(zxid, data);
+  }
+
+  /** A SNAP packet leaves with this server's state, which must be exactly at its zxid. */
+  private withSnapshot(outbound: Outbound): Outbound {
+    const { message } = outbound;
+    if (message.kind !== 'packet' || message.packet.type !== QuorumPacketType.snap) return outbound;
+    assert(this.core.lastZxid === message.packet.zxid, `SNAP at 0x${zxidToHex(message.packet.zxid)} but applied 0x${zxidToHex(this.core.lastZxid)}`);
+    return { to: outbound.to, message: { kind: 'packet', packet: { ...message.packet, data: this.serialize() } } };
+  }
+
+  private roleChanged(change: RoleChange): void {
+    this.events.roleChanged?.(change);
+    this.heldForPrep = null;
+    if (!change.established || change.role === 'looking') {
+      this.core.setReplication({ mode: 'offline' });
+      return;
+    }
+    if (change.role === 'leading') {
+      this.core.setReplication({ mode: 'offline' });
+      this.heldForPrep = [];
+      this.events.leaderEstablished?.(change);
+      return;
+    }
+    const zab = this.zab;
+    this.core.setReplication({ mode: 'learner', forwarder: { forward: (data, authIds) => zab.forward(data, authIds).ok } });
+  }
+
+  /**
+   * Prep validates against the applied tree plus its own pending changes, so a new leader starts
+   * it only once it has applied its whole log (its last txns commit when its own disk has them).
+   */
+  private openPrepWhenApplied(): void {
+    const held = this.heldForPrep;
+    if (held === null || this.core.lastZxid !== this.zab.status().lastZxid) return;
+    this.heldForPrep = null;
+    const zab = this.zab;
+    this.core.setReplication({
+      mode: 'leader',
+      sequencer: {
+        nextZxid: () => {
+          const next = zab.nextZxid();
+          return next.ok ? next.zxid : null;
+        },
+        propose: (header, txn) => {
+          const result = zab.propose(encodeTxnRecord(header, txn));
+          assert(result.ok && result.zxid === header.zxid, `prep stamped 0x${zxidToHex(header.zxid)} but ZAB did not take it there`);
+        },
+      },
+    });
+    for (const payload of held) this.fromLearner(payload);
+  }
+
+  private fromLearner(payload: LearnerPayload): void {
+    if (this.heldForPrep !== null) {
+      this.heldForPrep.push(payload);
+      return;
+    }
+    if (this.core.replication.mode !== 'leader') return;
+    if (payload.kind === 'request') this.core.forwardedRequest(payload.data, payload.authinfo);
+    else this.core.sessionsReported(payload.data);
+  }
+}
