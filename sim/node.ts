@@ -91,7 +91,8 @@ export class SimNode {
       snapshotEveryTxns: this.snapshotEvery,
       ...(this.treeCapacity === undefined ? {} : { treeCapacity: this.treeCapacity }),
       disk: {
-        write: (record) => this.disk.write(record, (data) => snapshotHistories.get(data) ?? []),
+        // A SNAP's history was installed (events.installed) just before its record is written.
+        write: (record) => this.disk.write(record, () => this.applied.slice()),
         saveSnapshot: (zxid, data) => this.disk.takeSnapshot({ zxid, data, entries: this.applied.slice() }),
       },
       peers: {

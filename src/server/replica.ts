@@ -13,7 +13,7 @@
 // format (storage/snapshot-writer.ts): the tree and the applied sessions at the applied zxid.
 
 import { QuorumPacketType, encodeTxnRecord } from '../proto/index.js';
-import { loadSnapshot, serializeSnapshot } from '../storage/index.js';
+import { loadSnapshot, serializeSnapshot, snapshotFileFromBody } from '../storage/index.js';
 import { DataTree, type InitialCapacity } from '../tree/index.js';
 import { assert, zxidToHex } from '../util/index.js';
 import {
@@ -24,12 +24,17 @@ import type { ClientConnection } from './client-connection.js';
 import type { ServerConfig } from './config.js';
 import { type Clock, ServerCore } from './server-core.js';
 
-/** Where a replica's durable state goes. Every record is written as PersistRecord's contract says. */
+/**
+ * Where a replica's durable state goes. Every record is written as PersistRecord's contract says: a
+ * `txn` is written now and reported durable later (Replica.persisted); any other record is durable
+ * when write() returns, or when the promise it returns resolves — until then the replica takes no
+ * input and sends nothing (it holds the rest of the Ready). A snapshot record's data is a whole
+ * snapshot file.
+ */
 export interface ReplicaDisk {
-  /** A `txn` is written now and reported durable later (Replica.persisted); the others are durable on return. */
-  write(record: PersistRecord): void;
-  /** A snapshot of the applied state at `zxid` (snapshot file bytes), durable on return. */
-  saveSnapshot(zxid: number, data: Uint8Array): void;
+  write(record: PersistRecord): void | Promise<void>;
+  /** A snapshot of the applied state at `zxid` (snapshot file bytes); ZAB's log window is cut once it is durable. */
+  saveSnapshot(zxid: number, data: Uint8Array): void | Promise<void>;
 }
 
 /** The links to the other members. */
@@ -42,8 +47,8 @@ export interface ReplicaPeers {
 export interface ReplicaEvents {
   /** A committed txn was applied; `digest` is the tree's digest after it. */
   applied?(entry: LogEntry, digest: bigint): void;
-  /** The state was replaced by a snapshot from the leader (SNAP). */
-  installed?(zxid: number, data: Uint8Array): void;
+  /** The state was replaced by a snapshot from the leader (SNAP); `body` is the SNAP's data. */
+  installed?(zxid: number, body: Uint8Array): void;
   /** A periodic snapshot was taken. */
   snapshotTaken?(zxid: number, data: Uint8Array): void;
   roleChanged?(change: RoleChange): void;
@@ -75,6 +80,11 @@ export class Replica {
   private appliedSinceSnapshot = 0;
   /** Leading an established epoch whose log is not yet all applied: learners' requests wait here. */
   private heldForPrep: LearnerPayload[] | null = null;
+  /** The Ready being carried out, and how many of its records are written. */
+  private current: { ready: Ready; persisted: number } | null = null;
+  /** A durable record being written: the rest of the Ready, and every input, wait for it. */
+  private held: Promise<void> | null = null;
+  private readonly waitingInputs: Array<() => void> = [];
 
   constructor(options: ReplicaOptions) {
     this.options = options;
@@ -98,51 +108,86 @@ export class Replica {
 
   /** Runs one input of the server core (a client frame, a closed connection), then what it set off. */
   input(action: (core: ServerCore) => void): void {
-    action(this.core);
-    this.drain();
+    this.whenUnblocked(() => action(this.core));
   }
 
   tick(): void {
-    this.zab.tick();
-    this.core.tick();
-    if (this.core.replication.mode === 'learner') this.zab.setPingPayload(this.core.sessionReport());
-    this.drain();
+    this.whenUnblocked(() => {
+      this.zab.tick();
+      this.core.tick();
+      if (this.core.replication.mode === 'learner') this.zab.setPingPayload(this.core.sessionReport());
+    });
   }
 
   step(from: number, message: ZabMessage): void {
-    this.zab.step(from, message);
-    this.drain();
+    this.whenUnblocked(() => this.zab.step(from, message));
   }
 
   /** The disk made every txn up to `zxid` durable. */
   persisted(zxid: number): void {
-    this.zab.persisted(zxid);
-    this.drain();
+    this.whenUnblocked(() => this.zab.persisted(zxid));
   }
 
   disconnected(peer: number): void {
-    this.zab.disconnected(peer);
-    this.drain();
+    this.whenUnblocked(() => this.zab.disconnected(peer));
   }
 
   reapContainers(): void {
-    this.core.reapContainers();
+    this.whenUnblocked(() => this.core.reapContainers());
+  }
+
+  /** Inputs wait, in order, while a durable record is being written (ReplicaDisk). */
+  private whenUnblocked(input: () => void): void {
+    if (this.held !== null) {
+      this.waitingInputs.push(input);
+      return;
+    }
+    input();
     this.drain();
   }
 
   private drain(): void {
-    while (this.zab.hasReady()) this.process(this.zab.ready());
+    while (this.held === null) {
+      if (this.current === null) {
+        if (!this.zab.hasReady()) break;
+        this.current = { ready: this.zab.ready(), persisted: 0 };
+      }
+      if (!this.persist(this.current)) return;
+      const { ready } = this.current;
+      this.current = null;
+      this.finish(ready);
+    }
+    while (this.held === null && this.waitingInputs.length > 0) {
+      this.waitingInputs.shift()!();
+      this.drain();
+    }
   }
 
-  private process(ready: Ready): void {
-    const { disk, peers } = this.options;
-    for (const record of ready.persist) {
+  /** Writes the Ready's records from where it stopped; false when one must finish first (held). */
+  private persist(current: { ready: Ready; persisted: number }): boolean {
+    const { persist } = current.ready;
+    while (current.persisted < persist.length) {
+      let record = persist[current.persisted++]!;
       if (record.kind === 'snapshot') {
-        this.install(record.data, record.zxid);
+        const file = snapshotFileFromBody(record.data);
+        this.install(file, record.zxid);
         this.events.installed?.(record.zxid, record.data);
+        record = { kind: 'snapshot', zxid: record.zxid, data: file };
       }
-      disk.write(record);
+      const written = this.options.disk.write(record);
+      if (written !== undefined) {
+        this.held = written.then(() => {
+          this.held = null;
+          this.drain();
+        });
+        return false;
+      }
     }
+    return true;
+  }
+
+  private finish(ready: Ready): void {
+    const { peers } = this.options;
     this.apply(ready.commits);
     for (const peer of ready.disconnects) peers.close(peer);
     for (const outbound of ready.messages) peers.send(this.withSnapshot(outbound));
@@ -176,17 +221,18 @@ export class Replica {
     this.appliedSinceSnapshot = 0;
   }
 
-  private serialize(): Uint8Array {
+  private serialize(options: { bodyOnly: boolean }): Uint8Array {
     const sessions = this.core.appliedSessions;
-    return Buffer.concat([...serializeSnapshot(this.core.tree, { sessions, zxid: this.core.lastZxid })]);
+    return Buffer.concat([...serializeSnapshot(this.core.tree, { sessions, zxid: this.core.lastZxid, bodyOnly: options.bodyOnly })]);
   }
 
   private takeSnapshot(): void {
     const zxid = this.core.lastZxid;
-    const data = this.serialize();
-    this.options.disk.saveSnapshot(zxid, data);
+    const data = this.serialize({ bodyOnly: false });
     this.appliedSinceSnapshot = 0;
-    this.zab.compacted(zxid);
+    const saved = this.options.disk.saveSnapshot(zxid, data);
+    if (saved === undefined) this.zab.compacted(zxid);
+    else void saved.then(() => this.zab.compacted(zxid));
     this.events.snapshotTaken?.(zxid, data);
   }
 
@@ -195,7 +241,7 @@ export class Replica {
     const { message } = outbound;
     if (message.kind !== 'packet' || message.packet.type !== QuorumPacketType.snap) return outbound;
     assert(this.core.lastZxid === message.packet.zxid, `SNAP at 0x${zxidToHex(message.packet.zxid)} but applied 0x${zxidToHex(this.core.lastZxid)}`);
-    return { to: outbound.to, message: { kind: 'packet', packet: { ...message.packet, data: this.serialize() } } };
+    return { to: outbound.to, message: { kind: 'packet', packet: { ...message.packet, data: this.serialize({ bodyOnly: true }) } } };
   }
 
   private roleChanged(change: RoleChange): void {

@@ -57,6 +57,12 @@ export interface SnapshotOptions {
   nodesPerChunk?: number;
   /** Write the 3.6+ digest section (default true). */
   withDigest?: boolean;
+  /**
+   * Only the body, as a SNAP carries it on the quorum stream (ZooKeeper's
+   * SerializeUtils.serializeSnapshot): sessions, ACLs and nodes through the "/" marker, with no file
+   * header, seal or digest. `snapshotFileFromBody` makes a file of it.
+   */
+  bodyOnly?: boolean;
 }
 
 /** Yields the snapshot file's bytes in chunks; reads the live tree between yields. */
@@ -69,7 +75,7 @@ export function* serializeSnapshot(tree: SnapshotSource, options: SnapshotOption
     out.reset();
     return chunk;
   };
-  out.raw(encodeFileHeader(snapshotMagic, snapshotDbid));
+  if (options.bodyOnly !== true) out.raw(encodeFileHeader(snapshotMagic, snapshotDbid));
   out.int(options.sessions.size);
   for (const [id, timeout] of options.sessions) out.bigLong(id).int(timeout);
   const aclEntries = tree.aclCache.entries();
@@ -93,6 +99,10 @@ export function* serializeSnapshot(tree: SnapshotSource, options: SnapshotOption
     if (++count % perChunk === 0) yield emit();
   }
   out.ustring('/');
+  if (options.bodyOnly === true) {
+    yield out.toBuffer();
+    return;
+  }
   // Taken in the same synchronous step as the last node: the zxid and digest describe one tree state.
   const digest = { zxid: tree.lastProcessedZxid, value: tree.digest() };
   const nodesEnd = emit();
@@ -105,6 +115,16 @@ export function* serializeSnapshot(tree: SnapshotSource, options: SnapshotOption
   const sealed = emit();
   out.long(checksum.value).ustring('/');
   yield Buffer.concat([nodesEnd, sealed, out.toBuffer()]);
+}
+
+/** A snapshot file (header, body, seal; no digest section) around a SNAP's body. */
+export function snapshotFileFromBody(body: Uint8Array): Uint8Array {
+  const header = encodeFileHeader(snapshotMagic, snapshotDbid);
+  const checksum = new Adler32();
+  checksum.update(header);
+  checksum.update(body);
+  const seal = new JuteWriter(16).long(checksum.value).ustring('/').toBuffer();
+  return Buffer.concat([header, body, seal]);
 }
 
 export interface WriteSnapshotOptions extends SnapshotOptions {
