@@ -249,6 +249,43 @@ describe('one established leader per epoch', () => {
   });
 });
 
+describe('learners ahead of the leader\'s epoch', () => {
+  const lookingSince = (cluster: TestCluster, id: number, from: number): string[] =>
+    cluster.roles.get(id)!.slice(from).filter((change) => change.role === 'looking').map((change) => change.reason);
+
+  it('an established leader gives up for a learner that accepted a higher epoch, and the next epoch is above it', () => {
+    const logs = new Map([
+      [1, durable({ acceptedEpoch: 1, currentEpoch: 1, log: [entry(1, 1, 'a')] })],
+      [2, durable({ acceptedEpoch: 1, currentEpoch: 1, log: [entry(1, 1, 'a')] })],
+      [3, durable({ acceptedEpoch: 40, currentEpoch: 1, log: [entry(1, 1, 'a')] })],
+    ]);
+    const cluster = new TestCluster([1, 2, 3], { durable: logs });
+    cluster.isolate(3);
+    assert.ok(cluster.tickUntil(() => cluster.leader() === 2 && cluster.core(1).status().established, 50));
+    assert.equal(cluster.core(2).status().epoch, 2);
+    const rolesBefore = cluster.roles.get(2)!.length;
+    cluster.heal(3);
+    assert.ok(cluster.tickUntil(() => cluster.allEstablished(), 100));
+    assert.deepEqual(lookingSince(cluster, 2, rolesBefore), ['leader: learner 3 accepted epoch 40, above our established 2']);
+    assert.equal(cluster.core(cluster.leader()!).status().epoch, 41, 'one election, not one per epoch of the gap');
+    assert.deepEqual(cluster.appliedText(3), ['a']);
+  });
+
+  it('a learner that reconnects with the epoch it accepted from this leader is synced, and the leader stays', () => {
+    const cluster = new TestCluster([1, 2, 3]);
+    assert.ok(cluster.tickUntil(() => cluster.allEstablished(), 50));
+    const rolesBefore = cluster.roles.get(3)!.length;
+    cluster.isolate(1);
+    cluster.propose(3, 'w1');
+    cluster.tick(2);
+    cluster.heal(1);
+    assert.ok(cluster.tickUntil(() => cluster.core(1).status().established, 80));
+    assert.equal(cluster.core(1).status().acceptedEpoch, 1, 'its FOLLOWERINFO named the leader\'s own epoch');
+    assert.deepEqual(cluster.roles.get(3)!.slice(rolesBefore), [], 'server 3 led epoch 1 throughout');
+    assert.deepEqual(cluster.appliedText(1), ['w1']);
+  });
+});
+
 describe('driver contract', () => {
   it('refuses a persisted() report beyond the end of the log', () => {
     const cluster = new TestCluster([1, 2, 3]);
