@@ -96,7 +96,7 @@ export class Leading {
 
   private onFollowerInfo(from: number, packet: QuorumPacket): void {
     const acceptedEpoch = zxidEpoch(packet.zxid);
-    if (this.established && acceptedEpoch > this.newEpoch) return this.giveUpForLearnerAhead(from, acceptedEpoch);
+    if (this.established && acceptedEpoch > this.newEpoch && this.context.isMember(from)) return this.giveUpForLearnerAhead(from, acceptedEpoch);
     const existing = this.learners.get(from);
     if (existing !== undefined && existing.phase === 'info') {
       // A retried FOLLOWERINFO on the same connection: LEADERINFO again (the learner uses the first).
@@ -123,11 +123,13 @@ export class Leading {
    * voter to the servers whose acceptedEpoch covers the learner's, and established epochs strictly
    * increase, so without new faults the ensemble converges within min(epoch gap, minority + 1)
    * elections (docs/zab.md, "Learners ahead of the leader's epoch"). An equal acceptedEpoch is the
-   * normal case of a learner that reconnects to us (it took our epoch) and is synced as usual.
+   * normal case of a learner that reconnects to us (it took our epoch) and is synced as usual. Only
+   * configured members can unseat us this way: a stranger naming ever higher epochs could otherwise
+   * force an election at will.
    */
   private giveUpForLearnerAhead(from: number, acceptedEpoch: number): void {
     const { context } = this;
-    context.setAcceptedEpoch(Math.max(context.acceptedEpoch, acceptedEpoch));
+    context.setAcceptedEpoch(acceptedEpoch);
     context.closeConnection(from);
     context.requestLooking(`leader: learner ${from} accepted epoch ${acceptedEpoch}, above our established ${this.newEpoch}`);
   }

@@ -1,11 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { QuorumPacketType as Type, ServerState } from '../proto/index.js';
+import { QuorumPacketType as Type, ServerState, encodeLearnerInfo, quorumProtocolVersion } from '../proto/index.js';
 import { AssertionError, makeZxid } from '../util/index.js';
 import { TestCluster, entry, testTimeouts } from './test-cluster.js';
 import { ZabCore } from './core.js';
 import { isBetterVote } from './election.js';
-import type { DurableState } from './types.js';
+import type { DurableState, ZabMessage } from './types.js';
 
 const durable = (state: Partial<DurableState>): DurableState => ({ acceptedEpoch: 0, currentEpoch: 0, snapshotZxid: 0, log: [], ...state });
 
@@ -283,6 +283,22 @@ describe('learners ahead of the leader\'s epoch', () => {
     assert.equal(cluster.core(1).status().acceptedEpoch, 1, 'its FOLLOWERINFO named the leader\'s own epoch');
     assert.deepEqual(cluster.roles.get(3)!.slice(rolesBefore), [], 'server 3 led epoch 1 throughout');
     assert.deepEqual(cluster.appliedText(1), ['w1']);
+  });
+
+  it('only a configured member can unseat the leader that way', () => {
+    const cluster = new TestCluster([1, 2, 3], { observers: [4] });
+    assert.ok(cluster.tickUntil(() => cluster.allEstablished(), 60));
+    const ahead = (serverId: number): ZabMessage => ({
+      kind: 'packet',
+      packet: { type: Type.observerInfo, zxid: makeZxid(7, 0), data: encodeLearnerInfo({ serverId, protocolVersion: quorumProtocolVersion, configVersion: 0 }), authinfo: null },
+    });
+    cluster.core(3).step(9, ahead(9));
+    cluster.drain(3);
+    assert.equal(cluster.core(3).status().role, 'leading', 'a stranger naming epoch 7 changes nothing');
+    cluster.core(3).step(4, ahead(4));
+    cluster.drain(3);
+    assert.equal(cluster.core(3).status().role, 'looking', 'observer 4 naming epoch 7 is a member ahead of epoch 1');
+    assert.equal(cluster.core(3).status().acceptedEpoch, 7);
   });
 });
 
