@@ -6,7 +6,8 @@
 //              the epoch is established when a quorum (us included, once our history is durable and
 //              our currentEpoch written) ACKed NEWLEADER; then COMMIT the history and send UPTODATE
 //   broadcast: PROPOSAL to every learner past sync; COMMIT in zxid order once a quorum ACKed
-//   liveness:  PING every pingIntervalTicks; drop a silent learner; give up without a synced quorum
+//   liveness:  PING every pingIntervalTicks; drop a silent learner; give up without a synced quorum,
+//              or once established when a learner accepted a higher epoch (it could never follow us)
 
 import { QuorumPacketType as Type, decodeIntPayload, encodeIntPayload, quorumProtocolVersion, type QuorumPacket } from '../proto/index.js';
 import { assert, epochMax, makeZxid, zxidCounter, zxidEpoch } from '../util/index.js';
@@ -94,6 +95,8 @@ export class Leading {
   }
 
   private onFollowerInfo(from: number, packet: QuorumPacket): void {
+    const acceptedEpoch = zxidEpoch(packet.zxid);
+    if (this.established && acceptedEpoch > this.newEpoch && this.context.isMember(from)) return this.giveUpForLearnerAhead(from, acceptedEpoch);
     const existing = this.learners.get(from);
     if (existing !== undefined && existing.phase === 'info') {
       // A retried FOLLOWERINFO on the same connection: LEADERINFO again (the learner uses the first).
@@ -101,12 +104,34 @@ export class Leading {
       return;
     }
     const learner: Learner = {
-      id: from, observer: packet.type === Type.observerInfo, phase: 'info', acceptedEpoch: zxidEpoch(packet.zxid), lastZxid: -1, forwarding: false,
+      id: from, observer: packet.type === Type.observerInfo, phase: 'info', acceptedEpoch, lastZxid: -1, forwarding: false,
       syncEnd: -1, acked: -1, commitSent: -1, lastHeardAt: this.context.now,
     };
     this.learners.set(from, learner);
     if (this.phase === 'discovery') this.maybeDecideEpoch();
     else this.sendLeaderInfo(from);
+  }
+
+  /**
+   * A learner that accepted an epoch above ours (from a leader that decided it but never established
+   * it) refuses our LEADERINFO, and would keep refusing it for as long as we hold our quorum: it can
+   * never follow us. ZooKeeper's established leader answers it with its own epoch and the learner
+   * goes back to looking, only to find us again. We give up instead, so that a new discovery decides
+   * an epoch the learner can take. Before that we raise our acceptedEpoch to the learner's (a server
+   * may always refuse more: it is then counted for fewer epochs, never for one twice): any discovery
+   * whose quorum includes us then decides an epoch above the learner's. Each such step-down adds one
+   * voter to the servers whose acceptedEpoch covers the learner's, and established epochs strictly
+   * increase, so without new faults the ensemble converges within min(epoch gap, minority + 1)
+   * elections (docs/zab.md, "Learners ahead of the leader's epoch"). An equal acceptedEpoch is the
+   * normal case of a learner that reconnects to us (it took our epoch) and is synced as usual. Only
+   * configured members can unseat us this way: a stranger naming ever higher epochs could otherwise
+   * force an election at will.
+   */
+  private giveUpForLearnerAhead(from: number, acceptedEpoch: number): void {
+    const { context } = this;
+    context.setAcceptedEpoch(acceptedEpoch);
+    context.closeConnection(from);
+    context.requestLooking(`leader: learner ${from} accepted epoch ${acceptedEpoch}, above our established ${this.newEpoch}`);
   }
 
   private maybeDecideEpoch(): void {

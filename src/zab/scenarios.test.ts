@@ -101,6 +101,31 @@ describe('scenarios (golden traces)', () => {
     matchesGolden('zk-3911-diff-durable-before-newleader-ack', cluster);
   });
 
+  it('seed 8009: learners that accepted an epoch no leader established rejoin an established leader of a lower epoch', () => {
+    // Servers 4, 5 and observer 6 accepted epoch 3 from a leader that never established it (the
+    // seed's safety phase); servers 1-3 then establish epoch 2 without them. Each of 4-6 refuses
+    // LEADERINFO(2): before the fix they looped looking -> following 3 -> looking for as long as
+    // 3 held its quorum. The leader now gives up once, and the next epoch is above 3.
+    const atEpoch2 = durable({ acceptedEpoch: 1, currentEpoch: 1, log: [entry(1, 1, 'a'), entry(1, 2, 'b')] });
+    const acceptedEpoch3 = durable({ acceptedEpoch: 3, currentEpoch: 1, log: [entry(1, 1, 'a')] });
+    const logs = new Map([[1, atEpoch2], [2, atEpoch2], [3, atEpoch2], [4, acceptedEpoch3], [5, acceptedEpoch3], [6, acceptedEpoch3]]);
+    const cluster = new TestCluster([1, 2, 3, 4, 5], { durable: logs, observers: [6] });
+    for (const id of [4, 5, 6]) cluster.isolate(id);
+    assert.ok(cluster.tickUntil(() => cluster.leader() === 3 && [1, 2].every((id) => cluster.core(id).status().established), 50));
+    assert.equal(cluster.core(3).status().epoch, 2, 'the stuck state: an established epoch below what 4, 5 and 6 accepted');
+    for (const id of [4, 5, 6]) cluster.heal(id);
+    assert.ok(cluster.tickUntil(() => cluster.allEstablished(), 100), 'every member follows one leader again');
+    const leader = cluster.leader()!;
+    assert.equal(cluster.core(leader).status().epoch, 4);
+    const stepDowns = [...cluster.roles.values()].flat().filter((change) => change.reason.includes('above our established'));
+    assert.equal(stepDowns.length, 1, 'one election, not one per stale learner');
+    for (const id of [1, 2, 3, 4, 5, 6]) assert.equal(cluster.core(id).status().acceptedEpoch, 4, `server ${id}`);
+    cluster.propose(leader, 'c');
+    cluster.tick(2);
+    for (const id of [1, 2, 3, 4, 5, 6]) assert.deepEqual(cluster.appliedText(id).slice(-3), ['a', 'b', 'c'], `server ${id}`);
+    matchesGolden('seed-8009-learners-ahead-of-established-epoch', cluster);
+  });
+
   it('ZOOKEEPER-1277: a zxid counter about to wrap forces a new epoch', () => {
     const cluster = new TestCluster([1, 2, 3], { config: { firstCounter: 0xfffffffe } });
     assert.ok(cluster.tickUntil(() => cluster.allEstablished(), 50));

@@ -1,11 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { QuorumPacketType as Type, ServerState } from '../proto/index.js';
+import { QuorumPacketType as Type, ServerState, encodeLearnerInfo, quorumProtocolVersion } from '../proto/index.js';
 import { AssertionError, makeZxid } from '../util/index.js';
 import { TestCluster, entry, testTimeouts } from './test-cluster.js';
 import { ZabCore } from './core.js';
 import { isBetterVote } from './election.js';
-import type { DurableState } from './types.js';
+import type { DurableState, ZabMessage } from './types.js';
 
 const durable = (state: Partial<DurableState>): DurableState => ({ acceptedEpoch: 0, currentEpoch: 0, snapshotZxid: 0, log: [], ...state });
 
@@ -246,6 +246,59 @@ describe('one established leader per epoch', () => {
     const establishedAt = readies.findIndex((ready) => ready.roleChanges.some((change) => change.established));
     const syncOfOneAt = readies.findIndex((ready) => ready.messages.some((m) => m.to === 1 && m.message.kind === 'packet' && m.message.packet.type === Type.diff));
     assert.ok(establishedAt >= 0 && syncOfOneAt > establishedAt, 'server 1 could not help establish epoch 2');
+  });
+});
+
+describe('learners ahead of the leader\'s epoch', () => {
+  const lookingSince = (cluster: TestCluster, id: number, from: number): string[] =>
+    cluster.roles.get(id)!.slice(from).filter((change) => change.role === 'looking').map((change) => change.reason);
+
+  it('an established leader gives up for a learner that accepted a higher epoch, and the next epoch is above it', () => {
+    const logs = new Map([
+      [1, durable({ acceptedEpoch: 1, currentEpoch: 1, log: [entry(1, 1, 'a')] })],
+      [2, durable({ acceptedEpoch: 1, currentEpoch: 1, log: [entry(1, 1, 'a')] })],
+      [3, durable({ acceptedEpoch: 40, currentEpoch: 1, log: [entry(1, 1, 'a')] })],
+    ]);
+    const cluster = new TestCluster([1, 2, 3], { durable: logs });
+    cluster.isolate(3);
+    assert.ok(cluster.tickUntil(() => cluster.leader() === 2 && cluster.core(1).status().established, 50));
+    assert.equal(cluster.core(2).status().epoch, 2);
+    const rolesBefore = cluster.roles.get(2)!.length;
+    cluster.heal(3);
+    assert.ok(cluster.tickUntil(() => cluster.allEstablished(), 100));
+    assert.deepEqual(lookingSince(cluster, 2, rolesBefore), ['leader: learner 3 accepted epoch 40, above our established 2']);
+    assert.equal(cluster.core(cluster.leader()!).status().epoch, 41, 'one election, not one per epoch of the gap');
+    assert.deepEqual(cluster.appliedText(3), ['a']);
+  });
+
+  it('a learner that reconnects with the epoch it accepted from this leader is synced, and the leader stays', () => {
+    const cluster = new TestCluster([1, 2, 3]);
+    assert.ok(cluster.tickUntil(() => cluster.allEstablished(), 50));
+    const rolesBefore = cluster.roles.get(3)!.length;
+    cluster.isolate(1);
+    cluster.propose(3, 'w1');
+    cluster.tick(2);
+    cluster.heal(1);
+    assert.ok(cluster.tickUntil(() => cluster.core(1).status().established, 80));
+    assert.equal(cluster.core(1).status().acceptedEpoch, 1, 'its FOLLOWERINFO named the leader\'s own epoch');
+    assert.deepEqual(cluster.roles.get(3)!.slice(rolesBefore), [], 'server 3 led epoch 1 throughout');
+    assert.deepEqual(cluster.appliedText(1), ['w1']);
+  });
+
+  it('only a configured member can unseat the leader that way', () => {
+    const cluster = new TestCluster([1, 2, 3], { observers: [4] });
+    assert.ok(cluster.tickUntil(() => cluster.allEstablished(), 60));
+    const ahead = (serverId: number): ZabMessage => ({
+      kind: 'packet',
+      packet: { type: Type.observerInfo, zxid: makeZxid(7, 0), data: encodeLearnerInfo({ serverId, protocolVersion: quorumProtocolVersion, configVersion: 0 }), authinfo: null },
+    });
+    cluster.core(3).step(9, ahead(9));
+    cluster.drain(3);
+    assert.equal(cluster.core(3).status().role, 'leading', 'a stranger naming epoch 7 changes nothing');
+    cluster.core(3).step(4, ahead(4));
+    cluster.drain(3);
+    assert.equal(cluster.core(3).status().role, 'looking', 'observer 4 naming epoch 7 is a member ahead of epoch 1');
+    assert.equal(cluster.core(3).status().acceptedEpoch, 7);
   });
 });
 
