@@ -4,3 +4,5 @@ export * from './zoo-cfg.js';
 export * from './peer-socket.js';
 export * from './election-connections.js';
 export * from './quorum-connection.js';
+export * from './ensemble-config.js';
+export * from './ensemble-member.js';

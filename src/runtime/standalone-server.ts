@@ -15,6 +15,7 @@ import type { FileSystem } from '../storage/index.js';
 import { limits } from '../util/index.js';
 import { ClientListener } from './client-listener.js';
 import { directoryBytes } from './disk-usage.js';
+import { startEnsembleMember } from './ensemble-member.js';
 import { NodeFileSystem } from './node-file-system.js';
 import { Persistence } from './persistence.js';
 
@@ -52,6 +53,10 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     if (options.config?.dataLogDir === undefined) config.dataLogDir = options.dataDir;
   }
   const logger = options.logger ?? pino({ level: options.logLevel ?? 'info', base: undefined });
+  if (config.ensemble !== null) {
+    const member = await startEnsembleMember({ config, logger, ...(options.fileSystem === undefined ? {} : { fileSystem: options.fileSystem }) });
+    return { host: member.host, port: member.port, connectString: member.connectString, core: member.replica.core, close: () => member.close() };
+  }
   mkdirSync(config.dataDir, { recursive: true });
 
   const core = new ServerCore(config, wallClock);

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { type ServerConfig, defaultConfig } from '../server/index.js';
 import { limits } from '../util/index.js';
-import { EnsembleConfigError, parseEnsembleConfig } from './ensemble-config.js';
+import { type EnsembleConfig, EnsembleConfigError, parseEnsembleConfig } from './ensemble-config.js';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -53,6 +53,8 @@ type Apply = (config: ServerConfig, value: string, key: string) => void;
 
 const appliers: Record<string, Apply> = {
   tickTime: (c, v, k) => { c.tickTimeMs = integer(k, v, periodMsRange); },
+  initLimit: (c, v, k) => { c.initLimitTicks = integer(k, v, { min: 1, max: limits.membershipLimitTicksMax }); },
+  syncLimit: (c, v, k) => { c.syncLimitTicks = integer(k, v, { min: 1, max: limits.membershipLimitTicksMax }); },
   dataDir: (c, v) => { c.dataDir = v; },
   dataLogDir: (c, v) => { c.dataLogDir = v; },
   clientPort: (c, v, k) => { c.port = integer(k, v, { min: 0, max: 65535 }); },
@@ -96,26 +98,20 @@ const appliers: Record<string, Apply> = {
 };
 
 /**
- * A zoo.cfg written for an ensemble (server.N lines, or a dynamicConfigFile that holds them) is refused:
- * started standalone, each member would accept writes on its own copy of the data, and the copies
- * would diverge silently. Meerkat has no replicated server outside the simulator yet (issue 16).
+ * The ensemble a zoo.cfg describes (server.N lines and myid), checked, or null for a standalone
+ * server. A dynamicConfigFile is refused: reconfiguration is not built, and starting without the
+ * members it lists would run a standalone server on an ensemble's data.
  */
-function refuseEnsemble(entries: ReadonlyMap<string, string>): void {
-  const members = [...entries.keys()].filter((key) => key.startsWith('server.'));
-  if (members.length === 0 && !entries.has('dynamicConfigFile')) return;
-  // A configuration that could never run as an ensemble gets its own error first.
+function ensembleOf(entries: ReadonlyMap<string, string>): EnsembleConfig | null {
+  if (entries.has('dynamicConfigFile')) {
+    throw new ConfigError('dynamicConfigFile is not supported (no dynamic reconfiguration): list the members as server.N lines in zoo.cfg');
+  }
   try {
-    parseEnsembleConfig(entries);
+    return parseEnsembleConfig(entries);
   } catch (error) {
     if (error instanceof EnsembleConfigError) throw new ConfigError(`bad ensemble configuration: ${error.message}`);
     throw error;
   }
-  const named = members.length > 0 ? members.join(', ') : 'dynamicConfigFile';
-  throw new ConfigError(
-    `this zoo.cfg describes an ensemble (${named}), but Meerkat runs only as a standalone server so far: ` +
-    'refusing to start rather than run members that would each accept writes on their own diverging copy of the data; ' +
-    'remove the server.N lines (and dynamicConfigFile) to run one standalone server',
-  );
 }
 
 /**
@@ -123,7 +119,7 @@ function refuseEnsemble(entries: ReadonlyMap<string, string>): void {
  * tickTime unless given explicitly, as in ZooKeeper.
  */
 export function configFromEntries(entries: ReadonlyMap<string, string>): ServerConfig {
-  refuseEnsemble(entries);
+  const ensemble = ensembleOf(entries);
   const config = defaultConfig();
   const extra: Array<[string, string]> = [];
   for (const [key, value] of entries) {
@@ -134,6 +130,14 @@ export function configFromEntries(entries: ReadonlyMap<string, string>): ServerC
   if (config.minSessionTimeoutMs < 0 || !entries.has('minSessionTimeout')) config.minSessionTimeoutMs = config.tickTimeMs * limits.sessionTimeoutTicksMin;
   if (config.maxSessionTimeoutMs < 0 || !entries.has('maxSessionTimeout')) config.maxSessionTimeoutMs = config.tickTimeMs * limits.sessionTimeoutTicksMax;
   if (!entries.has('dataLogDir')) config.dataLogDir = config.dataDir;
+  if (ensemble !== null) {
+    config.ensemble = ensemble;
+    config.serverId = ensemble.myId;
+    // server.N=...;[clientAddress:]clientPort names this member's client port when clientPort does not.
+    const me = ensemble.members.find((member) => member.id === ensemble.myId)!;
+    if (me.clientPort !== undefined && !entries.has('clientPort')) config.port = me.clientPort;
+    if (me.clientAddress !== undefined && !entries.has('clientPortAddress')) config.host = me.clientAddress;
+  }
   // fromEntries defines properties, so even "__proto__" is kept as a key.
   config.extra = Object.fromEntries(extra);
   validateConfig(config);

@@ -57,8 +57,29 @@ export interface ServerConfig {
   autopurgePurgeIntervalHours: number;
   /** Unrecognised zoo.cfg keys, kept so `conf` can show them. */
   extra: Readonly<Record<string, string>>;
+  /** The ensemble this server is a member of (zoo.cfg server.N lines and myid); null: standalone. */
+  ensemble: EnsembleMembership | null;
+  /** Ticks a learner may take to connect and sync with its leader (initLimit). */
+  initLimitTicks: number;
+  /** Ticks a learner may be out of touch with its leader (syncLimit). */
+  syncLimitTicks: number;
   /** Test-only: deliberately broken behaviour, to prove that the simulator's checkers bite. */
   injectedBugs?: ServerBugs;
+}
+
+/** The members of an ensemble, as zoo.cfg lists them. */
+export interface EnsembleMembership {
+  members: ReadonlyArray<{
+    id: number;
+    host: string;
+    quorumPort: number;
+    electionPort: number;
+    role: 'participant' | 'observer';
+    clientAddress?: string;
+    clientPort?: number;
+  }>;
+  /** This server's id (myid); it names one of `members`. */
+  myId: number;
 }
 
 /** Test-only broken behaviour of the server core (the simulator's planted bugs). */
@@ -101,6 +122,9 @@ export function defaultConfig(): ServerConfig {
     ttlNodesEnabled: true,
     enforceQuota: false,
     serverId: 0,
+    ensemble: null,
+    initLimitTicks: limits.initLimitTicksDefault,
+    syncLimitTicks: limits.syncLimitTicksDefault,
     snapCount: 100_000,
     forceSync: true,
     preAllocBytes: limits.preAllocBytesDefault,

@@ -8,6 +8,7 @@ export * from './memory-file-system.js';
 export * from './purge.js';
 export * from './recovery.js';
 export * from './replay.js';
+export * from './replica-recovery.js';
 export * from './snapshot-reader.js';
 export * from './snapshot-writer.js';
 export * from './storage-errors.js';

@@ -141,6 +141,14 @@ export interface WriteSnapshotOptions extends SnapshotOptions {
  * file). Returns the path and its size.
  */
 export async function writeSnapshotFile(tree: SnapshotSource, options: WriteSnapshotOptions): Promise<{ path: string; bytes: number }> {
+  return writeSnapshotChunks(serializeSnapshot(tree, options), options);
+}
+
+/** Writes a snapshot file made elsewhere (a SNAP's, or one serialized already) durably, as writeSnapshotFile. */
+export async function writeSnapshotChunks(
+  chunks: Iterable<Uint8Array>,
+  options: { fs: FileSystem; dir: string; zxid: number; pause?: () => Promise<void> },
+): Promise<{ path: string; bytes: number }> {
   const { fs, dir } = options;
   const path = joinPath(dir, snapshotFileName(options.zxid));
   const tempPath = joinPath(dir, snapshotTempFileName(options.zxid));
@@ -148,7 +156,7 @@ export async function writeSnapshotFile(tree: SnapshotSource, options: WriteSnap
   let position = 0;
   try {
     await file.truncate(0);
-    for (const chunk of serializeSnapshot(tree, options)) {
+    for (const chunk of chunks) {
       await file.write(chunk, position);
       position += chunk.length;
       await options.pause?.();

@@ -221,3 +221,15 @@ export const quorumSnapshotBytesMax = 1024 * 1024 * 1024;
  * without limit; it re-syncs on a new connection. 64 MiB is 64 proposals of the largest size.
  */
 export const quorumQueuedBytesMax = 64 * 1024 * 1024;
+
+/**
+ * Packets a learner queues for its leader while the quorum connection is being dialled: FOLLOWERINFO
+ * and its periodic re-sends only (nothing else goes before LEADERINFO), so a few are plenty.
+ */
+export const learnerPacketsBeforeConnectMax = 16;
+
+/** ZooKeeper's defaults for initLimit and syncLimit, in ticks (its sample zoo.cfg: 10 and 5). */
+export const initLimitTicksDefault = 10;
+export const syncLimitTicksDefault = 5;
+/** initLimit and syncLimit above this many ticks are a typo, not a setting (1,000 ticks of 2 s is over half an hour). */
+export const membershipLimitTicksMax = 1000;
