@@ -13,6 +13,8 @@ import { pino, type Logger } from 'pino';
 import { type ServerConfig, ServerCore, defaultConfig } from '../server/index.js';
 import type { FileSystem } from '../storage/index.js';
 import { limits } from '../util/index.js';
+import { type AdminSettings, adminSettings } from './admin-config.js';
+import { type RunningAdmin, startAdmin } from './admin-runtime.js';
 import { ClientListener } from './client-listener.js';
 import { directoryBytes } from './disk-usage.js';
 import { NodeFileSystem } from './node-file-system.js';
@@ -30,6 +32,11 @@ export interface StartServerOptions {
   logger?: Logger;
   /** Where data goes; default the real disk. Tests pass a wrapper to inject disk failures. */
   fileSystem?: FileSystem;
+  /**
+   * The AdminServer: settings over zoo.cfg's admin.* keys (in `config.extra`). Given, it is enabled
+   * unless it says `enabled: false`; omitted, zoo.cfg decides (admin-config.ts).
+   */
+  admin?: Partial<AdminSettings>;
 }
 
 export interface RunningServer {
@@ -38,6 +45,8 @@ export interface RunningServer {
   /** `host:port`, ready for a client connection string. */
   readonly connectString: string;
   readonly core: ServerCore;
+  /** The admin listeners (each null when not enabled). */
+  readonly admin: RunningAdmin;
   close(): Promise<void>;
 }
 
@@ -109,6 +118,16 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   const listener = new ClientListener({ core, logger, onRequests: scheduleFlush });
   const address = await listener.listen(config.host, config.port);
 
+  const settings: AdminSettings = { ...adminSettings(config), ...(options.admin === undefined ? {} : { enabled: true, ...options.admin }) };
+  let admin: RunningAdmin;
+  try {
+    admin = await startAdmin({ core, settings, clientPort: address.port, logger });
+  } catch (error) {
+    await listener.close();
+    await persistence.close();
+    throw error;
+  }
+
   const tickTimer = setInterval(() => {
     core.tick();
     scheduleFlush();
@@ -130,9 +149,11 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     port: address.port,
     connectString: `${address.host}:${address.port}`,
     core,
+    admin,
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
+      await admin.close();
       clearInterval(tickTimer);
       clearInterval(reaperTimer);
       if (purgeTimer !== null) clearInterval(purgeTimer);

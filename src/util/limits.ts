@@ -221,3 +221,18 @@ export const quorumSnapshotBytesMax = 1024 * 1024 * 1024;
  * without limit; it re-syncs on a new connection. 64 MiB is 64 proposals of the largest size.
  */
 export const quorumQueuedBytesMax = 64 * 1024 * 1024;
+
+/**
+ * AdminServer (HTTP): open connections at once. It serves operators and a scraper or two; past
+ * this, new connections are refused so a flood cannot take file descriptors from client sessions.
+ */
+export const adminConnectionsMax = 64;
+
+/**
+ * AdminServer: a request must arrive whole (headers and body) within this, so a slow sender cannot
+ * hold one of the few admin connections open.
+ */
+export const adminRequestTimeoutMs = 10_000;
+
+/** AdminServer: bytes of request headers (Node's own default, named here); commands take no body. */
+export const adminHeaderBytesMax = 16 * 1024;
