@@ -4,3 +4,4 @@ export * from './admin-commands.js';
 export * from './admin-server.js';
 export { JavaDouble, type Json, type JsonObject, writeJson } from './json-writer.js';
 export type { FourLetterAsker, ProcessMemory, ServerProcess } from './server-process.js';
+export { ServerMetrics } from './metrics.js';

@@ -6,13 +6,12 @@
 
 import { readdirSync, statSync } from 'node:fs';
 import type { Logger } from 'pino';
-import { type AdminAuthorization, type AdminContext, AdminServer } from '../admin/index.js';
+import { type AdminAuthorization, type AdminContext, AdminServer, type ServerMetrics, type ServerProcess } from '../admin/index.js';
 import { Perms } from '../proto/index.js';
 import type { ServerCore } from '../server/index.js';
 import { joinPath, versionDirName } from '../storage/index.js';
 import { checkPermission, digestFor } from '../tree/index.js';
 import type { AdminSettings } from './admin-config.js';
-import { nodeServerProcess } from './process-view.js';
 import { renderZooCfg } from './zoo-cfg.js';
 
 export interface RunningAdmin {
@@ -66,11 +65,14 @@ export async function startAdmin(options: {
   core: ServerCore;
   settings: AdminSettings;
   clientPort: number;
+  process: ServerProcess;
+  /** Served at /metrics on both listeners; null serves no /metrics. */
+  metrics: ServerMetrics | null;
   logger: Logger;
 }): Promise<RunningAdmin> {
   const { core, settings, logger } = options;
   const context: AdminContext = {
-    core, process: nodeServerProcess(Date.now()), clientPort: options.clientPort,
+    core, process: options.process, clientPort: options.clientPort,
     facts: { lastSnapshot: () => lastSnapshot(core.config.dataDir), initialConfiguration: renderZooCfg(core.config) },
   };
   const common = {
@@ -78,6 +80,7 @@ export async function startAdmin(options: {
     authorize: adminAuthorizer(core),
     ready: () => (core.writesRefused ? { ready: false as const, reason: 'the txn log refused a write' } : { ready: true as const }),
     onError: (error: unknown, command: string) => logger.error({ err: error, command }, 'admin command failed'),
+    ...(options.metrics === null ? {} : { metrics: options.metrics }),
   };
   const commands = settings.enabled
     ? await AdminServer.start({ ...common, host: settings.host, port: settings.port, commandUrl: settings.commandUrl })

@@ -4,3 +4,5 @@ export * from './zoo-cfg.js';
 export * from './peer-socket.js';
 export * from './election-connections.js';
 export * from './quorum-connection.js';
+export { type AdminSettings, adminSettings, prometheusProviderClass } from './admin-config.js';
+export type { RunningAdmin } from './admin-runtime.js';

@@ -9,7 +9,9 @@
 // Flushes resolve in order; nothing is applied or answered before its batch is durable.
 
 import { mkdirSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import { pino, type Logger } from 'pino';
+import { ServerMetrics } from '../admin/index.js';
 import { type ServerConfig, ServerCore, defaultConfig } from '../server/index.js';
 import type { FileSystem } from '../storage/index.js';
 import { limits } from '../util/index.js';
@@ -19,6 +21,7 @@ import { ClientListener } from './client-listener.js';
 import { directoryBytes } from './disk-usage.js';
 import { NodeFileSystem } from './node-file-system.js';
 import { Persistence } from './persistence.js';
+import { nodeServerProcess } from './process-view.js';
 
 export interface StartServerOptions {
   host?: string;
@@ -67,6 +70,10 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   core.quotaWarning = (message) => logger.warn(message);
   core.diskUsage = () => ({ dataDirBytes: directoryBytes(config.dataDir), logDirBytes: directoryBytes(config.dataLogDir) });
   const persistence = await Persistence.open(core, { fs: options.fileSystem ?? new NodeFileSystem(), config, logger });
+  const settings: AdminSettings = { ...adminSettings(config), ...(options.admin === undefined ? {} : { enabled: true, ...options.admin }) };
+  const serverProcess = nodeServerProcess(Date.now());
+  // Only a server that serves them keeps metrics.
+  const metrics = settings.enabled || settings.metrics !== null ? new ServerMetrics(core, serverProcess) : null;
   let flushScheduled = false;
   let flushesInFlight = 0;
   /** The newest flush; flushes settle in order, so awaiting it awaits them all. */
@@ -83,8 +90,11 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   };
   const flush = async (): Promise<void> => {
     let durable: number;
+    const txns = persistence.pendingCount;
+    const startedMs = performance.now();
     try {
       durable = await persistence.flush();
+      metrics?.observeLogFlush({ durationMs: performance.now() - startedMs, txns });
     } catch (error) {
       // Every flush in flight fails with the first: report once.
       if (!core.writesRefused) logger.error({ err: error }, 'cannot write the txn log: refusing writes from now on');
@@ -118,10 +128,9 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   const listener = new ClientListener({ core, logger, onRequests: scheduleFlush });
   const address = await listener.listen(config.host, config.port);
 
-  const settings: AdminSettings = { ...adminSettings(config), ...(options.admin === undefined ? {} : { enabled: true, ...options.admin }) };
   let admin: RunningAdmin;
   try {
-    admin = await startAdmin({ core, settings, clientPort: address.port, logger });
+    admin = await startAdmin({ core, settings, clientPort: address.port, process: serverProcess, metrics, logger });
   } catch (error) {
     await listener.close();
     await persistence.close();

@@ -14,6 +14,7 @@ import { OpCode } from '../../src/proto/index.js';
 import { type RunningServer, startServer } from '../../src/runtime/index.js';
 import { getFreePort } from '../helpers/ports.js';
 import { type ExactJson, type JsonShape, readJson } from '../helpers/json-shape.js';
+import { type MetricFamily, parsePrometheusText } from '../helpers/prometheus-text.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { type ReferenceZooKeeper, referenceSkipReason, startReferenceZooKeeper } from '../helpers/reference-zookeeper.js';
 
@@ -48,6 +49,7 @@ describe('AdminServer, differential against Apache ZooKeeper 3.8', { skip: refer
   let dataDir: string;
   const clients: RawClient[] = [];
   const replies = { zk: new Map<string, Reply>(), meerkat: new Map<string, Reply>() };
+  let metrics: Map<string, MetricFamily>;
 
   async function populate(target: { host: string; port: number }): Promise<void> {
     const acl = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
@@ -78,6 +80,7 @@ describe('AdminServer, differential against Apache ZooKeeper 3.8', { skip: refer
     await populate({ host: meerkat.host, port: meerkat.port });
     await askAll(`http://127.0.0.1:${zkAdminPort}`, replies.zk);
     await askAll(`http://127.0.0.1:${meerkat.admin.commands!.port}`, replies.meerkat);
+    metrics = parsePrometheusText(await (await fetch(`http://127.0.0.1:${meerkat.admin.commands!.port}/metrics`)).text());
   });
 
   after(async () => {
@@ -178,6 +181,27 @@ describe('AdminServer, differential against Apache ZooKeeper 3.8', { skip: refer
     for (const key of keys) {
       assert.equal(ours.shape[key], 'string', key);
       assert.ok(key in reference.shape || key === 'node.version' || key.startsWith('zookeeper.'), `ZooKeeper 3.8 has ${key}`);
+    }
+  });
+
+  // ZooKeeper's Prometheus provider names each metric as its registry does, and `monitor` dumps the
+  // same registry: a gauge under its name, a summary X as avg_X, min_X, max_X, cnt_X and sum_X.
+  // (Debian ships no Prometheus provider jar, so its names are read from `monitor`.)
+  it('/metrics uses ZooKeeper\'s names for what ZooKeeper has, with the same state', () => {
+    const reference = both('monitor')[0];
+    const own = /^(meerkat|nodejs|process)_/;
+    const shared = [...metrics.values()].filter((family) => !own.test(family.name));
+    assert.ok(shared.length >= 20, `${shared.length} metrics under ZooKeeper's names`);
+    for (const family of shared) {
+      if (family.type === 'summary') {
+        for (const prefix of ['avg_', 'cnt_', 'sum_']) assert.ok(`${prefix}${family.name}` in reference.shape, `ZooKeeper 3.8 has the summary ${family.name}`);
+      } else {
+        assert.equal(family.type, 'gauge', family.name);
+        assert.ok(['integer', 'double'].includes(reference.shape[family.name] as string), `ZooKeeper 3.8 has the gauge ${family.name}`);
+      }
+    }
+    for (const name of ['znode_count', 'ephemerals_count', 'watch_count', 'global_sessions', 'num_alive_connections', 'outstanding_requests']) {
+      assert.equal(BigInt(metrics.get(name)!.samples[0]!.value), reference.value[name], name);
     }
   });
 });
