@@ -3,9 +3,10 @@
 //  - every numeric `mntr` row as a gauge of the same name (znode_count, watch_count,
 //    outstanding_requests, num_alive_connections, global_sessions, avg_latency, ...), sampled from
 //    the same monitorValues the four-letter word prints, once per scrape;
-//  - `fsynctime`, ZooKeeper's summary of txn-log sync times in milliseconds (quantile 0.5, _sum, _count).
+//  - `fsynctime` and `snapshottime`, ZooKeeper's summaries of txn-log sync and snapshot times in
+//    milliseconds (quantile 0.5, _sum, _count).
 // Meerkat's own, under `meerkat_`: a histogram of log flush durations (write and fsync of one
-// group-committed batch), the txns in each flush, and txns applied. Node's process metrics (event-loop
+// group-committed batch), the txns in each flush, the last snapshot's size, and txns applied. Node's process metrics (event-loop
 // lag, GC pauses, heap, CPU, file descriptors) come from prom-client's default collectors under their
 // usual `nodejs_` and `process_` names; they are process-wide, so one set serves every server here.
 
@@ -39,6 +40,8 @@ export class ServerMetrics {
   private readonly flushSeconds: Histogram;
   private readonly flushTxns: Histogram;
   private readonly txnsApplied: Gauge;
+  private readonly snapshotTime: Summary;
+  private readonly snapshotBytes: Gauge;
   readonly contentType = this.registry.contentType;
 
   constructor(private readonly core: ServerCore, private readonly process: ServerProcess) {
@@ -53,6 +56,8 @@ export class ServerMetrics {
     });
     this.flushTxns = new Histogram({ name: 'meerkat_log_flush_txns', help: 'Txns in one log flush', buckets: flushTxnBuckets, registers: [this.registry] });
     this.txnsApplied = new Gauge({ name: 'meerkat_txns_applied', help: 'Txns applied to the tree since the server started', registers: [this.registry] });
+    this.snapshotTime = new Summary({ name: 'snapshottime', help: 'snapshottime', percentiles: [0.5], registers: [this.registry] });
+    this.snapshotBytes = new Gauge({ name: 'meerkat_snapshot_bytes', help: 'Size of the last snapshot written while serving', registers: [this.registry] });
   }
 
   private sample() {
@@ -66,6 +71,12 @@ export class ServerMetrics {
     this.fsyncTime.observe(flush.durationMs);
     this.flushSeconds.observe(flush.durationMs / 1000);
     this.flushTxns.observe(flush.txns);
+  }
+
+  /** One snapshot written while serving: how long it took (chunks interleaved with serving) and its size. */
+  observeSnapshot(snapshot: { durationMs: number; bytes: number }): void {
+    this.snapshotTime.observe(snapshot.durationMs);
+    this.snapshotBytes.set(snapshot.bytes);
   }
 
   /** The text exposition, with every gauge sampled now. */

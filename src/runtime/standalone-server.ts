@@ -69,11 +69,14 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   const core = new ServerCore(config, wallClock);
   core.quotaWarning = (message) => logger.warn(message);
   core.diskUsage = () => ({ dataDirBytes: directoryBytes(config.dataDir), logDirBytes: directoryBytes(config.dataLogDir) });
-  const persistence = await Persistence.open(core, { fs: options.fileSystem ?? new NodeFileSystem(), config, logger });
   const settings: AdminSettings = { ...adminSettings(config), ...(options.admin === undefined ? {} : { enabled: true, ...options.admin }) };
   const serverProcess = nodeServerProcess(Date.now());
   // Only a server that serves them keeps metrics.
   const metrics = settings.enabled || settings.metrics !== null ? new ServerMetrics(core, serverProcess) : null;
+  const persistence = await Persistence.open(core, {
+    fs: options.fileSystem ?? new NodeFileSystem(), config, logger,
+    ...(metrics === null ? {} : { onSnapshot: (snapshot: { durationMs: number; bytes: number }) => metrics.observeSnapshot(snapshot) }),
+  });
   let flushScheduled = false;
   let flushesInFlight = 0;
   /** The newest flush; flushes settle in order, so awaiting it awaits them all. */

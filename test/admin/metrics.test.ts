@@ -4,13 +4,14 @@
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OpCode } from '../../src/proto/index.js';
 import { type RunningServer, prometheusProviderClass, startServer } from '../../src/runtime/index.js';
 import { type MetricFamily, parsePrometheusText } from '../helpers/prometheus-text.js';
 import { RawClient } from '../helpers/raw-client.js';
+import { waitUntil } from '../helpers/waits.js';
 
 describe('Prometheus metrics', () => {
   let server: RunningServer;
@@ -30,7 +31,8 @@ describe('Prometheus metrics', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'meerkat-metrics-'));
     server = await startServer({
       port: 0, dataDir, logLevel: 'silent', admin: { port: 0 },
-      config: { extra: { 'metricsProvider.className': prometheusProviderClass, 'metricsProvider.httpPort': '0' } },
+      // A snapshot every few txns, so one is written while serving.
+      config: { snapCount: 4, extra: { 'metricsProvider.className': prometheusProviderClass, 'metricsProvider.httpPort': '0' } },
     });
     client = await RawClient.connect({ host: server.host, port: server.port });
     const acl = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
@@ -76,11 +78,34 @@ describe('Prometheus metrics', () => {
     assert.equal(value(families, 'meerkat_txns_applied'), server.core.stats.txnsApplied);
   });
 
+  it('times snapshots written while serving: ZooKeeper\'s snapshottime summary and the last snapshot\'s size', async () => {
+    const acl = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
+    for (let i = 0; i < 4; i++) await client.request({ type: OpCode.create, path: `/s${i}`, data: new Uint8Array(0), acl, flags: 0 });
+    let families = await scrape(server.admin.commands!.port);
+    await waitUntil(async () => {
+      families = await scrape(server.admin.commands!.port);
+      return value(families, 'snapshottime_count')! >= 1;
+    }, 'a snapshot to be written', 10_000);
+    assert.equal(families.get('snapshottime')?.type, 'summary');
+    assert.ok(value(families, 'meerkat_snapshot_bytes')! > 0);
+  });
+
   it('includes Node\'s event-loop lag, GC pauses and process metrics', async () => {
     const families = await scrape(server.admin.commands!.port);
     for (const name of ['nodejs_eventloop_lag_seconds', 'nodejs_eventloop_lag_p99_seconds', 'nodejs_gc_duration_seconds',
       'nodejs_heap_size_used_bytes', 'process_resident_memory_bytes', 'process_open_fds']) {
       assert.ok(families.has(name), name);
+    }
+  });
+
+  it('the Grafana dashboard (deploy/grafana/meerkat.json) queries only metrics this server exports', async () => {
+    const families = await scrape(server.admin.commands!.port);
+    const dashboard = JSON.parse(readFileSync('deploy/grafana/meerkat.json', 'utf8')) as { panels: Array<{ title: string; targets: Array<{ expr: string }> }> };
+    const queried = new Set(dashboard.panels.flatMap((panel) => panel.targets.flatMap((target) => [...target.expr.matchAll(/([a-z_:][a-z0-9_:]*)\{/g)].map((match) => match[1]!))));
+    assert.ok(queried.size >= 15, `${queried.size} metrics queried`);
+    for (const name of queried) {
+      const family = families.get(name) ?? families.get(name.replace(/_(bucket|sum|count)$/, ''));
+      assert.ok(family !== undefined, `${name} is exported`);
     }
   });
 });
