@@ -42,12 +42,20 @@ const refusals: Record<Exclude<AdminAuthorization, 'allowed'>, { status: number;
   forbidden: { status: 403, error: 'Not authorized' },
 };
 
-function send(response: ServerResponse, reply: { status: number; contentType: string; body: string; head: boolean }): void {
-  response.writeHead(reply.status, { 'Content-Type': reply.contentType, 'Content-Length': Buffer.byteLength(reply.body) });
-  response.end(reply.head ? undefined : reply.body);
+interface Reply {
+  status: number;
+  contentType: string;
+  body: string;
 }
 
-const json = (status: number, body: JsonObject, head: boolean) => ({ status, contentType: 'application/json', body: writeJson(body), head });
+/** Sends a reply; to a HEAD request, its headers only. */
+function send(exchange: { request: IncomingMessage; response: ServerResponse }, reply: Reply): void {
+  const { request, response } = exchange;
+  response.writeHead(reply.status, { 'Content-Type': reply.contentType, 'Content-Length': Buffer.byteLength(reply.body) });
+  response.end(request.method === 'HEAD' ? undefined : reply.body);
+}
+
+const json = (status: number, body: JsonObject) => ({ status, contentType: 'application/json', body: writeJson(body) });
 
 /** ZooKeeper's index page: one link per primary command name. */
 function indexPage(commandUrl: string): string {
@@ -67,9 +75,9 @@ export class AdminServer {
 
   static async start(options: AdminServerOptions): Promise<AdminServer> {
     const server = createServer({ maxHeaderSize: limits.adminHeaderBytesMax, requestTimeout: limits.adminRequestTimeoutMs }, (request, response) => {
-      AdminServer.handle(options, request, response).catch((error: unknown) => {
+      AdminServer.handle(options, { request, response }).catch((error: unknown) => {
         options.onError(error, request.url ?? '');
-        if (!response.headersSent) send(response, { status: 500, contentType: 'text/plain', body: 'Internal error\n', head: false });
+        if (!response.headersSent) send({ request, response }, { status: 500, contentType: 'text/plain', body: 'Internal error\n' });
         else response.destroy();
       });
     });
@@ -85,45 +93,45 @@ export class AdminServer {
     return new AdminServer(server, address.address, address.port);
   }
 
-  private static async handle(options: AdminServerOptions, request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const head = request.method === 'HEAD';
-    if (request.method !== 'GET' && !head) {
+  private static async handle(options: AdminServerOptions, exchange: { request: IncomingMessage; response: ServerResponse }): Promise<void> {
+    const { request, response } = exchange;
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
       response.setHeader('Allow', 'GET, HEAD');
-      send(response, { status: 405, contentType: 'text/plain', body: 'Method Not Allowed\n', head: false });
+      send(exchange, { status: 405, contentType: 'text/plain', body: 'Method Not Allowed\n' });
       return;
     }
     const path = new URL(request.url ?? '/', 'http://admin').pathname;
     const commandUrl = options.commandUrl?.replace(/\/+$/, '') ?? null;
     // The probes and /metrics first: a commandURL of "/" must not shadow them.
     if (path === '/livez') {
-      send(response, json(200, { status: 'live' }, head));
+      send(exchange, json(200, { status: 'live' }));
     } else if (path === '/readyz') {
       const readiness = options.ready();
-      send(response, readiness.ready ? json(200, { status: 'ready' }, head) : json(503, { status: 'not ready', reason: readiness.reason }, head));
+      send(exchange, readiness.ready ? json(200, { status: 'ready' }) : json(503, { status: 'not ready', reason: readiness.reason }));
     } else if (path === '/metrics' && options.metrics !== undefined) {
-      send(response, { status: 200, contentType: options.metrics.contentType, body: await options.metrics.scrape(), head });
+      send(exchange, { status: 200, contentType: options.metrics.contentType, body: await options.metrics.scrape() });
     } else if (commandUrl !== null && (path === commandUrl || path === `${commandUrl}/`)) {
-      send(response, { status: 200, contentType: 'text/html', body: indexPage(commandUrl), head });
+      send(exchange, { status: 200, contentType: 'text/html', body: indexPage(commandUrl) });
     } else if (commandUrl !== null && path.startsWith(`${commandUrl}/`)) {
       const name = decodedName(path.slice(commandUrl.length + 1));
-      if (name === null) send(response, { status: 400, contentType: 'text/plain', body: 'Bad command name\n', head });
-      else send(response, AdminServer.command(options, { name, authorization: request.headers.authorization, head }));
+      if (name === null) send(exchange, { status: 400, contentType: 'text/plain', body: 'Bad command name\n' });
+      else send(exchange, AdminServer.command(options, { name, authorization: request.headers.authorization }));
     } else {
-      send(response, { status: 404, contentType: 'text/plain', body: 'Not Found\n', head });
+      send(exchange, { status: 404, contentType: 'text/plain', body: 'Not Found\n' });
     }
   }
 
-  private static command(options: AdminServerOptions, request: { name: string; authorization: string | undefined; head: boolean }) {
-    const { name, head } = request;
+  private static command(options: AdminServerOptions, request: { name: string; authorization: string | undefined }): Reply {
+    const { name } = request;
     if (adminCommandNeedsAuth(name)) {
       const decision = options.authorize(request.authorization);
-      if (decision !== 'allowed') return json(refusals[decision].status, { command: name, error: refusals[decision].error }, head);
+      if (decision !== 'allowed') return json(refusals[decision].status, { command: name, error: refusals[decision].error });
     }
     try {
-      return json(200, runAdminCommand(name, options.context), head);
+      return json(200, runAdminCommand(name, options.context));
     } catch (error) {
       options.onError(error, name);
-      return json(500, { command: name, error: 'Internal error' }, head);
+      return json(500, { command: name, error: 'Internal error' });
     }
   }
 

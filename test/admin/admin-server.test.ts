@@ -115,11 +115,13 @@ describe('AdminServer', () => {
       for (const name of adminCommandNames) assert.ok(reply.text.includes(`<a href="/commands/${name}">${name}</a>`), name);
     });
 
-    it('refuses other methods with 405 and an Allow header, and unknown paths with 404', async () => {
+    it('answers HEAD with headers only, other methods with 405 and an Allow header, unknown paths with 404', async () => {
       const post = await fetch(`${base}/commands/ruok`, { method: 'POST' });
       assert.equal(post.status, 405);
       assert.equal(post.headers.get('allow'), 'GET, HEAD');
       assert.equal((await get('/nowhere')).status, 404);
+      const head = await get('/commands/ruok', { method: 'HEAD' });
+      assert.deepEqual([head.status, head.type, head.text], [200, 'application/json', ''], 'HEAD: the headers only');
       assert.equal((await get('/commands/%zz')).status, 400);
     });
 
