@@ -4,6 +4,7 @@
 
 import { type ClientConnection, type ServerCore, operationName } from '../server/index.js';
 import { javaDate, javaHex } from './java-format.js';
+import type { JsonObject } from './json-writer.js';
 import type { FourLetterAsker } from './server-process.js';
 
 /** Interest ops in ZooKeeper's brackets: 1 (reading) for a client; 0 for the asker, mid-command. */
@@ -28,6 +29,37 @@ function connectionInfo(connection: ClientConnection, brief: boolean): string {
       `,maxlat=${stats.maxLatencyMs}`;
   }
   return `${text})\n`;
+}
+
+/**
+ * The same facts as the AdminServer's `connections` (brief: `stats`) entry, named and typed as
+ * ZooKeeper's ServerCnxn.getConnectionInfo: ids, zxids and times as integers, the last operation
+ * as its four-letter name.
+ */
+export function connectionJson(connection: ClientConnection, brief: boolean): JsonObject {
+  const stats = connection.stats;
+  const counters = {
+    remote_socket_address: `${connection.remoteAddress}:${connection.remotePort}`,
+    interest_ops: 1,
+    outstanding_requests: connection.queue.length,
+    packets_received: stats.packetsReceived,
+    packets_sent: stats.packetsSent,
+  };
+  if (brief) return counters;
+  return {
+    ...counters,
+    session_id: connection.sessionId,
+    last_operation: operationName(stats.lastOperation),
+    established: connection.establishedAtMs,
+    session_timeout: connection.session?.timeoutMs ?? 0,
+    last_cxid: stats.lastCxid,
+    last_zxid: stats.lastZxid,
+    last_response_time: stats.lastResponseAtMs,
+    last_latency: stats.lastLatencyMs,
+    min_latency: Number.isFinite(stats.minLatencyMs) ? stats.minLatencyMs : 0,
+    avg_latency: stats.averageLatencyMs,
+    max_latency: stats.maxLatencyMs,
+  };
 }
 
 /** The asker: it has sent its four letters (one packet) and nothing has been sent back yet. */
@@ -58,6 +90,23 @@ function addTo(buckets: Map<number, string[]>, expiresAtMs: number, name: string
   else names.push(name);
 }
 
+/** Live sessions (not closing) by the time they expire unless touched, in session order within a time. */
+export function sessionsByExpiry(core: ServerCore): Map<number, bigint[]> {
+  const buckets = new Map<number, bigint[]>();
+  for (const session of core.sessions.all()) {
+    if (session.closing) continue;
+    const ids = buckets.get(session.expiresAtMs);
+    if (ids === undefined) buckets.set(session.expiresAtMs, [session.id]);
+    else ids.push(session.id);
+  }
+  return buckets;
+}
+
+/** Each session that owns ephemeral nodes, and their paths, sorted. */
+export function ephemeralsBySession(core: ServerCore): Map<bigint, string[]> {
+  return new Map([...core.tree.ephemeralSessions()].map((owner) => [owner, [...core.tree.getEphemerals(owner)].sort()]));
+}
+
 /** Expiry rounded up to the next tick, as ZooKeeper's ExpiryQueue buckets it. */
 function nextTick(timeMs: number, tickTimeMs: number): number {
   return (Math.floor(timeMs / tickTimeMs) + 1) * tickTimeMs;
@@ -71,18 +120,15 @@ function nextTick(timeMs: number, tickTimeMs: number): number {
 export function dump(core: ServerCore, asker: FourLetterAsker): string {
   const sessions = new Map<number, string[]>();
   let sessionCount = 0;
-  for (const session of core.sessions.all()) {
-    if (session.closing) continue;
-    addTo(sessions, session.expiresAtMs, `0x${javaHex(session.id)}`);
-    sessionCount++;
+  for (const [expiresAtMs, ids] of sessionsByExpiry(core)) {
+    for (const id of ids) addTo(sessions, expiresAtMs, `0x${javaHex(id)}`);
+    sessionCount += ids.length;
   }
   let text = 'SessionTracker dump:\nSession ' + expiryDump(sessions, sessionCount);
 
-  const owners = [...core.tree.ephemeralSessions()];
-  text += `ephemeral nodes dump:\nSessions with Ephemerals (${owners.length}):\n`;
-  for (const owner of owners) {
-    text += `0x${javaHex(owner)}:\n` + [...core.tree.getEphemerals(owner)].sort().map((path) => `\t${path}\n`).join('');
-  }
+  const ephemerals = ephemeralsBySession(core);
+  text += `ephemeral nodes dump:\nSessions with Ephemerals (${ephemerals.size}):\n`;
+  for (const [owner, paths] of ephemerals) text += `0x${javaHex(owner)}:\n` + paths.map((path) => `\t${path}\n`).join('');
 
   const connections = new Map<number, string[]>();
   for (const connection of core.connections) {

@@ -27,7 +27,7 @@ export interface FourLetterRequest {
 type Handler = (request: FourLetterRequest) => string;
 
 /** ZooKeeper's node count: its DataTree holds the root under both "" and "/", so it counts it twice. */
-function zooKeeperNodeCount(core: ServerCore): number {
+export function zooKeeperNodeCount(core: ServerCore): number {
   return core.tree.nodeCount + 1;
 }
 
@@ -51,7 +51,8 @@ function serverSummary(request: FourLetterRequest, withClients: boolean): string
     `Node count: ${zooKeeperNodeCount(core)}\n`;
 }
 
-const versionDir = (dir: string): string => `${dir.replace(/\/+$/, '')}/version-2`;
+/** A data directory as ZooKeeper reports it: its `version-2` subdirectory. */
+export const versionDir = (dir: string): string => `${dir.replace(/\/+$/, '')}/version-2`;
 
 function conf({ core, clientPort }: FourLetterRequest): string {
   const c = core.config;
@@ -79,11 +80,14 @@ const javaArchNames: Record<string, string> = { x64: 'amd64', arm64: 'aarch64', 
 const notAvailable = '<NA>';
 const megabytes = (bytes: number): string => `${Math.floor(bytes / (1024 * 1024))}MB`;
 
-function envi({ process }: FourLetterRequest): string {
+/**
+ * `envi` and the AdminServer's `environment`: every key ZooKeeper prints, in its order (JVM
+ * properties a Node process has not got say <NA>), then Meerkat's own two.
+ */
+export function environmentRows(process: ServerProcess): Array<[string, string]> {
   const env = process.environment;
   const memory = process.memory();
-  // Every key ZooKeeper prints, in its order; JVM properties a Node process has not got say <NA>.
-  const rows: Array<[string, string | number]> = [
+  return [
     ['zookeeper.version', serverVersion], ['host.name', env.hostName],
     ['java.version', notAvailable], ['java.vendor', notAvailable], ['java.home', notAvailable],
     ['java.class.path', notAvailable], ['java.library.path', notAvailable], ['java.io.tmpdir', env.tmpDir],
@@ -91,9 +95,12 @@ function envi({ process }: FourLetterRequest): string {
     ['os.arch', javaArchNames[env.arch] ?? env.arch], ['os.version', env.osRelease], ['user.name', env.userName],
     ['user.home', env.userHome], ['user.dir', env.workingDir], ['os.memory.free', megabytes(memory.heapFreeBytes)],
     ['os.memory.max', megabytes(memory.heapMaxBytes)], ['os.memory.total', megabytes(memory.heapTotalBytes)],
-    ['node.version', env.nodeVersion], ['process.pid', env.pid],
+    ['node.version', env.nodeVersion], ['process.pid', String(env.pid)],
   ];
-  return 'Environment:\n' + rows.map(([key, value]) => `${key}=${value}\n`).join('');
+}
+
+function envi({ process }: FourLetterRequest): string {
+  return 'Environment:\n' + environmentRows(process).map(([key, value]) => `${key}=${value}\n`).join('');
 }
 
 const handlers: Record<string, Handler> = {

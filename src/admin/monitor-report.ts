@@ -7,24 +7,32 @@
 
 import type { ServerCore } from '../server/index.js';
 import { fourDecimals, javaDouble, javaHex } from './java-format.js';
+import { JavaDouble } from './json-writer.js';
 import type { ServerProcess } from './server-process.js';
 import { watchCount } from './watch-report.js';
 
-type Value = number | string | { double: number };
+export type MonitorValue = number | string | JavaDouble;
 
-function format(value: Value): string {
-  if (typeof value === 'object') return javaDouble(value.double);
-  return String(value);
+export interface MonitorOptions {
+  version: string;
+  nodeCount: number;
+  /** Open client connections as the asker sees them (`mntr` counts its own connection). */
+  connections: number;
+  process: ServerProcess;
 }
 
-export function monitorReport(core: ServerCore, options: { version: string; nodeCount: number; connections: number; process: ServerProcess }): string {
+/** Meerkat's own rows, after ZooKeeper's: a reader comparing with ZooKeeper skips these. */
+export const meerkatOnlyMonitorKeys: readonly string[] = ['last_zxid', 'tree_digest', 'txns_applied', 'resident_set_bytes', 'heap_used_bytes'];
+
+/** The rows `mntr` prints and the AdminServer's `monitor` returns, in order, without the `zk_` prefix. */
+export function monitorValues(core: ServerCore, options: MonitorOptions): Array<[string, MonitorValue]> {
   const stats = core.stats;
   const process = options.process;
   const memory = process.memory();
-  const rows: Array<[string, Value]> = [
+  return [
     ['version', options.version],
     ['server_state', 'standalone'],
-    ['avg_latency', { double: fourDecimals(stats.latencyAverageMs) }],
+    ['avg_latency', new JavaDouble(fourDecimals(stats.latencyAverageMs))],
     ['max_latency', stats.latencyMaxMs],
     ['min_latency', stats.latencyMinMs],
     ['packets_received', stats.packetsReceived],
@@ -41,7 +49,7 @@ export function monitorReport(core: ServerCore, options: { version: string; node
     ['local_sessions', 0],
     ['open_file_descriptor_count', process.openFileDescriptors()],
     ['max_file_descriptor_count', process.maxFileDescriptors()],
-    ['connection_drop_probability', { double: 0 }],
+    ['connection_drop_probability', new JavaDouble(0)],
     ['last_client_response_size', stats.lastResponseBytes],
     ['max_client_response_size', stats.maxResponseBytes],
     ['min_client_response_size', stats.minResponseBytes],
@@ -57,5 +65,12 @@ export function monitorReport(core: ServerCore, options: { version: string; node
     ['resident_set_bytes', memory.residentBytes],
     ['heap_used_bytes', memory.heapUsedBytes],
   ];
-  return rows.map(([key, value]) => `zk_${key}\t${format(value)}\n`).join('');
+}
+
+function format(value: MonitorValue): string {
+  return value instanceof JavaDouble ? javaDouble(value.value) : String(value);
+}
+
+export function monitorReport(core: ServerCore, options: MonitorOptions): string {
+  return monitorValues(core, options).map(([key, value]) => `zk_${key}\t${format(value)}\n`).join('');
 }

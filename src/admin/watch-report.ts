@@ -31,7 +31,7 @@ function size(table: Table): number {
   return total;
 }
 
-const sessionOf = (connection: ClientConnection): string => `0x${javaHex(connection.sessionId)}`;
+const sessionHex = (sessionId: bigint): string => `0x${javaHex(sessionId)}`;
 const sorted = (table: Table): string[] => [...table.keys()].sort();
 
 /** zk_watch_count: data and child watches. */
@@ -40,16 +40,23 @@ export function watchCount(core: ServerCore): number {
   return size(data) + size(child);
 }
 
-/** `wchs`. */
-export function watchSummary(core: ServerCore): string {
+export interface WatchTotals {
+  /** Connections with at least one data watch. */
+  connections: number;
+  paths: number;
+  watches: number;
+}
+
+/** `wchs` and `watch_summary`. */
+export function watchTotals(core: ServerCore): WatchTotals {
   const { data } = tables(core);
   const watchers = new Set<ClientConnection>();
   for (const set of data.values()) for (const watcher of set) watchers.add(watcher);
-  return `${watchers.size} connections watching ${data.size} paths\nTotal watches:${size(data)}\n`;
+  return { connections: watchers.size, paths: data.size, watches: size(data) };
 }
 
-/** `wchc`: each watching session and its paths, then an empty line. */
-export function watchesByConnection(core: ServerCore): string {
+/** `wchc` and `watches`: each watching session (in id order) and its watched paths, sorted. */
+export function watchedPathsBySession(core: ServerCore): Map<bigint, string[]> {
   const { data } = tables(core);
   const byWatcher = new Map<ClientConnection, string[]>();
   for (const path of sorted(data)) {
@@ -59,18 +66,32 @@ export function watchesByConnection(core: ServerCore): string {
       else paths.push(path);
     }
   }
-  let text = '';
   const watchers = [...byWatcher.keys()].sort((a, b) => (a.sessionId < b.sessionId ? -1 : a.sessionId > b.sessionId ? 1 : 0));
-  for (const watcher of watchers) text += `${sessionOf(watcher)}\n` + byWatcher.get(watcher)!.map((path) => `\t${path}\n`).join('');
+  return new Map(watchers.map((watcher) => [watcher.sessionId, byWatcher.get(watcher)!]));
+}
+
+/** `wchp` and `watches_by_path`: each watched path (sorted) and its watching sessions. */
+export function watchingSessionsByPath(core: ServerCore): Map<string, bigint[]> {
+  const { data } = tables(core);
+  return new Map(sorted(data).map((path) => [path, [...data.get(path)!].map((watcher) => watcher.sessionId)]));
+}
+
+/** `wchs`. */
+export function watchSummary(core: ServerCore): string {
+  const totals = watchTotals(core);
+  return `${totals.connections} connections watching ${totals.paths} paths\nTotal watches:${totals.watches}\n`;
+}
+
+/** `wchc`: each watching session and its paths, then an empty line. */
+export function watchesByConnection(core: ServerCore): string {
+  let text = '';
+  for (const [sessionId, paths] of watchedPathsBySession(core)) text += `${sessionHex(sessionId)}\n` + paths.map((path) => `\t${path}\n`).join('');
   return `${text}\n`;
 }
 
 /** `wchp`: each watched path and its sessions, then an empty line. */
 export function watchesByPath(core: ServerCore): string {
-  const { data } = tables(core);
   let text = '';
-  for (const path of sorted(data)) {
-    text += `${path}\n` + [...data.get(path)!].map((watcher) => `\t${sessionOf(watcher)}\n`).join('');
-  }
+  for (const [path, sessionIds] of watchingSessionsByPath(core)) text += `${path}\n` + sessionIds.map((id) => `\t${sessionHex(id)}\n`).join('');
   return `${text}\n`;
 }

@@ -6,3 +6,5 @@ export * from './election-connections.js';
 export * from './quorum-connection.js';
 export * from './ensemble-config.js';
 export * from './ensemble-member.js';
+export { type AdminSettings, adminSettings, prometheusProviderClass } from './admin-config.js';
+export type { RunningAdmin } from './admin-runtime.js';

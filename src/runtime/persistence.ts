@@ -14,6 +14,8 @@ export interface PersistenceOptions {
   fs: FileSystem;
   config: ServerConfig;
   logger: Logger;
+  /** Told of each snapshot written while serving (not the first one, made before serving). */
+  onSnapshot?: (snapshot: { durationMs: number; bytes: number }) => void;
 }
 
 export class Persistence {
@@ -111,6 +113,7 @@ export class Persistence {
       fs, dir: joinPath(config.dataDir, versionDirName), sessions, zxid: tree.lastProcessedZxid, pause,
     });
     logger.info({ file: written.path, bytes: written.bytes, ms: Date.now() - started }, 'snapshot written');
+    this.options.onSnapshot?.({ durationMs: Date.now() - started, bytes: written.bytes });
     if (config.autopurgePurgeIntervalHours > 0) await this.purge();
   }
 

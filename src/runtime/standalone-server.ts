@@ -9,15 +9,20 @@
 // Flushes resolve in order; nothing is applied or answered before its batch is durable.
 
 import { mkdirSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import { pino, type Logger } from 'pino';
+import { ServerMetrics } from '../admin/index.js';
 import { type ServerConfig, ServerCore, defaultConfig } from '../server/index.js';
 import type { FileSystem } from '../storage/index.js';
 import { limits } from '../util/index.js';
+import { type AdminSettings, adminSettings } from './admin-config.js';
+import { type RunningAdmin, startAdmin } from './admin-runtime.js';
 import { ClientListener } from './client-listener.js';
 import { directoryBytes } from './disk-usage.js';
 import { startEnsembleMember } from './ensemble-member.js';
 import { NodeFileSystem } from './node-file-system.js';
 import { Persistence } from './persistence.js';
+import { nodeServerProcess } from './process-view.js';
 
 export interface StartServerOptions {
   host?: string;
@@ -31,6 +36,11 @@ export interface StartServerOptions {
   logger?: Logger;
   /** Where data goes; default the real disk. Tests pass a wrapper to inject disk failures. */
   fileSystem?: FileSystem;
+  /**
+   * The AdminServer: settings over zoo.cfg's admin.* keys (in `config.extra`). Given, it is enabled
+   * unless it says `enabled: false`; omitted, zoo.cfg decides (admin-config.ts).
+   */
+  admin?: Partial<AdminSettings>;
 }
 
 export interface RunningServer {
@@ -39,6 +49,8 @@ export interface RunningServer {
   /** `host:port`, ready for a client connection string. */
   readonly connectString: string;
   readonly core: ServerCore;
+  /** The admin listeners (each null when not enabled). */
+  readonly admin: RunningAdmin;
   close(): Promise<void>;
 }
 
@@ -53,16 +65,20 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     if (options.config?.dataLogDir === undefined) config.dataLogDir = options.dataDir;
   }
   const logger = options.logger ?? pino({ level: options.logLevel ?? 'info', base: undefined });
-  if (config.ensemble !== null) {
-    const member = await startEnsembleMember({ config, logger, ...(options.fileSystem === undefined ? {} : { fileSystem: options.fileSystem }) });
-    return { host: member.host, port: member.port, connectString: member.connectString, core: member.replica.core, close: () => member.close() };
-  }
+  if (config.ensemble !== null) return startMember(config, { logger, options });
   mkdirSync(config.dataDir, { recursive: true });
 
   const core = new ServerCore(config, wallClock);
   core.quotaWarning = (message) => logger.warn(message);
   core.diskUsage = () => ({ dataDirBytes: directoryBytes(config.dataDir), logDirBytes: directoryBytes(config.dataLogDir) });
-  const persistence = await Persistence.open(core, { fs: options.fileSystem ?? new NodeFileSystem(), config, logger });
+  const settings: AdminSettings = { ...adminSettings(config), ...(options.admin === undefined ? {} : { enabled: true, ...options.admin }) };
+  const serverProcess = nodeServerProcess(Date.now());
+  // Only a server that serves them keeps metrics.
+  const metrics = settings.enabled || settings.metrics !== null ? new ServerMetrics(core, serverProcess) : null;
+  const persistence = await Persistence.open(core, {
+    fs: options.fileSystem ?? new NodeFileSystem(), config, logger,
+    ...(metrics === null ? {} : { onSnapshot: (snapshot: { durationMs: number; bytes: number }) => metrics.observeSnapshot(snapshot) }),
+  });
   let flushScheduled = false;
   let flushesInFlight = 0;
   /** The newest flush; flushes settle in order, so awaiting it awaits them all. */
@@ -79,8 +95,11 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   };
   const flush = async (): Promise<void> => {
     let durable: number;
+    const txns = persistence.pendingCount;
+    const startedMs = performance.now();
     try {
       durable = await persistence.flush();
+      metrics?.observeLogFlush({ durationMs: performance.now() - startedMs, txns });
     } catch (error) {
       // Every flush in flight fails with the first: report once.
       if (!core.writesRefused) logger.error({ err: error }, 'cannot write the txn log: refusing writes from now on');
@@ -114,6 +133,15 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   const listener = new ClientListener({ core, logger, onRequests: scheduleFlush });
   const address = await listener.listen(config.host, config.port);
 
+  let admin: RunningAdmin;
+  try {
+    admin = await startAdmin({ core, settings, clientPort: address.port, process: serverProcess, metrics, logger });
+  } catch (error) {
+    await listener.close();
+    await persistence.close();
+    throw error;
+  }
+
   const tickTimer = setInterval(() => {
     core.tick();
     scheduleFlush();
@@ -135,9 +163,11 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     port: address.port,
     connectString: `${address.host}:${address.port}`,
     core,
+    admin,
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
+      await admin.close();
       clearInterval(tickTimer);
       clearInterval(reaperTimer);
       if (purgeTimer !== null) clearInterval(purgeTimer);
@@ -145,6 +175,30 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       await lastFlush;
       await persistence.close();
       logger.info('meerkat stopped');
+    },
+  };
+}
+
+/** An ensemble member (ensemble-member.ts) with the same admin listeners as a standalone server. */
+async function startMember(config: ServerConfig, context: { logger: Logger; options: StartServerOptions }): Promise<RunningServer> {
+  const { logger, options } = context;
+  const member = await startEnsembleMember({ config, logger, ...(options.fileSystem === undefined ? {} : { fileSystem: options.fileSystem }) });
+  const core = member.replica.core;
+  const settings: AdminSettings = { ...adminSettings(config), ...(options.admin === undefined ? {} : { enabled: true, ...options.admin }) };
+  const serverProcess = nodeServerProcess(Date.now());
+  const metrics = settings.enabled || settings.metrics !== null ? new ServerMetrics(core, serverProcess) : null;
+  let admin: RunningAdmin;
+  try {
+    admin = await startAdmin({ core, settings, clientPort: member.port, process: serverProcess, metrics, logger });
+  } catch (error) {
+    await member.close();
+    throw error;
+  }
+  return {
+    host: member.host, port: member.port, connectString: member.connectString, core, admin,
+    async close(): Promise<void> {
+      await admin.close();
+      await member.close();
     },
   };
 }

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { type ServerConfig, defaultConfig } from '../server/index.js';
 import { limits } from '../util/index.js';
+import { AdminConfigError, adminSettings } from './admin-config.js';
 import { type EnsembleConfig, EnsembleConfigError, parseEnsembleConfig } from './ensemble-config.js';
 
 export class ConfigError extends Error {
@@ -161,6 +162,35 @@ export function validateConfig(config: ServerConfig): void {
   if (config.ttlNodesEnabled && config.serverId === 255) {
     throw new ConfigError('myid 255 is reserved while extendedTypesEnabled (TTL nodes) is on: use 0-254');
   }
+  try {
+    adminSettings(config);
+  } catch (error) {
+    if (error instanceof AdminConfigError) throw new ConfigError(error.message);
+    throw error;
+  }
+}
+
+/**
+ * A configuration as zoo.cfg text that reads back to the same configuration (the AdminServer's
+ * `initial_configuration`), every setting under its ZooKeeper key. The superDigest is left out: it
+ * is a password hash, and the admin commands that show this text ask for no credentials.
+ */
+export function renderZooCfg(config: ServerConfig): string {
+  const rows: Array<[string, string | number | boolean]> = [
+    ['tickTime', config.tickTimeMs], ['dataDir', config.dataDir], ['dataLogDir', config.dataLogDir], ['clientPort', config.port],
+    ['clientPortAddress', config.host], ['minSessionTimeout', config.minSessionTimeoutMs], ['maxSessionTimeout', config.maxSessionTimeoutMs],
+    ['maxClientCnxns', config.maxClientConnections], ['maxCnxns', config.maxConnections], ['globalOutstandingLimit', config.globalOutstandingLimit],
+    ['jute.maxbuffer', config.maxFrameBytes], ['nio.sessionlessCnxnTimeout', config.handshakeTimeoutMs],
+    ['4lw.commands.whitelist', [...config.fourLetterWords].join(',')], ['znode.container.checkIntervalMs', config.containerCheckIntervalMs],
+    ['extendedTypesEnabled', config.ttlNodesEnabled], ['enforceQuota', config.enforceQuota], ['snapCount', config.snapCount],
+    ['forceSync', config.forceSync ? 'yes' : 'no'], ['preAllocSize', Math.floor(config.preAllocBytes / 1024)],
+    ['autopurge.snapRetainCount', config.autopurgeSnapRetainCount], ['autopurge.purgeInterval', config.autopurgePurgeIntervalHours],
+    ['myid', config.serverId], ['meerkat.connectionOutputSoftBytes', config.connectionOutputSoftBytes],
+    ['meerkat.connectionOutputHardBytes', config.connectionOutputHardBytes], ['meerkat.connectionOutputStallMs', config.connectionOutputStallMs],
+    ['meerkat.serverOutputBytes', config.serverOutputBytes],
+    ...Object.entries(config.extra),
+  ];
+  return rows.map(([key, value]) => `${key}=${value}\n`).join('');
 }
 
 export function readZooCfg(path: string): ServerConfig {

@@ -233,3 +233,18 @@ export const initLimitTicksDefault = 10;
 export const syncLimitTicksDefault = 5;
 /** initLimit and syncLimit above this many ticks are a typo, not a setting (1,000 ticks of 2 s is over half an hour). */
 export const membershipLimitTicksMax = 1000;
+
+/**
+ * AdminServer (HTTP): open connections at once. It serves operators and a scraper or two; past
+ * this, new connections are refused so a flood cannot take file descriptors from client sessions.
+ */
+export const adminConnectionsMax = 64;
+
+/**
+ * AdminServer: a request must arrive whole (headers and body) within this, so a slow sender cannot
+ * hold one of the few admin connections open.
+ */
+export const adminRequestTimeoutMs = 10_000;
+
+/** AdminServer: bytes of request headers (Node's own default, named here); commands take no body. */
+export const adminHeaderBytesMax = 16 * 1024;
