@@ -60,7 +60,7 @@ function serverStats({ core, process }: AdminContext): JsonObject {
       data_dir_size: usage.dataDirBytes,
       log_dir_size: usage.logDirBytes,
       provider_null: false,
-      server_state: 'standalone',
+      server_state: core.serverState,
       last_processed_zxid: core.lastZxid,
       outstanding_requests: core.outstandingRequests,
       avg_latency: new JavaDouble(fourDecimals(stats.latencyAverageMs)),

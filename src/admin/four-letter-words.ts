@@ -47,7 +47,7 @@ function serverSummary(request: FourLetterRequest, withClients: boolean): string
     `Connections: ${connectionCount(core)}\n` +
     `Outstanding: ${core.outstandingRequests}\n` +
     `Zxid: 0x${core.lastZxid.toString(16)}\n` +
-    'Mode: standalone\n' +
+    `Mode: ${core.serverState}\n` +
     `Node count: ${zooKeeperNodeCount(core)}\n`;
 }
 

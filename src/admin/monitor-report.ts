@@ -31,7 +31,7 @@ export function monitorValues(core: ServerCore, options: MonitorOptions): Array<
   const memory = process.memory();
   return [
     ['version', options.version],
-    ['server_state', 'standalone'],
+    ['server_state', core.serverState],
     ['avg_latency', new JavaDouble(fourDecimals(stats.latencyAverageMs))],
     ['max_latency', stats.latencyMaxMs],
     ['min_latency', stats.latencyMinMs],

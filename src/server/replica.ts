@@ -72,6 +72,9 @@ export interface ReplicaOptions {
   treeCapacity?: InitialCapacity;
 }
 
+/** ZooKeeper's names for a member's state, as `srvr` and `mntr` print them. */
+const serverStates = { looking: 'looking', leading: 'leader', following: 'follower', observing: 'observer' } as const;
+
 export class Replica {
   readonly core: ServerCore;
   readonly zab: ZabCore;
@@ -246,6 +249,7 @@ export class Replica {
 
   private roleChanged(change: RoleChange): void {
     this.events.roleChanged?.(change);
+    this.core.serverState = !change.established ? 'looking' : serverStates[change.role];
     this.heldForPrep = null;
     if (!change.established || change.role === 'looking') {
       this.core.setReplication({ mode: 'offline' });

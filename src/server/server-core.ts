@@ -135,6 +135,8 @@ export class ServerCore {
   private readonly connectionBySession = new Map<bigint, ClientConnection>();
   private outstanding = 0;
   private nextConnectionId = 1;
+  /** What `srvr`, `mntr` and the AdminServer report as the server's state (ZooKeeper's names); the replica driver sets it. */
+  serverState: 'standalone' | 'leader' | 'follower' | 'observer' | 'looking' = 'standalone';
   /** Where txns come from; the replica driver changes it as its ZAB role changes. */
   private replicationState: Replication = { mode: 'standalone' };
   /** Sessions as the applied txns define them (id → timeout): what snapshots record and replicas agree on. */
