@@ -41,7 +41,7 @@ export function configFromFlags(flags: StartFlags): ServerConfig {
 export function registerStartCommand(program: Command): void {
   program
     .command('start')
-    .description('run a standalone server in the foreground')
+    .description('run a server in the foreground (an ensemble member when zoo.cfg lists server.N lines)')
     .option('--host <host>', 'address to listen on (default 127.0.0.1)')
     .option('--port <port>', 'client port (default 2181)')
     .option('--data-dir <dir>', 'data directory (default ./data)')

@@ -8,3 +8,4 @@ export * from './ensemble-config.js';
 export * from './ensemble-member.js';
 export { type AdminSettings, adminSettings, prometheusProviderClass } from './admin-config.js';
 export type { RunningAdmin } from './admin-runtime.js';
+export * from './cluster.js';
