@@ -1,0 +1,203 @@
+// A 3-member ensemble of real `meerkat start` processes on 127.0.0.1 (runtime/cluster.ts), driven by
+// our client and by node-zookeeper-client: what users of a ZooKeeper ensemble rely on — one history
+// whatever member a client talks to, sync, watches across members, sessions that move and expire
+// everywhere, failover after kill -9 with no acknowledged write lost, and members that catch up by
+// DIFF and by SNAP. Every test ends with every running member's tree equal.
+
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { ZooKeeperClient } from '../../src/client/index.js';
+import { CreateMode, OpCode } from '../../src/proto/index.js';
+import { type Cluster, type ClusterMember, startCluster } from '../../src/runtime/index.js';
+import { NodeZkClient } from '../helpers/node-zk-client.js';
+import { RawClient } from '../helpers/raw-client.js';
+import { sleep, waitUntil, within } from '../helpers/waits.js';
+
+const tickTimeMs = 200;
+const openAcl = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
+const clients: ZooKeeperClient[] = [];
+
+async function connect(target: ClusterMember | string, options: Parameters<typeof ZooKeeperClient.connect>[1] = {}): Promise<ZooKeeperClient> {
+  const connectString = typeof target === 'string' ? target : target.connectString;
+  const client = await within(ZooKeeperClient.connect(connectString, { sessionTimeoutMs: 4000, ...options }), 10_000, `connect to ${connectString}`);
+  clients.push(client);
+  return client;
+}
+
+/** Every node's path, data and stat as one member serves them, after syncing it with the leader. */
+async function treeOf(member: ClusterMember): Promise<string> {
+  const client = await connect(member);
+  try {
+    await client.sync('/');
+    const lines: string[] = [];
+    const pending = ['/'];
+    while (pending.length > 0) {
+      const path = pending.pop()!;
+      const { data, stat } = await client.getData(path);
+      lines.push(`${path} ${data === null ? 'null' : Buffer.from(data).toString('hex')} ${JSON.stringify(stat, (_key, value: unknown) => typeof value === 'bigint' ? value.toString(16) : value)}`);
+      const { children } = await client.getChildren(path);
+      for (const child of children) pending.push(path === '/' ? `/${child}` : `${path}/${child}`);
+    }
+    return lines.sort().join('\n');
+  } finally {
+    await client.close();
+  }
+}
+
+async function assertTreesEqual(cluster: Cluster): Promise<void> {
+  const running = cluster.members.filter((member) => member.alive());
+  const trees = await Promise.all(running.map((member) => treeOf(member)));
+  for (const [index, tree] of trees.entries()) assert.equal(tree, trees[0], `member ${running[index]!.id}'s tree differs from member ${running[0]!.id}'s`);
+}
+
+function followers(cluster: Cluster): ClusterMember[] {
+  return cluster.members.filter((member) => member.alive() && member.state === 'follower');
+}
+
+describe('a 3-member ensemble of real processes', { timeout: 240_000 }, () => {
+  let cluster: Cluster;
+
+  before(async () => {
+    cluster = await startCluster({ size: 3, tickTimeMs, config: { snapCount: '200' } });
+    await cluster.waitForQuorum();
+  });
+
+  after(async () => {
+    await Promise.all(clients.map((client) => client.close().catch(() => undefined)));
+    await cluster?.stop();
+  });
+
+  it('gives clients on different members one history, and a write through one is read on another after sync', async () => {
+    const [first, second] = followers(cluster);
+    const a = await connect(first!);
+    const b = await connect(second!);
+    const c = await connect(cluster.leader()!);
+    await a.create('/history', Buffer.from('0'));
+    for (let i = 1; i <= 30; i++) await [a, b, c][i % 3]!.setData('/history', Buffer.from(String(i)));
+    for (const client of [a, b, c]) {
+      await client.sync('/history');
+      const { data, stat } = await client.getData('/history');
+      assert.equal(Buffer.from(data!).toString(), '30');
+      assert.equal(stat.version, 30);
+    }
+    await assertTreesEqual(cluster);
+  });
+
+  it('fires a watch on a follower for a write made through another member', async () => {
+    const [first, second] = followers(cluster);
+    const watcher = await connect(first!);
+    const writer = await connect(second!);
+    await writer.create('/watched', Buffer.from('a'));
+    await watcher.sync('/watched');
+    const fired = new Promise<string>((resolve) => {
+      void watcher.getData('/watched', { watch: (event) => resolve(`${event.type} ${event.path}`) });
+    });
+    await sleep(50);
+    await writer.setData('/watched', Buffer.from('b'));
+    assert.equal(await within(fired, 5000, 'the watch event'), 'nodeDataChanged /watched');
+  });
+
+  it('keeps sequential names unique across members', async () => {
+    const members = cluster.members.filter((member) => member.alive());
+    const sessions = await Promise.all(members.map((member) => connect(member)));
+    await sessions[0]!.create('/seq');
+    const names = await Promise.all(sessions.flatMap((client) => Array.from({ length: 10 }, () => client.create('/seq/n-', null, { mode: 'persistentSequential' }))));
+    assert.equal(new Set(names.map((result) => result.path)).size, names.length);
+    await assertTreesEqual(cluster);
+  });
+
+  it('moves a session to another member with its ephemerals; once it expires they vanish everywhere', async () => {
+    const [first, second] = followers(cluster);
+    const address = (member: ClusterMember): { host: string; port: number } => ({ host: '127.0.0.1', port: member.clientPort });
+    const owner = await RawClient.connect({ ...address(first!), sessionTimeoutMs: 2000 });
+    const created = await owner.request({ type: OpCode.create, path: '/eph', data: Buffer.from('x'), acl: openAcl, flags: CreateMode.ephemeral });
+    assert.equal(created.header.err, 0);
+    const moved = await RawClient.connect({ ...address(second!), sessionTimeoutMs: 2000, sessionId: owner.sessionId, password: owner.password });
+    assert.equal(moved.sessionId, owner.sessionId);
+    const ephemerals = await moved.request({ type: OpCode.getEphemerals, prefixPath: '/' });
+    assert.deepEqual(ephemerals.response?.type === OpCode.getEphemerals ? ephemerals.response.ephemerals : null, ['/eph']);
+    // Both connections drop without closeSession: nothing reports the session to the leader any
+    // more, so the leader expires it and its ephemeral goes from every member.
+    owner.destroy();
+    moved.destroy();
+    const observer = await connect(cluster.leader()!);
+    await waitUntil(async () => (await observer.exists('/eph')) === null, 'the expired session\'s ephemeral goes', 15_000);
+    await assertTreesEqual(cluster);
+  });
+
+  it('loses no acknowledged write when the leader is killed -9 under a write load, and a new leader serves writes', async () => {
+    // The writers' members survive; their writes go through the leader that is killed.
+    const survivors = cluster.members.filter((member) => member !== cluster.leader()).map((member) => member.connectString).join(',');
+    const writers = await Promise.all([1, 2, 3].map(() => connect(survivors)));
+    await writers[0]!.create('/load');
+    const acknowledged: string[] = [];
+    let running = true;
+    const loops = writers.map(async (client, index) => {
+      for (let i = 0; running && i < 2000; i++) {
+        const path = `/load/w${index}-${i}`;
+        try {
+          await client.create(path, null, { retry: false });
+          acknowledged.push(path);
+        } catch {
+          await sleep(20);
+        }
+      }
+    });
+    await sleep(500);
+    const old = cluster.leader()!;
+    const killedAt = Date.now();
+    await old.kill();
+    const next = await cluster.waitForQuorum(15_000);
+    assert.notEqual(next.id, old.id);
+    const failoverMs = Date.now() - killedAt;
+    await sleep(500);
+    running = false;
+    await Promise.all(loops);
+    const reader = await connect(next);
+    await reader.sync('/load');
+    const present = new Set((await reader.getChildren('/load')).children.map((name) => `/load/${name}`));
+    const lost = acknowledged.filter((path) => !present.has(path));
+    assert.deepEqual(lost, [], `acknowledged writes lost after the leader's kill -9 (${acknowledged.length} acknowledged, failover ${failoverMs} ms)`);
+    assert.ok(acknowledged.length > 50, `only ${acknowledged.length} writes acknowledged`);
+    await old.restart();
+    await cluster.waitForQuorum(15_000);
+    await assertTreesEqual(cluster);
+  });
+
+  it('fails node-zookeeper-client over to another member when its member is killed', async () => {
+    const victim = followers(cluster)[0]!;
+    const others = cluster.members.filter((member) => member !== victim).map((member) => member.connectString);
+    const client = await NodeZkClient.connect([victim.connectString, ...others].join(','), { sessionTimeoutMs: 6000 });
+    try {
+      await client.create('/nzk', Buffer.from('1'));
+      await victim.kill();
+      await waitUntil(async () => {
+        try {
+          await client.setData('/nzk', Buffer.from('2'));
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'a write after failover', 15_000);
+      const { data } = await client.getData('/nzk');
+      assert.equal(Buffer.from(data!).toString(), '2');
+    } finally {
+      client.close();
+    }
+    await victim.restart();
+    await cluster.waitForQuorum(15_000);
+  });
+
+  it('catches a member up by DIFF after a short absence and by SNAP after more than snapCount writes', async () => {
+    const writer = await connect(cluster.leader()!);
+    await writer.create('/catchup');
+    for (const count of [20, 600]) {
+      const absent = followers(cluster)[0]!;
+      await absent.kill();
+      for (let i = 0; i < count; i++) await writer.create(`/catchup/c${count}-${i}`, Buffer.from('v'));
+      await absent.restart();
+      await cluster.waitForQuorum(15_000);
+      await assertTreesEqual(cluster);
+    }
+  });
+});
