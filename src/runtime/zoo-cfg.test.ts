@@ -15,7 +15,7 @@ describe('zoo.cfg', () => {
     assert.equal(config.dataLogDir, '/tmp/zk');
     assert.equal(config.port, 2999);
     assert.deepEqual([...config.fourLetterWords], ['ruok', 'srvr']);
-    assert.equal(config.extra['initLimit'], '10');
+    assert.equal(config.initLimitTicks, 10);
     assert.equal(config.autopurgePurgeIntervalHours, 1);
   });
 
@@ -59,12 +59,17 @@ describe('zoo.cfg', () => {
     assert.throws(() => configFromEntries(new Map([['tickTime', 'fast']])), /tickTime: expected an integer/);
   });
 
-  it('refuses an ensemble configuration (server.N lines or a dynamicConfigFile) until Meerkat replicates', () => {
-    const members: Array<[string, string]> = [['server.1', '127.0.0.1:2888:3888'], ['server.2', '127.0.0.2:2888:3888'], ['server.3', '127.0.0.3:2888:3888']];
-    assert.throws(() => configFromEntries(new Map([...members, ['myid', '2']])), /describes an ensemble \(server\.1, server\.2, server\.3\)/);
+  it('reads an ensemble (server.N lines and myid), and refuses a bad one or a dynamicConfigFile', () => {
+    const members: Array<[string, string]> = [['server.1', '127.0.0.1:2888:3888'], ['server.2', '127.0.0.2:2888:3888;2182'], ['server.3', '127.0.0.3:2888:3888'], ['server.4', '127.0.0.4:2888:3888:observer']];
+    const config = configFromEntries(new Map([...members, ['myid', '2'], ['initLimit', '7'], ['syncLimit', '3']]));
+    assert.equal(config.ensemble?.myId, 2);
+    assert.equal(config.serverId, 2);
+    assert.deepEqual(config.ensemble?.members.map((member) => `${member.id}:${member.role}`), ['1:participant', '2:participant', '3:participant', '4:observer']);
+    assert.equal(config.port, 2182, 'the client port from its server.N line');
+    assert.deepEqual([config.initLimitTicks, config.syncLimitTicks], [7, 3]);
     assert.throws(() => configFromEntries(new Map([...members.slice(0, 2), ['myid', '2']])), /bad ensemble configuration: 2 voting members/);
     assert.throws(() => parseZooCfgText('server.1=a:1:2\nserver.1=b:1:2'), /line 2: server\.1 is listed twice/);
-    assert.throws(() => configFromEntries(new Map([['dynamicConfigFile', '/etc/zookeeper/zoo.cfg.dynamic']])), /describes an ensemble \(dynamicConfigFile\)/);
+    assert.throws(() => configFromEntries(new Map([['dynamicConfigFile', '/etc/zookeeper/zoo.cfg.dynamic']])), /dynamicConfigFile is not supported/);
   });
 
   it('rejects inverted session timeout bounds', () => {

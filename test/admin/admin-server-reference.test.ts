@@ -156,8 +156,14 @@ describe('AdminServer, differential against Apache ZooKeeper 3.8', { skip: refer
     for (const [name, key] of [['dump', 'expiry_time_to_session_ids'], ['dump', 'session_id_to_ephemeral_paths'],
       ['watches', 'session_id_to_watched_paths'], ['watches_by_path', 'path_to_session_ids']] as const) {
       const [reference, ours] = [field(name, key, 0), field(name, key, 1)];
-      assert.equal(Object.keys(ours).length, Object.keys(reference).length, `${name}.${key}`);
-      assert.deepEqual(sizes(ours), sizes(reference), `${name}.${key}`);
+      if (key === 'expiry_time_to_session_ids') {
+        // Which tick bucket a session falls in depends on when in the tick it was created: compare the sessions, not the buckets.
+        const total = (map: Map) => Object.values(map).reduce((sum, list) => sum + list.length, 0);
+        assert.equal(total(ours), total(reference), `${name}.${key}`);
+      } else {
+        assert.equal(Object.keys(ours).length, Object.keys(reference).length, `${name}.${key}`);
+        assert.deepEqual(sizes(ours), sizes(reference), `${name}.${key}`);
+      }
       const kinds = (map: Map) => [...new Set(Object.values(map).flat().map((item) => typeof item))];
       assert.deepEqual(kinds(ours), kinds(reference), `${name}.${key}`);
     }
