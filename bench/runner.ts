@@ -33,6 +33,8 @@ export interface BenchResult {
   errors: number;
   opsPerSecond: number;
   latencyUs: Partial<Record<OpLabel, LatencySummary>>;
+  /** Every measured request, whatever its label (a mixed workload's overall p99); not the watch events. */
+  latencyAllUs: LatencySummary;
   /** CPU the load generator used, as a percentage of one core. */
   generatorCpuPct: number;
 }
@@ -107,12 +109,15 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     }
   }
   const ops = partials.reduce((sum, partial) => sum + partial.ops, 0);
+  const all = newHistogram();
+  for (const [label, histogram] of merged) if (label !== 'watch') all.add(histogram);
   return {
     workload: options.workload, sessions: options.sessions, outstanding: options.outstanding, openLoopRate: options.rate,
     elapsedSeconds, ops, errors: partials.reduce((sum, partial) => sum + partial.errors, 0),
     // After a warm-up the measured window is the duration itself (connecting and setup fall in the warm-up).
     opsPerSecond: ops / (warmupMs > 0 ? options.durationSeconds : elapsedSeconds),
     latencyUs: Object.fromEntries([...merged].map(([label, histogram]) => [label, summarize(histogram)])),
+    latencyAllUs: summarize(all),
     generatorCpuPct: ((cpu.user + cpu.system) / 1000 / (elapsedSeconds * 1000)) * 100,
   };
 }

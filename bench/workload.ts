@@ -1,10 +1,15 @@
 // What `meerkat bench` sends: for each workload, the request a session makes next. Pure: the choice
-// between read and write in `mixed` comes from a seeded generator, so a run is reproducible.
+// between operations in `mixed` and `list-mix` comes from a seeded generator, so a run is reproducible.
+//
+// `list-mix` is the mix RaftKeeper and others publish: create 1 %, setData 8 %, getData 45 %,
+// getChildren 45 %, delete 1 %, each session on its own parent of `keys` children (100 in the
+// published case). Creates add ephemeral sequential children and deletes remove the oldest of them,
+// so the lists stay at about `keys` children; a delete with none of its own to remove yet is a getData.
 
 import { CreateMode, OpCode, type Request } from '../src/proto/index.js';
 
-export type WorkloadName = 'read' | 'write' | 'mixed' | 'create-delete' | 'watch';
-export const workloadNames: readonly WorkloadName[] = ['read', 'write', 'mixed', 'create-delete', 'watch'];
+export type WorkloadName = 'read' | 'write' | 'mixed' | 'list-mix' | 'create-delete' | 'watch';
+export const workloadNames: readonly WorkloadName[] = ['read', 'write', 'mixed', 'list-mix', 'create-delete', 'watch'];
 /** `suite` is not a per-session workload: it runs phases on one session (bench/suite.ts). */
 export const suiteWorkloadName = 'suite';
 
@@ -18,7 +23,7 @@ export interface WorkloadOptions {
 }
 
 /** Operation label used in results: one histogram per label ('watch': change sent → event received). */
-export type OpLabel = 'read' | 'write' | 'create' | 'delete' | 'watch';
+export type OpLabel = 'read' | 'write' | 'list' | 'create' | 'delete' | 'watch';
 
 const open = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
 
@@ -38,6 +43,18 @@ export function keyPath(session: number, key: number): string {
   return `/meerkat-bench/s${session}-k${key}`;
 }
 
+/** list-mix: the parent a session lists, and its children. */
+export function listParentPath(session: number): string {
+  return `/meerkat-bench/l${session}`;
+}
+
+function listChildPath(session: number, key: number): string {
+  return `${listParentPath(session)}/k${key}`;
+}
+
+/** list-mix's cumulative shares, in percent: create, setData, getData, getChildren (delete: the rest). */
+const listMix = { create: 1, setData: 9, getData: 54, getChildren: 99 } as const;
+
 /**
  * Requests a session makes before measuring: the parent and its keys. Every session creates the
  * parent (all but one get NODEEXISTS, ignored): its own request is answered before its keys are made,
@@ -46,6 +63,13 @@ export function keyPath(session: number, key: number): string {
 export function setupRequests(session: number, options: WorkloadOptions): Request[] {
   const value = Buffer.alloc(options.valueSize, 0x61);
   const requests: Request[] = [{ type: OpCode.create, path: '/meerkat-bench', data: Buffer.alloc(0), acl: open, flags: 0 }];
+  if (options.workload === 'list-mix') {
+    requests.push({ type: OpCode.create, path: listParentPath(session), data: Buffer.alloc(0), acl: open, flags: 0 });
+    for (let key = 0; key < options.keys; key++) {
+      requests.push({ type: OpCode.create, path: listChildPath(session, key), data: value, acl: open, flags: 0 });
+    }
+    return requests;
+  }
   for (let key = 0; key < options.keys; key++) {
     requests.push({ type: OpCode.create, path: keyPath(session, key), data: value, acl: open, flags: 0 });
   }
@@ -77,6 +101,8 @@ export class WorkloadGenerator {
         return this.random() * 100 < this.options.readPct
           ? { request: { type: OpCode.getData, path, watch: false }, label: 'read' }
           : { request: { type: OpCode.setData, path, data: this.value, version: -1 }, label: 'write' };
+      case 'list-mix':
+        return this.nextOfListMix();
       case 'watch':
         // Alternate: set a data watch on the key, then change it; the session measures the event.
         return this.counter % 2 === 1
@@ -93,7 +119,26 @@ export class WorkloadGenerator {
     }
   }
 
-  /** create-delete learns the names the server gave its sequential nodes. */
+  private nextOfListMix(): { request: Request; label: OpLabel } {
+    const { session } = this;
+    const draw = this.random() * 100;
+    const child = listChildPath(session, Math.floor(this.random() * this.options.keys));
+    if (draw < listMix.create) {
+      return {
+        request: { type: OpCode.create, path: `${listParentPath(session)}/e`, data: this.value, acl: open, flags: CreateMode.ephemeralSequential },
+        label: 'create',
+      };
+    }
+    if (draw < listMix.setData) return { request: { type: OpCode.setData, path: child, data: this.value, version: -1 }, label: 'write' };
+    if (draw < listMix.getChildren && draw >= listMix.getData) {
+      return { request: { type: OpCode.getChildren, path: listParentPath(session), watch: false }, label: 'list' };
+    }
+    const victim = draw >= listMix.getChildren ? this.created.shift() : undefined;
+    if (victim !== undefined) return { request: { type: OpCode.delete, path: victim, version: -1 }, label: 'delete' };
+    return { request: { type: OpCode.getData, path: child, watch: false }, label: 'read' };
+  }
+
+  /** create-delete and list-mix learn the names the server gave their sequential nodes. */
   remember(path: string): void {
     this.created.push(path);
   }

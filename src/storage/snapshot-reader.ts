@@ -95,6 +95,7 @@ export class SnapshotReader {
   private nodeCount = 0;
   private digest: SnapshotDigest | null = null;
   private readonly deferChecksums: boolean;
+  private readonly nodesAfter: number;
   private readonly unverifiedSeals: Array<{ offset: number; stored: number }> = [];
   /** One record for every node: loading a million nodes allocates no per-node stat object. */
   private readonly node: LoadedNode = {
@@ -104,10 +105,15 @@ export class SnapshotReader {
 
   /**
    * With `totalBytes` (the file's size), the tree is told how many nodes to expect once the first few
-   * show the average record size. The tree copies node data, so a chunk may be reused once pushed.
+   * show the average record size, plus `nodesAfter` (the creates recovery will replay after it, so the
+   * tree is sized once for both). The tree copies node data, so a chunk may be reused once pushed.
    */
-  constructor(private readonly file: string, private readonly tree: SnapshotTarget, options: { totalBytes?: number; deferChecksums?: boolean } = {}) {
+  constructor(
+    private readonly file: string, private readonly tree: SnapshotTarget,
+    options: { totalBytes?: number; deferChecksums?: boolean; nodesAfter?: number } = {},
+  ) {
     this.totalBytes = options.totalBytes ?? 0;
+    this.nodesAfter = options.nodesAfter ?? 0;
     this.deferChecksums = options.deferChecksums ?? false;
   }
 
@@ -297,7 +303,7 @@ export class SnapshotReader {
   /** Tells the tree how many nodes the rest of the file holds, at the first records' average size. */
   private reserveNodes(position: number): void {
     const recordBytes = (position - this.nodesStart) / nodesSampled;
-    this.tree.reserve(Math.ceil((this.totalBytes - position) / recordBytes));
+    this.tree.reserve(Math.ceil((this.totalBytes - position) / recordBytes) + this.nodesAfter);
   }
 
   private readSeal(reader: JuteReader, itemStart: number): void {

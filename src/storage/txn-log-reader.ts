@@ -12,11 +12,13 @@
 // - zxids that do not increase, or skip within an epoch: fatal (ZxidGapError). Across epochs a skip is
 //   normal (a new leader's txns start at counter 1).
 
-import { zxidEpoch } from '../util/index.js';
+import { assert, zxidEpoch } from '../util/index.js';
 import { sortedFiles } from './data-dir.js';
 import { type FileSystem, joinPath } from './file-system.js';
 import { CorruptLogError, ZxidGapError } from './storage-errors.js';
-import { type LogEntry, encodeFileHeader, fileHeaderBytes, logDbid, logMagic, parseLogFile } from './txn-log-format.js';
+import {
+  type LogEntry, type LogFileEnd, LogRecordCursor, encodeFileHeader, fileHeaderBytes, logDbid, logMagic, parseLogFile,
+} from './txn-log-format.js';
 
 export interface ReadLogOptions {
   fs: FileSystem;
@@ -48,7 +50,7 @@ function headerNeverWritten(bytes: Uint8Array): boolean {
 }
 
 /** The log files that may hold zxids >= `fromZxid`, oldest first. */
-async function filesFrom(fs: FileSystem, dir: string, fromZxid: number): Promise<Array<{ name: string; zxid: number }>> {
+export async function logFilesFrom(fs: FileSystem, dir: string, fromZxid: number): Promise<Array<{ name: string; zxid: number }>> {
   const logs = sortedFiles(await fs.list(dir), 'log');
   let first = 0;
   logs.forEach((log, index) => {
@@ -57,12 +59,73 @@ async function filesFrom(fs: FileSystem, dir: string, fromZxid: number): Promise
   return logs.slice(first);
 }
 
-/** Every logged txn with zxid >= `fromZxid`, in order, checked as the file header describes. */
-export async function* readLog(options: ReadLogOptions): AsyncGenerator<ReadLogEntry> {
+/**
+ * One log file's entries from `fromZxid` on, parsed and checked as they are taken: `next()` returns
+ * null at the end of the file's valid records, and throws CorruptLogError or ZxidGapError where the
+ * damage is (after returning the entries before it: a caller that applies them stops there anyway).
+ */
+export interface LogFileEntries {
+  readonly path: string;
+  /** The file's bytes (e.g. to size the tree with createRecordsFrom before replay). */
+  readonly bytes: Uint8Array;
+  next(): LogEntry | null;
+}
+
+/** Zxid order across files: the previous zxid read (-1 before the first). */
+class ZxidOrder {
+  previous = -1;
+
+  constructor(private readonly fromZxid: number) {}
+
+  check(path: string, entry: LogEntry): void {
+    const { previous, fromZxid } = this;
+    const zxid = entry.header.zxid;
+    if (previous >= 0 && !follows(zxid, previous)) throw new ZxidGapError(path, entry.offset, previous, zxid);
+    if (previous < 0 && zxid > fromZxid && fromZxid > 0 && !follows(zxid, fromZxid - 1)) {
+      throw new ZxidGapError(path, entry.offset, fromZxid - 1, zxid);
+    }
+    this.previous = zxid;
+  }
+}
+
+class FileEntries implements LogFileEntries {
+  private readonly cursor: LogRecordCursor;
+  done = false;
+
+  constructor(readonly path: string, readonly bytes: Uint8Array, private readonly order: ZxidOrder, private readonly fromZxid: number) {
+    this.cursor = new LogRecordCursor(path, bytes);
+  }
+
+  next(): LogEntry | null {
+    for (;;) {
+      const entry = this.cursor.next();
+      if (entry === null) {
+        const { corruption } = this.cursor.end;
+        if (corruption !== null) throw new CorruptLogError(this.path, corruption.offset, corruption.reason);
+        this.done = true;
+        return null;
+      }
+      this.order.check(this.path, entry);
+      if (entry.header.zxid >= this.fromZxid) return entry;
+    }
+  }
+
+  get end(): LogFileEnd {
+    return this.cursor.end;
+  }
+}
+
+/**
+ * The log files that may hold zxids >= `fromZxid`, oldest first, each read whole and handed over to
+ * be drained (its `next()` until null) before the next one is asked for; the torn tail of the newest
+ * file is dealt with then. Replay takes entries this way, one synchronous loop per file: an async
+ * generator step per txn cost more than decoding it.
+ */
+export async function* readLogFiles(options: ReadLogOptions): AsyncGenerator<LogFileEntries> {
   const { fs, dir, fromZxid } = options;
   const warn = options.warn ?? (() => {});
-  const files = await filesFrom(fs, dir, fromZxid);
-  let previous = -1;
+  const files = await logFilesFrom(fs, dir, fromZxid);
+  const order = new ZxidOrder(fromZxid);
   for (let index = 0; index < files.length; index++) {
     const path = joinPath(dir, files[index]!.name);
     const isNewest = index === files.length - 1;
@@ -73,25 +136,24 @@ export async function* readLog(options: ReadLogOptions): AsyncGenerator<ReadLogE
       await fs.syncDirectory(dir);
       return;
     }
-    const contents = parseLogFile(path, bytes);
-    if (contents.corruption !== null) throw new CorruptLogError(path, contents.corruption.offset, contents.corruption.reason);
-    for (const entry of contents.entries) {
-      const zxid = entry.header.zxid;
-      if (previous >= 0 && !follows(zxid, previous)) throw new ZxidGapError(path, entry.offset, previous, zxid);
-      if (previous < 0 && zxid > fromZxid && fromZxid > 0 && !follows(zxid, fromZxid - 1)) {
-        throw new ZxidGapError(path, entry.offset, fromZxid - 1, zxid);
-      }
-      previous = zxid;
-      if (zxid >= fromZxid) yield { ...entry, file: path };
-    }
-    const torn = contents.tornTail;
+    const entries = new FileEntries(path, bytes, order, fromZxid);
+    yield entries;
+    assert(entries.done, `${path}: the next log file was asked for before this one was read to its end`);
+    const { tornTail: torn, validEnd } = entries.end;
     if (torn === null) continue;
     if (!isNewest) {
       warn(`${path}: skipping a torn record at byte ${torn.offset} (${torn.reason}); the next file continues the log`);
     } else if (options.repairTornTail === true) {
       warn(`${path}: truncating a torn tail at byte ${torn.offset} (${torn.reason})`);
-      await fs.truncate(path, contents.validEnd);
+      await fs.truncate(path, validEnd);
     }
+  }
+}
+
+/** Every logged txn with zxid >= `fromZxid`, in order, checked as the file header describes. */
+export async function* readLog(options: ReadLogOptions): AsyncGenerator<ReadLogEntry> {
+  for await (const file of readLogFiles(options)) {
+    for (let entry = file.next(); entry !== null; entry = file.next()) yield { ...entry, file: file.path };
   }
 }
 

@@ -9,8 +9,8 @@ import type { AppendFile } from './file-system.js';
 import { MemoryFileSystem } from './memory-file-system.js';
 import { BadFileError, CorruptLogError, LogBrokenError, ZxidGapError } from './storage-errors.js';
 import { TxnLog, paddedFileSize, spareLogFileName } from './txn-log.js';
-import { type ReadLogEntry, lastLoggedZxid, readLog, truncateLog } from './txn-log-reader.js';
-import { decodeLogEntry, encodeFileHeader, fileHeaderBytes, logMagic, parseLogFile, writeLogRecord } from './txn-log-format.js';
+import { type ReadLogEntry, lastLoggedZxid, readLog, readLogFiles, truncateLog } from './txn-log-reader.js';
+import { createRecordsFrom, decodeLogEntry, encodeFileHeader, fileHeaderBytes, logMagic, parseLogFile, writeLogRecord } from './txn-log-format.js';
 
 const open = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
 const dir = '/data/version-2';
@@ -448,6 +448,31 @@ describe('txn log reader', () => {
     wrongVersion.writeInt32BE(3, 4);
     await fs.writeFileAtomic(`${dir}/log.1`, Buffer.concat([wrongVersion, Buffer.alloc(32)]));
     await assert.rejects(readAll(fs), /unsupported format version 3/);
+  });
+
+  it('hands files over one at a time and refuses the next before the last is read to its end', async () => {
+    const fs = new MemoryFileSystem();
+    const log = newLog(fs);
+    await writeTxns(log, [1, 2]);
+    log.roll();
+    await writeTxns(log, [3]);
+    const files = readLogFiles({ fs, dir, fromZxid: 2 });
+    const first = (await files.next()).value!;
+    assert.equal(first.path, `${dir}/log.1`);
+    assert.equal(first.next()!.header.zxid, 2);
+    await assert.rejects(files.next(), AssertionError);
+  });
+
+  it('counts the creates logged from a zxid on, from record headers alone', async () => {
+    const fs = new MemoryFileSystem();
+    const log = newLog(fs);
+    await writeTxns(log, [1, 2, 3]);
+    log.append({ sessionId: 5n, cxid: 4, zxid: 4, time: 0, type: OpCode.setData }, { type: OpCode.setData, path: '/n1', data: Buffer.from('x'), version: -1 });
+    await writeTxns(log, [5]);
+    const bytes = await fs.readFile(`${dir}/log.1`);
+    assert.equal(createRecordsFrom(bytes, 0), 4);
+    assert.equal(createRecordsFrom(bytes, 3), 2);
+    assert.equal(createRecordsFrom(bytes, 6), 0);
   });
 
   it('truncateLog keeps txns up to the zxid, cuts padding, and deletes later files', async () => {

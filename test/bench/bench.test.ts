@@ -42,6 +42,35 @@ describe('workloads', () => {
   });
 });
 
+describe('list-mix', () => {
+  it('sends creates, setData, getData, getChildren and deletes in the published shares (1/8/45/45/1 %)', () => {
+    const generator = new WorkloadGenerator(0, { ...base, keys: 100, workload: 'list-mix' }, 11);
+    const counts = new Map<string, number>();
+    for (let i = 0; i < 100_000; i++) {
+      const { request, label } = generator.next();
+      if (label === 'create') generator.remember(`/meerkat-bench/l0/e${String(i).padStart(10, '0')}`);
+      if (label === 'list') assert.ok(request.type === OpCode.getChildren && request.path === '/meerkat-bench/l0');
+      counts.set(label, (counts.get(label) ?? 0) + 1);
+    }
+    const share = (label: string): number => (counts.get(label) ?? 0) / 1000;
+    for (const [label, expected] of [['create', 1], ['write', 8], ['read', 45], ['list', 45], ['delete', 1]] as const) {
+      assert.ok(Math.abs(share(label) - expected) < expected * 0.1 + 0.2, `${label}: ${share(label)} % of requests, expected ${expected} %`);
+    }
+  });
+
+  it('deletes only children it created, oldest first, and reads instead while it has none', () => {
+    const generator = new WorkloadGenerator(0, { ...base, keys: 100, workload: 'list-mix' }, 3);
+    const deleted: string[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      const { request } = generator.next();
+      if (request.type === OpCode.create) generator.remember(`${request.path}${i}`);
+      if (request.type === OpCode.delete) deleted.push(request.path);
+    }
+    assert.ok(deleted.length > 0);
+    assert.deepEqual(deleted, [...deleted].sort((a, b) => Number(a.slice(a.lastIndexOf('e') + 1)) - Number(b.slice(b.lastIndexOf('e') + 1))));
+  });
+});
+
 describe('histograms', () => {
   it('report percentiles within HdrHistogram’s precision', () => {
     const histogram = newHistogram();
@@ -92,6 +121,17 @@ describe('a short run against Meerkat', () => {
     assert.equal(result.ops, 2000);
     assert.equal(result.errors, 0);
     assert.equal((result.latencyUs.read?.count ?? 0) + (result.latencyUs.write?.count ?? 0), 2000);
+  });
+
+  it('runs list-mix on parents of 100 children without errors, every request in the overall latency', async () => {
+    const result = await runBench({
+      ...base, keys: 100, workload: 'list-mix', servers: [{ host: server.host, port: server.port }], sessions: 2, outstanding: 4,
+      durationSeconds: 30, ops: 3000, rate: 0, workers: 1,
+    });
+    assert.equal(result.ops, 3000);
+    assert.equal(result.errors, 0);
+    assert.equal(result.latencyAllUs.count, 3000);
+    assert.ok((result.latencyUs.list?.count ?? 0) > 1000);
   });
 
   it('measures watch notification latency: one event per change', async () => {
