@@ -83,6 +83,20 @@ export class SimClientLink implements Transport {
     });
   }
 
+  /** A network fault resets the connection: each side learns after the latency; bytes in flight are lost. */
+  reset(): void {
+    if (!this.open) return;
+    this.open = false;
+    this.node.links.delete(this);
+    const connection = this.connection;
+    this.options.queue.after(latencyMs, () => {
+      if (connection !== null && this.node.incarnation === this.incarnation) {
+        this.node.input((replica) => replica.input((core) => core.connectionClosed(connection)));
+      }
+      this.options.client.broken();
+    });
+  }
+
   /** The server process died: the client sees its connection reset. */
   serverDied(): void {
     this.breakFromServer();

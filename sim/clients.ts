@@ -101,6 +101,11 @@ export class SimClient {
     return `c${this.id}`;
   }
 
+  /** A network fault between this client and its server: the connection resets. */
+  resetConnection(): void {
+    this.link?.reset();
+  }
+
   /** One step of the client's loop. */
   step(): void {
     const { queue } = this.environment;

@@ -11,6 +11,7 @@ import { assert } from '../src/util/index.js';
 import type { LogEntry, Outbound, RoleChange, ZabConfig, ZabCore } from '../src/zab/index.js';
 import type { Checkers } from './checkers.js';
 import type { SimClientLink } from './client-link.js';
+import { snapshotKey } from './wire.js';
 import { SimDisk } from './disk.js';
 import type { EventQueue } from './event-queue.js';
 import type { Prng } from './prng.js';
@@ -22,8 +23,8 @@ export interface NodeEnvironment {
   send(from: number, outbound: Outbound): void;
   close(from: number, to: number): void;
   onRoleChange(id: number, change: RoleChange): void;
-  /** The checkers' history of each SNAP sent, by its bytes, for the server that installs it. */
-  snapshotHistories: WeakMap<Uint8Array, LogEntry[]>;
+  /** The checkers' history of each SNAP sent, by its body (wire.ts snapshotKey), for the server that installs it. */
+  snapshotHistories: Map<string, LogEntry[]>;
 }
 
 export class SimNode {
@@ -106,8 +107,8 @@ export class SimNode {
           const nodes = this.replica?.core.tree.nodeCount ?? 0;
           if (nodes > this.nodesMax) this.nodesMax = nodes;
         },
-        installed: (_zxid, data) => {
-          const history = snapshotHistories.get(data);
+        installed: (zxid, data) => {
+          const history = snapshotHistories.get(snapshotKey(zxid, data));
           assert(history !== undefined, `server ${this.id} installed a SNAP the simulator did not see sent`);
           this.applied = history.slice();
           checkers.resetReplica(this.id, this.applied);
@@ -124,7 +125,7 @@ export class SimNode {
   private send(outbound: Outbound): void {
     const { message } = outbound;
     if (message.kind === 'packet' && message.packet.type === QuorumPacketType.snap && message.packet.data !== null) {
-      this.environment.snapshotHistories.set(message.packet.data, this.applied.slice());
+      this.environment.snapshotHistories.set(snapshotKey(message.packet.zxid, message.packet.data), this.applied.slice());
     }
     this.environment.send(this.id, outbound);
   }

@@ -157,7 +157,7 @@ export class Simulation {
       onRoleChange: (id, change) => {
         this.log(`${id} ${change.role}${change.established ? ' established' : ''} leader=${change.leader} epoch=${change.epoch} (${change.reason})`);
       },
-      snapshotHistories: new WeakMap<Uint8Array, LogEntry[]>(),
+      snapshotHistories: new Map<string, LogEntry[]>(),
     };
     this.nodes = this.ids.map((id) => new SimNode(this.config(id), {
       environment, snapshotEvery, server: this.serverConfig(id), ...(options.treeCapacity === undefined ? {} : { treeCapacity: options.treeCapacity }),
@@ -337,8 +337,14 @@ export class Simulation {
     } else if (roll < 90) {
       const a = this.random.pick(this.ids);
       const b = this.random.pick(this.ids.filter((id) => id !== a));
-      this.log(`break ${a}-${b}`);
-      this.network.breakConnection([a, b]);
+      const kind = this.random.pick([undefined, 'election', 'quorum'] as const);
+      this.log(`break ${a}-${b}${kind === undefined ? '' : ` (${kind})`}`);
+      this.network.breakConnection([a, b], kind === undefined ? {} : { kind });
+    } else if (roll < 93) {
+      if (this.clients.length === 0) return;
+      const client = this.random.pick(this.clients);
+      this.log(`reset ${client.label}'s connection`);
+      client.resetConnection();
     } else if (roll < 96) {
       const node = this.random.pick(this.nodes);
       node.disk.slow = !node.disk.slow;

@@ -51,3 +51,26 @@ export function decodeSessionReport(data: Uint8Array): bigint[] {
   }
   return ids;
 }
+
+/**
+ * REVALIDATE (Learner.validateSession, LearnerHandler): the learner asks with (long sessionId, int
+ * timeoutMs); the leader answers (long sessionId, boolean valid) and takes the learner as the
+ * session's owner when it is valid.
+ */
+export function encodeRevalidation(session: { id: bigint; timeoutMs: number }): Uint8Array {
+  return new JuteWriter(12).bigLong(session.id).int(session.timeoutMs).toBuffer();
+}
+
+export function decodeRevalidation(data: Uint8Array): { id: bigint; timeoutMs: number } {
+  const reader = new JuteReader(data);
+  return { id: reader.bigLong(), timeoutMs: reader.int() };
+}
+
+export function encodeRevalidationAnswer(answer: { id: bigint; valid: boolean }): Uint8Array {
+  return new JuteWriter(9).bigLong(answer.id).bool(answer.valid).toBuffer();
+}
+
+export function decodeRevalidationAnswer(data: Uint8Array): { id: bigint; valid: boolean } {
+  const reader = new JuteReader(data);
+  return { id: reader.bigLong(), valid: reader.bool() };
+}

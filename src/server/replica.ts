@@ -196,6 +196,7 @@ export class Replica {
     for (const outbound of ready.messages) peers.send(this.withSnapshot(outbound));
     for (const change of ready.roleChanges) this.roleChanged(change);
     for (const payload of ready.fromLearners) this.fromLearner(payload);
+    for (const answer of ready.fromLeader) if (this.core.replication.mode === 'learner') this.core.revalidated(answer);
     this.openPrepWhenApplied();
   }
 
@@ -262,7 +263,10 @@ export class Replica {
       return;
     }
     const zab = this.zab;
-    this.core.setReplication({ mode: 'learner', forwarder: { forward: (data, authIds) => zab.forward(data, authIds).ok } });
+    this.core.setReplication({
+      mode: 'learner',
+      forwarder: { forward: (data, authIds) => zab.forward(data, authIds).ok, revalidate: (data) => zab.revalidate(data).ok },
+    });
   }
 
   /**
@@ -296,7 +300,8 @@ export class Replica {
       return;
     }
     if (this.core.replication.mode !== 'leader') return;
-    if (payload.kind === 'request') this.core.forwardedRequest(payload.data, payload.authinfo);
+    if (payload.kind === 'request') this.core.forwardedRequest(payload.data, { authIds: payload.authinfo, from: payload.from });
+    else if (payload.kind === 'revalidate') this.zab.answerRevalidation(payload.from, this.core.revalidation(payload.from, payload.data));
     else this.core.sessionsReported(payload.data);
   }
 }

@@ -28,7 +28,10 @@ import type { AnsweredRequest } from './connection-stats.js';
 import { type ServerConfig, negotiateSessionTimeout } from './config.js';
 import { OutputBudget } from './output-budget.js';
 import { PendingChanges, committedRecordOf } from './pending-changes.js';
-import { type ForwardedRequest, decodeForwardedRequest, decodeSessionReport, encodeForwardedRequest, encodeSessionReport } from './learner-payloads.js';
+import {
+  type ForwardedRequest, decodeForwardedRequest, decodeRevalidation, decodeRevalidationAnswer, decodeSessionReport, encodeForwardedRequest,
+  encodeRevalidation, encodeRevalidationAnswer, encodeSessionReport,
+} from './learner-payloads.js';
 import {
   type PrepContext, type QuotaEnforcement, type WriteRequest, failedWriteTxn, prepareCloseSession, prepareDeleteContainer, prepareWrite,
 } from './prep.js';
@@ -59,9 +62,10 @@ export interface LeaderSequencer {
   propose(header: TxnHeader, txn: Txn): void;
 }
 
-/** Learner: sends a client request to the leader (a REQUEST packet); false when it cannot now. */
+/** Learner: sends to the leader (REQUEST, REVALIDATE packets); false when it cannot now. */
 export interface LearnerForwarder {
   forward(data: Uint8Array, authIds: readonly Id[]): boolean;
+  revalidate(data: Uint8Array): boolean;
 }
 
 /** Where this server's txns come from (see the file comment). */
@@ -143,6 +147,10 @@ export class ServerCore {
   readonly appliedSessions = new Map<bigint, number>();
   /** Learner: requests sent to the leader, in the order sent, each answered when its txn is committed. */
   private readonly awaited: AwaitedTxn[] = [];
+  /** Learner: reattaching connections waiting for the leader's REVALIDATE answer, by session. */
+  private readonly revalidating = new Map<bigint, { connection: ClientConnection; readOnly: boolean }>();
+  /** Leader: the server each session's requests must come from (ZooKeeper's session owner). */
+  private readonly sessionOwners = new Map<bigint, number>();
   /** Set once the log failed: the server answers writes with SYSTEMERROR from then on. */
   writesRefused = false;
   /**
@@ -209,6 +217,8 @@ export class ServerCore {
     this.proposals.length = 0;
     this.unpersistedFrom = 0;
     this.awaited.length = 0;
+    this.revalidating.clear();
+    this.sessionOwners.clear();
     this.verdicts.length = 0;
     this.pending.clear();
     this.lastPreparedZxid = this.tree.lastProcessedZxid;
@@ -309,6 +319,10 @@ export class ServerCore {
       return;
     }
     const now = this.clock.now();
+    if (request.sessionId !== 0n && this.replicationState.mode === 'learner') {
+      this.revalidate(connection, { sessionId: request.sessionId, passwd: request.passwd, readOnly });
+      return;
+    }
     if (request.sessionId !== 0n) {
       const session = this.sessions.get(request.sessionId);
       if (session === undefined || session.closing || !passwordMatches(request.sessionId, request.passwd)) {
@@ -319,6 +333,7 @@ export class ServerCore {
       const previous = this.connectionBySession.get(session.id);
       if (previous !== undefined && previous !== connection) this.closeConnection(previous, 'session moved to a new connection');
       this.attach(connection, session, now);
+      if (this.replicationState.mode === 'leader') this.sessionOwners.set(session.id, this.config.serverId);
       this.sendConnectResponse(connection, { timeOut: session.timeoutMs, sessionId: session.id, readOnly });
       this.holdBehindEarlierWrites(connection, session.id);
       return;
@@ -332,10 +347,78 @@ export class ServerCore {
     const session = this.sessions.add(sessionId, timeoutMs, now);
     this.attach(connection, session, now);
     const origin: ProposalOrigin = { kind: 'createSession', connection, timeoutMs, readOnly };
+    if (this.replicationState.mode === 'leader') this.sessionOwners.set(sessionId, this.config.serverId);
     const sequenced = this.replicationState.mode === 'learner'
       ? this.forward(connection, { sessionId, cxid: 0, type: OpCode.createSession, timeoutMs }, origin)
       : this.propose({ sessionId, cxid: 0 }, { type: OpCode.createSession, timeOut: timeoutMs }, origin);
     if (!sequenced) this.closeConnection(connection, 'the session cannot be created now (leader stepping down)');
+  }
+
+  /**
+   * Learner: a session reattaching here is alive only if the leader says so (REVALIDATE, as
+   * ZooKeeper's Learner.validateSession); the leader then takes this server as the session's owner,
+   * so requests still coming from its old server get SESSIONMOVED. The connection waits for the answer.
+   */
+  private revalidate(connection: ClientConnection, request: { sessionId: bigint; passwd: Uint8Array; readOnly: boolean }): void {
+    const { sessionId, readOnly } = request;
+    const replication = this.replicationState;
+    assert(replication.mode === 'learner', 'only a learner revalidates');
+    const timeoutMs = this.appliedSessions.get(sessionId) ?? 0;
+    if (!passwordMatches(sessionId, request.passwd) || timeoutMs === 0) {
+      this.sendConnectResponse(connection, { timeOut: 0, sessionId: 0n, readOnly });
+      this.closeConnection(connection, `session 0x${sessionId.toString(16)} expired or bad password`);
+      return;
+    }
+    const waiting = this.revalidating.get(sessionId);
+    if (waiting !== undefined) this.closeConnection(waiting.connection, 'session moved to a new connection');
+    if (!replication.forwarder.revalidate(encodeRevalidation({ id: sessionId, timeoutMs }))) {
+      this.closeConnection(connection, 'the leader cannot be reached');
+      return;
+    }
+    this.revalidating.set(sessionId, { connection, readOnly });
+  }
+
+  /** Learner: the leader's answer to a REVALIDATE. */
+  revalidated(data: Uint8Array): void {
+    const answer = decodeRevalidationAnswer(data);
+    const waiting = this.revalidating.get(answer.id);
+    if (waiting === undefined) return;
+    this.revalidating.delete(answer.id);
+    const { connection, readOnly } = waiting;
+    if (connection.closed) return;
+    const session = this.sessions.get(answer.id);
+    if (!answer.valid || session === undefined) {
+      this.sendConnectResponse(connection, { timeOut: 0, sessionId: 0n, readOnly });
+      this.closeConnection(connection, `session 0x${answer.id.toString(16)} expired (the leader says)`);
+      return;
+    }
+    const previous = this.connectionBySession.get(session.id);
+    if (previous !== undefined && previous !== connection) this.closeConnection(previous, 'session moved to a new connection');
+    this.attach(connection, session, this.clock.now());
+    this.sendConnectResponse(connection, { timeOut: session.timeoutMs, sessionId: session.id, readOnly });
+  }
+
+  /** Leader: a learner's REVALIDATE; a live session now belongs to that learner. Returns the answer. */
+  revalidation(from: number, data: Uint8Array): Uint8Array {
+    const { id } = decodeRevalidation(data);
+    const session = this.sessions.get(id);
+    const valid = session !== undefined && !session.closing;
+    if (valid) {
+      this.sessionOwners.set(id, from);
+      this.sessions.touch(session, this.clock.now());
+    }
+    return encodeRevalidationAnswer({ id, valid });
+  }
+
+  /**
+   * Leader: whether a request of `sessionId` from `server` comes from a server the session left
+   * (SESSIONMOVED). A session whose owner this leader does not know yet (it took office after the
+   * session was created) is taken to belong to the first server that speaks for it.
+   */
+  private movedAway(sessionId: bigint, server: number): boolean {
+    const owner = this.sessionOwners.get(sessionId);
+    if (owner === undefined) this.sessionOwners.set(sessionId, server);
+    return owner !== undefined && owner !== server;
   }
 
   /**
@@ -479,8 +562,12 @@ export class ServerCore {
         : { sessionId, cxid: entry.xid, type: request.type, request };
       return this.forward(connection, forwarded, origin);
     }
+    const fields = { sessionId: connection.sessionId, cxid: entry.xid };
+    if (this.replicationState.mode === 'leader' && this.movedAway(fields.sessionId, this.config.serverId)) {
+      return this.propose(fields, { type: OpCode.error, err: ErrorCode.sessionMoved }, origin);
+    }
     if (request.type === OpCode.closeSession) return this.closeSessionInto(connection, entry);
-    if (request.type === OpCode.sync) return this.propose({ sessionId: connection.sessionId, cxid: entry.xid }, syncTxn, origin);
+    if (request.type === OpCode.sync) return this.propose(fields, syncTxn, origin);
     return this.prepareInto(connection, entry, request as WriteRequest);
   }
 
@@ -797,6 +884,9 @@ export class ServerCore {
 
   /** The origin of a committed txn this learner forwarded: requests commit in the order they were sent. */
   private awaitedOrigin(header: TxnHeader): ProposalOrigin | null {
+    // Requests of a connection that closed need no answer; a moved session's later requests, sent
+    // through another member, may commit before them.
+    while (this.awaited.length > 0 && originClosed(this.awaited[0]!.origin)) this.awaited.shift();
     const head = this.awaited[0];
     // A lower cxid of the same session was sent from an earlier connection (its client reconnected).
     if (head === undefined || head.sessionId !== header.sessionId || header.cxid < head.cxid) return null;
@@ -821,6 +911,7 @@ export class ServerCore {
     } else if (txn.type === OpCode.closeSession) {
       this.appliedSessions.delete(header.sessionId);
       this.sessions.remove(header.sessionId);
+      this.sessionOwners.delete(header.sessionId);
       const connection = this.connectionBySession.get(header.sessionId);
       const closedByItself = origin?.kind === 'closeSession' && origin.connection === connection;
       if (connection !== undefined && !closedByItself) this.closeConnection(connection, `session 0x${header.sessionId.toString(16)} expired`);
@@ -877,7 +968,8 @@ export class ServerCore {
    * server's own clients' requests are; every one becomes exactly one txn (an error txn when it
    * fails), so the learner can match commits to the requests it sent, in order.
    */
-  forwardedRequest(data: Uint8Array, authIds: readonly Id[]): void {
+  forwardedRequest(data: Uint8Array, request: { authIds: readonly Id[]; from: number }): void {
+    const { authIds, from } = request;
     assert(this.replicationState.mode === 'leader', 'only a leader takes forwarded requests');
     let forwarded: ForwardedRequest;
     try {
@@ -891,12 +983,17 @@ export class ServerCore {
     const now = this.clock.now();
     if ('timeoutMs' in forwarded) {
       this.sessions.add(forwarded.sessionId, forwarded.timeoutMs, now);
+      this.sessionOwners.set(forwarded.sessionId, from);
       this.propose(fields, { type: OpCode.createSession, timeOut: forwarded.timeoutMs }, origin);
       return;
     }
     const session = this.sessions.get(forwarded.sessionId);
     if (session === undefined || session.closing) {
       this.propose(fields, { type: OpCode.error, err: ErrorCode.sessionExpired }, origin);
+      return;
+    }
+    if (this.movedAway(session.id, from)) {
+      this.propose(fields, { type: OpCode.error, err: ErrorCode.sessionMoved }, origin);
       return;
     }
     this.sessions.touch(session, now);
@@ -960,6 +1057,10 @@ export class ServerCore {
     const mode = this.replicationState.mode;
     return mode === 'standalone' || mode === 'leader';
   }
+}
+
+function originClosed(origin: ProposalOrigin): boolean {
+  return 'connection' in origin && origin.connection.closed;
 }
 
 /** The reply body for an applied write, from the tree's result. */

@@ -138,6 +138,10 @@ export class ZabContext {
     this.ready.fromLearners.push(payload);
   }
 
+  fromLeader(data: Uint8Array): void {
+    this.ready.fromLeader.push(data);
+  }
+
   requestLooking(reason: string): void {
     this.lookingRequest ??= reason;
   }
@@ -150,10 +154,10 @@ export class ZabContext {
 
   hasReady(): boolean {
     const r = this.ready;
-    return r.persist.length + r.commits.length + r.disconnects.length + r.messages.length + r.roleChanges.length + r.fromLearners.length > 0;
+    return r.persist.length + r.commits.length + r.disconnects.length + r.messages.length + r.roleChanges.length + r.fromLearners.length + r.fromLeader.length > 0;
   }
 }
 
 function emptyReady(): Ready {
-  return { persist: [], commits: [], disconnects: [], messages: [], roleChanges: [], fromLearners: [] };
+  return { persist: [], commits: [], disconnects: [], messages: [], roleChanges: [], fromLearners: [], fromLeader: [] };
 }

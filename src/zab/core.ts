@@ -99,6 +99,17 @@ export class ZabCore {
     return this.role.forward(data, authinfo) ? { ok: true } : { ok: false, reason: 'not-established' };
   }
 
+  /** Learner: asks the leader whether a reattaching session lives (REVALIDATE); the answer comes in Ready.fromLeader. */
+  revalidate(data: Uint8Array): ForwardResult {
+    if (!(this.role instanceof Following)) return { ok: false, reason: 'not-following' };
+    return this.role.revalidate(data) ? { ok: true } : { ok: false, reason: 'not-established' };
+  }
+
+  /** Leader: the answer to a learner's REVALIDATE. */
+  answerRevalidation(learner: number, data: Uint8Array): void {
+    if (this.role instanceof Leading) this.role.answerRevalidation(learner, data);
+  }
+
   /** Learner: the session liveness report for the next PING reply (replaces an unsent one). */
   setPingPayload(data: Uint8Array | null): void {
     this.context.pingPayload = data;

@@ -17,6 +17,7 @@ import type { ZabContext } from './context.js';
 type Phase = 'connecting' | 'syncing' | 'acked-newleader' | 'broadcast';
 
 const learnerPacketTypes: ReadonlySet<number> = new Set([Type.followerInfo, Type.observerInfo, Type.ackEpoch, Type.ack, Type.request]);
+// REVALIDATE goes both ways: a learner asks, its leader answers (the answer is what a follower receives).
 
 export class Following {
   private phase: Phase = 'connecting';
@@ -90,6 +91,9 @@ export class Following {
       case Type.newLeader: return this.onNewLeader(packet.zxid);
       case Type.upToDate: return this.onUpToDate();
       case Type.ping: return this.replyToPing();
+      case Type.revalidate:
+        if (this.phase === 'broadcast' && packet.data !== null) this.context.fromLeader(packet.data);
+        return;
       default: return;
     }
   }
@@ -100,6 +104,13 @@ export class Following {
     const data = this.phase === 'broadcast' ? context.pingPayload : null;
     if (data !== null) context.pingPayload = null;
     this.send({ type: Type.ping, zxid: context.log.lastZxid, ...(data === null ? {} : { data }) });
+  }
+
+  /** Asks the leader whether a session reattaching here lives (REVALIDATE, ordered with this learner's REQUESTs). */
+  revalidate(data: Uint8Array): boolean {
+    if (this.phase !== 'broadcast') return false;
+    this.send({ type: Type.revalidate, zxid: -1, data });
+    return true;
   }
 
   /** Sends a client request up to the leader (REQUEST), on the connection that carries everything else. */

@@ -83,7 +83,14 @@ export class Leading {
     else if (packet.data !== null && packet.data.length > 0 && learner.phase === 'synced' && this.established) {
       if (packet.type === Type.request) this.context.fromLearner({ from, kind: 'request', data: packet.data, authinfo: packet.authinfo ?? [] });
       else if (packet.type === Type.ping) this.context.fromLearner({ from, kind: 'ping', data: packet.data, authinfo: [] });
+      else if (packet.type === Type.revalidate) this.context.fromLearner({ from, kind: 'revalidate', data: packet.data, authinfo: [] });
     }
+  }
+
+  /** Answers a learner's REVALIDATE (ZooKeeper: QuorumPacket(REVALIDATE, -1, answer)). */
+  answerRevalidation(to: number, data: Uint8Array): void {
+    const learner = this.learners.get(to);
+    if (learner !== undefined && learner.phase === 'synced') this.send(to, { type: Type.revalidate, zxid: -1, data });
   }
 
   disconnected(peer: number): void {

@@ -129,11 +129,14 @@ export interface Ready {
    * driver handles them after the rest of the Ready; the core gives them no meaning.
    */
   fromLearners: LearnerPayload[];
+  /** Learner only: the leader's answers to this learner's REVALIDATE packets (their data), in order. */
+  fromLeader: Uint8Array[];
 }
 
 export interface LearnerPayload {
   from: number;
-  kind: 'request' | 'ping';
+  /** `revalidate`: a learner asks whether a session reattaching to it lives (answer with ZabCore.answerRevalidation). */
+  kind: 'request' | 'ping' | 'revalidate';
   data: Uint8Array;
   /** A REQUEST's auth ids (the session's, as the learner's server holds them); empty for a PING. */
   authinfo: Id[];
