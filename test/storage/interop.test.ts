@@ -122,7 +122,9 @@ describe('data directory interop with Apache ZooKeeper 3.8', { skip: referenceSk
       fs: new NodeFileSystem(), dataDir, dataLogDir: dataDir, warn: (message) => void warnings.push(message),
       createTree: (withSystemNodes) => new DataTree({ withSystemNodes }),
     });
-    assert.ok(recovered.txnsReplayed > 0 && recovered.snapshotFile !== null, 'a snapshot and the log after it');
+    // ZooKeeper snapshots at a random count in [snapCount/2, snapCount): its last snapshot may fall on
+    // the last txn, leaving nothing to replay, so only the snapshot is certain.
+    assert.ok(recovered.snapshotFile !== null, 'a snapshot (and the log after it, unless the snapshot fell on the last txn)');
     assert.equal(recovered.digestMismatches, 0, warnings.join('; '));
     const server = await startServer({ port: 0, dataDir, logLevel: 'silent' });
     try {
