@@ -121,7 +121,7 @@ const handlers: Record<string, Handler> = {
     const usage = core.diskUsage();
     return `datadir_size: ${usage.dataDirBytes}\nlogdir_size: ${usage.logDirBytes}\n`;
   },
-  isro: () => 'rw',
+  isro: (context) => (context.core.serverState === 'read-only' ? 'ro' : 'rw'),
   srst: ({ core }) => {
     core.stats.reset();
     return 'Server stats reset.\n';

@@ -82,6 +82,8 @@ const appliers: Record<string, Apply> = {
   'DigestAuthenticationProvider.superDigest': (c, v) => { c.superDigest = v; },
   'znode.container.checkIntervalMs': (c, v, k) => { c.containerCheckIntervalMs = integer(k, v, periodMsRange); },
   extendedTypesEnabled: (c, v, k) => { c.ttlNodesEnabled = boolean(k, v); },
+  // A Java system property in ZooKeeper (-Dreadonlymode.enabled=true); a zoo.cfg key here.
+  'readonlymode.enabled': (c, v, k) => { c.readOnlyModeEnabled = boolean(k, v); },
   // ZooKeeper's zoo.cfg turns an unknown key into the system property "zookeeper." + key, so
   // enforceQuota=true there sets zookeeper.enforceQuota; the property's own name is accepted too.
   enforceQuota: (c, v, k) => { c.enforceQuota = boolean(k, v); },

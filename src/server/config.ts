@@ -40,6 +40,11 @@ export interface ServerConfig {
   /** TTL nodes enabled (extendedTypesEnabled; ZooKeeper's default is off, ours on). */
   ttlNodesEnabled: boolean;
   /**
+   * An ensemble member cut off from its quorum serves reads to clients that allow it (canBeReadOnly),
+   * as ZooKeeper's ReadOnlyZooKeeperServer (readonlymode.enabled; default off, as in ZooKeeper).
+   */
+  readOnlyModeEnabled: boolean;
+  /**
    * Writes past a quota's hard limit fail with QUOTAEXCEEDED (enforceQuota, or ZooKeeper's system
    * property name zookeeper.enforceQuota; default off, as in ZooKeeper). Stats are kept either way.
    */
@@ -120,6 +125,7 @@ export function defaultConfig(): ServerConfig {
     superDigest: null,
     containerCheckIntervalMs: limits.containerCheckIntervalMsDefault,
     ttlNodesEnabled: true,
+    readOnlyModeEnabled: false,
     enforceQuota: false,
     serverId: 0,
     ensemble: null,

@@ -250,7 +250,7 @@ export class Replica {
 
   private roleChanged(change: RoleChange): void {
     this.events.roleChanged?.(change);
-    this.core.serverState = !change.established ? 'looking' : serverStates[change.role];
+    this.core.serverState = change.established ? serverStates[change.role] : this.options.server.readOnlyModeEnabled ? 'read-only' : 'looking';
     this.heldForPrep = null;
     if (!change.established || change.role === 'looking') {
       this.core.setReplication({ mode: 'offline' });

@@ -140,7 +140,7 @@ export class ServerCore {
   private outstanding = 0;
   private nextConnectionId = 1;
   /** What `srvr`, `mntr` and the AdminServer report as the server's state (ZooKeeper's names); the replica driver sets it. */
-  serverState: 'standalone' | 'leader' | 'follower' | 'observer' | 'looking' = 'standalone';
+  serverState: 'standalone' | 'leader' | 'follower' | 'observer' | 'looking' | 'read-only' = 'standalone';
   /** Where txns come from; the replica driver changes it as its ZAB role changes. */
   private replicationState: Replication = { mode: 'standalone' };
   /** Sessions as the applied txns define them (id → timeout): what snapshots record and replicas agree on. */
@@ -211,9 +211,9 @@ export class ServerCore {
     assert(replication.mode !== 'standalone', 'a server becomes standalone only by being made so');
     assert(this.replicationState.mode !== 'standalone' || (this.connections.size === 0 && this.proposals.length === 0),
       'a standalone server joins an ensemble only before it serves');
-    const wasServing = this.replicationState.mode !== 'offline';
     this.replicationState = replication;
-    if (wasServing) for (const connection of [...this.connections]) this.closeConnection(connection, `server is now ${replication.mode}`);
+    // Read-only sessions (offline with readonlymode.enabled) end too: their clients find a quorum's member.
+    for (const connection of [...this.connections]) this.closeConnection(connection, `server is now ${replication.mode}`);
     this.proposals.length = 0;
     this.unpersistedFrom = 0;
     this.awaited.length = 0;
@@ -308,7 +308,8 @@ export class ServerCore {
     this.stats.packetsReceived++;
     const readOnly = request.readOnly ?? false;
     if (this.replicationState.mode === 'offline') {
-      this.closeConnection(connection, 'not serving: this server is in no established epoch');
+      if (this.config.readOnlyModeEnabled && readOnly) this.connectReadOnly(connection, request);
+      else this.closeConnection(connection, 'not serving: this server is in no established epoch');
       return;
     }
     if (request.lastZxidSeen > this.lastZxid) {
@@ -352,6 +353,21 @@ export class ServerCore {
       ? this.forward(connection, { sessionId, cxid: 0, type: OpCode.createSession, timeoutMs }, origin)
       : this.propose({ sessionId, cxid: 0 }, { type: OpCode.createSession, timeOut: timeoutMs }, origin);
     if (!sequenced) this.closeConnection(connection, 'the session cannot be created now (leader stepping down)');
+  }
+
+  /**
+   * Read-only mode (a member cut off from its quorum, readonlymode.enabled): a client that allows it
+   * gets a session local to this server, reads from its tree and NOTREADONLY for every write, as
+   * ZooKeeper's ReadOnlyZooKeeperServer. Its connection ends when the member rejoins a quorum.
+   */
+  private connectReadOnly(connection: ClientConnection, request: ConnectRequest): void {
+    const timeoutMs = negotiateSessionTimeout(this.config, request.timeOut);
+    const known = request.sessionId === 0n ? undefined : this.sessions.get(request.sessionId);
+    const session = known !== undefined && passwordMatches(known.id, request.passwd)
+      ? known
+      : this.sessions.add(this.sessions.allocateId(), timeoutMs, this.clock.now());
+    this.attach(connection, session, this.clock.now());
+    this.sendConnectResponse(connection, { timeOut: session.timeoutMs, sessionId: session.id, readOnly: true });
   }
 
   /**
@@ -463,6 +479,10 @@ export class ServerCore {
     this.answering.startMs = now;
     this.sessions.touch(session, now);
 
+    if (this.replicationState.mode === 'offline') {
+      this.readOnlyRequest(connection, xid, request);
+      return;
+    }
     switch (request.type) {
       case OpCode.auth:
         this.authenticate(connection, request.scheme, request.auth);
@@ -488,6 +508,20 @@ export class ServerCore {
       }
     } else {
       this.answer(connection, xid, ErrorCode.unimplemented);
+    }
+  }
+
+  /** A request on a read-only connection: reads as usual; a write, sync or create gets NOTREADONLY. */
+  private readOnlyRequest(connection: ClientConnection, xid: number, request: Request): void {
+    if (request.type === OpCode.closeSession) {
+      this.answer(connection, xid, 0);
+      this.closeConnection(connection, 'session closed by client');
+    } else if (request.type === OpCode.ping || request.type === OpCode.auth || (readOpCodes.has(request.type) && request.type !== OpCode.sync)) {
+      if (request.type === OpCode.ping) this.answer(connection, SpecialXid.ping, 0);
+      else if (request.type === OpCode.auth) this.authenticate(connection, request.scheme, request.auth);
+      else this.enqueue(connection, queued(request.type === OpCode.setWatches || request.type === OpCode.setWatches2 ? SpecialXid.setWatches : xid, request.type, { read: request }));
+    } else {
+      this.answer(connection, xid, ErrorCode.notReadOnly);
     }
   }
 

@@ -7,7 +7,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ZooKeeperClient } from '../../src/client/index.js';
-import { CreateMode, OpCode } from '../../src/proto/index.js';
+import { CreateMode, ErrorCode, OpCode } from '../../src/proto/index.js';
 import { type Cluster, type ClusterMember, startCluster } from '../../src/runtime/index.js';
 import { NodeZkClient } from '../helpers/node-zk-client.js';
 import { RawClient } from '../helpers/raw-client.js';
@@ -199,5 +199,41 @@ describe('a 3-member ensemble of real processes', { timeout: 240_000 }, () => {
       await cluster.waitForQuorum(15_000);
       await assertTreesEqual(cluster);
     }
+  });
+});
+
+describe('read-only mode (readonlymode.enabled) on a member cut off from its quorum', { timeout: 120_000 }, () => {
+  let cluster: Cluster;
+
+  before(async () => {
+    cluster = await startCluster({ size: 3, tickTimeMs, config: { 'readonlymode.enabled': 'true' } });
+    await cluster.waitForQuorum();
+  });
+
+  after(async () => {
+    await cluster?.stop();
+  });
+
+  it('serves reads to clients that allow it, refuses writes with NOTREADONLY, and returns to read-write with the quorum', async () => {
+    const writer = await connect(cluster.connectString);
+    await writer.create('/ro', Buffer.from('before'));
+    await writer.close();
+    const [survivor, ...others] = cluster.members;
+    for (const member of others) await member.kill();
+    await waitUntil(() => survivor!.state === 'looking', 'the survivor loses its quorum', 10_000);
+    const address = { host: '127.0.0.1', port: survivor!.clientPort };
+    const reader = await RawClient.connect({ ...address, readOnly: true });
+    assert.equal(reader.session.readOnly, true, 'a read-only session');
+    const read = await reader.request({ type: OpCode.getData, path: '/ro', watch: false });
+    assert.equal(read.response?.type === OpCode.getData ? Buffer.from(read.response.data!).toString() : null, 'before');
+    const write = await reader.request({ type: OpCode.create, path: '/ro2', data: null, acl: openAcl, flags: CreateMode.persistent });
+    assert.equal(write.header.err, ErrorCode.notReadOnly);
+    await assert.rejects(RawClient.connect({ ...address, readOnly: false }), 'a client that does not allow read-only is refused');
+    for (const member of others) await member.restart();
+    await cluster.waitForQuorum(15_000);
+    await within(reader.closed, 10_000, 'the read-only session ends once the member has a quorum again');
+    const again = await connect(survivor!);
+    await again.create('/ro2');
+    assert.ok((await again.exists('/ro2')) !== null);
   });
 });
