@@ -8,7 +8,7 @@
 import { Command } from 'commander';
 import { runSimulation, type SimBugs, type SimResult } from './simulation.js';
 
-const bugNames = ['commitOnMinority', 'ackBeforePersist', 'skipTrunc', 'prepIgnoresPending', 'newLeaderForgetsSessions', 'localSync'] as const;
+const bugNames = ['commitOnMinority', 'ackBeforePersist', 'skipTrunc', 'prepIgnoresPending', 'newLeaderForgetsSessions', 'localSync', 'skipRevalidate'] as const;
 
 interface CliOptions {
   seeds?: string;

@@ -99,6 +99,12 @@ describe('the checkers bite', () => {
     assert.match(failing[0]!.failure!.message, /not linearizable/);
   });
 
+  it('finds a learner that reattaches a moved session without REVALIDATE (per-session order checker)', () => {
+    const failing = batch({ nodes: 3, injectedBugs: { skipRevalidate: true } }, 400).filter((result) => result.failure !== null);
+    assert.ok(failing.length > 0, 'no seed in 400 exposed the missing REVALIDATE');
+    assert.match(failing[0]!.failure!.message, /applied at 0x[0-9a-f]+ after its request|committed while/);
+  });
+
   it('finds a follower that ACKs before persisting (rule 1 checker)', () => {
     const failing = batch({ nodes: 5, injectedBugs: { ackBeforePersist: true } }, 20).filter((result) => result.failure !== null);
     assert.ok(failing.length > 0, 'no seed in 20 exposed ACK-before-persist');

@@ -95,6 +95,8 @@ export interface ServerBugs {
   newLeaderForgetsSessions?: boolean;
   /** A replicated server answers sync from its own state without the leader: a read after it may be stale. */
   localSync?: boolean;
+  /** Sessions move without REVALIDATE and SESSIONMOVED: a learner reattaches on its own, and its old server's requests still apply. */
+  skipRevalidate?: boolean;
 }
 
 /** Read-only four-letter words, enabled by default so health probes work out of the box. */

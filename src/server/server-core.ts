@@ -320,7 +320,7 @@ export class ServerCore {
       return;
     }
     const now = this.clock.now();
-    if (request.sessionId !== 0n && this.replicationState.mode === 'learner') {
+    if (request.sessionId !== 0n && this.replicationState.mode === 'learner' && this.config.injectedBugs?.skipRevalidate !== true) {
       this.revalidate(connection, { sessionId: request.sessionId, passwd: request.passwd, readOnly });
       return;
     }
@@ -432,6 +432,7 @@ export class ServerCore {
    * session was created) is taken to belong to the first server that speaks for it.
    */
   private movedAway(sessionId: bigint, server: number): boolean {
+    if (this.config.injectedBugs?.skipRevalidate === true) return false;
     const owner = this.sessionOwners.get(sessionId);
     if (owner === undefined) this.sessionOwners.set(sessionId, server);
     return owner !== undefined && owner !== server;
