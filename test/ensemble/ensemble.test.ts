@@ -237,3 +237,39 @@ describe('read-only mode (readonlymode.enabled) on a member cut off from its quo
     assert.ok((await again.exists('/ro2')) !== null);
   });
 });
+
+describe('a 5-member ensemble with an observer', { timeout: 120_000 }, () => {
+  let cluster: Cluster;
+
+  before(async () => {
+    cluster = await startCluster({ size: 5, observers: 1, tickTimeMs });
+    await cluster.waitForQuorum();
+  });
+
+  after(async () => {
+    await cluster?.stop();
+  });
+
+  it('takes writes through the observer, survives two members killed (the leader among them), and ends with equal trees', async () => {
+    const observer = cluster.members.find((member) => member.role === 'observer')!;
+    assert.equal(observer.state, 'observer');
+    const client = await connect(observer);
+    await client.create('/five');
+    for (let i = 0; i < 20; i++) await client.create(`/five/a${i}`);
+    const leader = cluster.leader()!;
+    const follower = followers(cluster)[0]!;
+    await leader.kill();
+    await follower.kill();
+    const next = await cluster.waitForQuorum(15_000);
+    assert.notEqual(next.id, leader.id);
+    const again = await connect(observer);
+    for (let i = 0; i < 20; i++) await again.create(`/five/b${i}`);
+    await leader.restart();
+    await follower.restart();
+    await cluster.waitForQuorum(15_000);
+    const reader = await connect(leader);
+    await reader.sync('/five');
+    assert.equal((await reader.getChildren('/five')).children.length, 40);
+    await assertTreesEqual(cluster);
+  });
+});
