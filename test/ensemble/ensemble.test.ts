@@ -5,6 +5,8 @@
 // DIFF and by SNAP. Every test ends with every running member's tree equal.
 
 import { after, before, describe, it } from 'node:test';
+import { closeSync, openSync, readFileSync, readdirSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { ZooKeeperClient } from '../../src/client/index.js';
 import { CreateMode, ErrorCode, OpCode } from '../../src/proto/index.js';
@@ -186,6 +188,29 @@ describe('a 3-member ensemble of real processes', { timeout: 240_000 }, () => {
     }
     await victim.restart();
     await cluster.waitForQuorum(15_000);
+  });
+
+  it('rejoins a member restarted with a torn record at the end of its log', async () => {
+    const writer = await connect(cluster.leader()!);
+    await writer.create('/torn');
+    const member = followers(cluster)[0]!;
+    for (let i = 0; i < 10; i++) await writer.create(`/torn/t${i}`);
+    await member.kill();
+    const logDir = join(member.dataDir, 'version-2');
+    const newest = join(logDir, readdirSync(logDir).filter((name) => name.startsWith('log.')).sort().pop()!);
+    // The file is preallocated with zeros; its records end with the last non-zero byte (a record's
+    // 0x42 end marker). Part of a record there is what a crash in the middle of an append leaves.
+    const bytes = readFileSync(newest);
+    let end = bytes.length;
+    while (end > 0 && bytes[end - 1] === 0) end--;
+    const file = openSync(newest, 'r+');
+    writeSync(file, Buffer.from([0x12, 0x34, 0x56, 0x78, 0x00, 0x00, 0x00, 0x40, 0xde, 0xad, 0xbe]), 0, 11, end);
+    closeSync(file);
+    await member.restart();
+    assert.match(member.log(), /torn|truncat/i, 'recovery reports the torn tail it cut');
+    await cluster.waitForQuorum(15_000);
+    for (let i = 10; i < 20; i++) await writer.create(`/torn/t${i}`);
+    await assertTreesEqual(cluster);
   });
 
   it('catches a member up by DIFF after a short absence and by SNAP after more than snapCount writes', async () => {
