@@ -2,12 +2,12 @@
 // go to the real group-committed TxnLog and are reported durable after each flush; truncations,
 // snapshot installs and the two epoch files are written durably before the replica goes on (the
 // promise it waits for); periodic snapshots are written in the background, and the log rolls to a
-// new file at each, as ZooKeeper's does.
+// new file at each, as ZooKeeper's does; with autopurge on, old snapshots and logs go after each.
 
 import type { Logger } from 'pino';
 import { JuteReader, readTxn, readTxnHeader } from '../proto/index.js';
 import type { ReplicaDisk, ServerConfig } from '../server/index.js';
-import { type FileSystem, TxnLog, joinPath, versionDirName, writeEpoch, writeSnapshotChunks } from '../storage/index.js';
+import { type FileSystem, TxnLog, joinPath, purge, versionDirName, writeEpoch, writeSnapshotChunks } from '../storage/index.js';
 import type { PersistRecord } from '../zab/index.js';
 
 export class NodeReplicaDisk implements ReplicaDisk {
@@ -69,7 +69,14 @@ export class NodeReplicaDisk implements ReplicaDisk {
     };
     const written = this.snapshotting.then(() => writeSnapshotChunks(chunks(), {
       fs, dir, zxid, pause: () => new Promise((resolve) => setImmediate(resolve)),
-    })).then((file) => logger.info({ file: file.path, bytes: file.bytes, ms: Date.now() - started }, 'snapshot written'));
+    })).then(async (file) => {
+      logger.info({ file: file.path, bytes: file.bytes, ms: Date.now() - started }, 'snapshot written');
+      // Retention as the standalone server's (autopurge.*): DIFF needs no old file (it comes from the in-memory window).
+      if (config.autopurgePurgeIntervalHours > 0) {
+        const purged = await purge(fs, { dataDir: config.dataDir, dataLogDir: config.dataLogDir, retainSnapshots: config.autopurgeSnapRetainCount });
+        if (purged.removed.length > 0) logger.info({ removed: purged.removed }, 'purged old snapshots and logs');
+      }
+    });
     this.snapshotting = written.catch((error: unknown) => logger.error({ err: error }, 'snapshot failed; the log still holds every txn'));
     return written;
   }
