@@ -227,6 +227,40 @@ describe('a 3-member ensemble of real processes', { timeout: 240_000 }, () => {
   });
 });
 
+describe('a follower down for 10^5 writes', { timeout: 180_000 }, () => {
+  let cluster: Cluster;
+
+  before(async () => {
+    cluster = await startCluster({ size: 3, tickTimeMs });
+    await cluster.waitForQuorum();
+  });
+
+  after(async () => {
+    await cluster?.stop();
+  });
+
+  it('catches up by SNAP (past the leader\'s 10^4-txn DIFF window) and serves the same 10^5 znodes', async () => {
+    const absent = followers(cluster)[0]!;
+    const writer = await connect(cluster.leader()!);
+    await writer.create('/big');
+    await absent.kill();
+    const total = 100_000;
+    const batch = 2000;
+    for (let start = 0; start < total; start += batch) {
+      await Promise.all(Array.from({ length: batch }, (_, index) => writer.create(`/big/n${start + index}`, Buffer.from('v'))));
+    }
+    await absent.restart();
+    await cluster.waitForQuorum(30_000);
+    const reader = await connect(absent);
+    await reader.sync('/big');
+    assert.equal(await reader.getAllChildrenNumber('/big'), total);
+    const sample = await reader.getData(`/big/n${total - 1}`);
+    assert.equal(Buffer.from(sample.data!).toString(), 'v');
+    const expected = await writer.getData(`/big/n${total - 1}`);
+    assert.deepEqual(sample.stat, expected.stat);
+  });
+});
+
 describe('read-only mode (readonlymode.enabled) on a member cut off from its quorum', { timeout: 120_000 }, () => {
   let cluster: Cluster;
 
