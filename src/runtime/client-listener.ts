@@ -185,7 +185,7 @@ export class ClientListener {
     const connection = state.connection;
     if (connection === null || state.paused) return;
     const config = this.core.config;
-    const queued = connection.queue.length;
+    const queued = connection.queue.length + connection.throttledRequests;
     const tooMany = queued >= limits.connectionOutstandingRequestsMax ||
       (queued > 0 && this.core.outstandingRequests >= config.globalOutstandingLimit) ||
       state.transport.outputBytes >= config.connectionOutputSoftBytes;

@@ -52,6 +52,21 @@ function boolean(key: string, value: string): boolean {
 
 type Apply = (config: ServerConfig, value: string, key: string) => void;
 
+/** The request throttler's keys (server/request-throttle.ts), with and without ZooKeeper's "zookeeper." prefix. */
+function throttleKeys(): Record<string, Apply> {
+  const keys: Record<string, Apply> = {
+    request_throttle_max_requests: (c, v, k) => { c.requestThrottleLimit = integer(k, v, { min: 0, max: javaIntRange.max }); },
+    throttled_op_wait_time: (c, v, k) => { c.throttledOpWaitTimeMs = integer(k, v, { min: 0, max: javaIntRange.max }); },
+    // ZooKeeper re-checks a stalled throttler this often; Meerkat re-checks on every answer and tick, so it has no use for it.
+    request_throttle_stall_time: (_c, v, k) => void integer(k, v, { min: 0, max: javaIntRange.max }),
+    request_throttle_drop_stale: (_c, v, k) => {
+      if (!boolean(k, v)) throw new ConfigError(`${k}=false is not supported: a request whose connection closed is always dropped`);
+    },
+  };
+  for (const [key, apply] of Object.entries(keys)) keys[`zookeeper.${key}`] = apply;
+  return keys;
+}
+
 const appliers: Record<string, Apply> = {
   tickTime: (c, v, k) => { c.tickTimeMs = integer(k, v, periodMsRange); },
   initLimit: (c, v, k) => { c.initLimitTicks = integer(k, v, { min: 1, max: limits.membershipLimitTicksMax }); },
@@ -82,6 +97,9 @@ const appliers: Record<string, Apply> = {
   'DigestAuthenticationProvider.superDigest': (c, v) => { c.superDigest = v; },
   'znode.container.checkIntervalMs': (c, v, k) => { c.containerCheckIntervalMs = integer(k, v, periodMsRange); },
   extendedTypesEnabled: (c, v, k) => { c.ttlNodesEnabled = boolean(k, v); },
+  // ZooKeeper's RequestThrottler system properties; ZooKeeper also takes any unknown zoo.cfg key as
+  // the property "zookeeper.<key>", so both spellings are read.
+  ...throttleKeys(),
   // A Java system property in ZooKeeper (-Dreadonlymode.enabled=true); a zoo.cfg key here.
   'readonlymode.enabled': (c, v, k) => { c.readOnlyModeEnabled = boolean(k, v); },
   // ZooKeeper's zoo.cfg turns an unknown key into the system property "zookeeper." + key, so

@@ -64,6 +64,8 @@ export class ClientConnection {
   readsAheadOfWrite = 0;
   /** Writes in `queue` not yet prepared (they wait for the reads ahead of them; ServerCore.writeMustWait). */
   writesWaiting = 0;
+  /** Requests of this connection waiting in the request throttler (request-throttle.ts). */
+  throttledRequests = 0;
   readonly establishedAtMs: number;
 
   constructor(fields: { id: number; transport: Transport; remoteAddress: string; remotePort: number; nowMs: number }) {

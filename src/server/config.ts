@@ -68,6 +68,10 @@ export interface ServerConfig {
   initLimitTicks: number;
   /** Ticks a learner may be out of touch with its leader (syncLimit). */
   syncLimitTicks: number;
+  /** ZooKeeper's request throttler (request-throttle.ts): requests in process before new ones wait; 0 off. */
+  requestThrottleLimit: number;
+  /** A request that waited in the throttler longer than this is answered THROTTLEDOP; 0 never. */
+  throttledOpWaitTimeMs: number;
   /** Test-only: deliberately broken behaviour, to prove that the simulator's checkers bite. */
   injectedBugs?: ServerBugs;
 }
@@ -131,6 +135,8 @@ export function defaultConfig(): ServerConfig {
     enforceQuota: false,
     serverId: 0,
     ensemble: null,
+    requestThrottleLimit: 0,
+    throttledOpWaitTimeMs: 0,
     initLimitTicks: limits.initLimitTicksDefault,
     syncLimitTicks: limits.syncLimitTicksDefault,
     snapCount: 100_000,

@@ -38,6 +38,7 @@ import {
 import { type ReadContext, performRead, readOpCodes } from './reads.js';
 import { passwordMatches, sessionPassword, sessionPasswordBytes } from './session-password.js';
 import { SessionTracker } from './session-tracker.js';
+import { RequestThrottle } from './request-throttle.js';
 import { ServerStats } from './server-stats.js';
 import type { LogEntry } from '../zab/index.js';
 
@@ -139,6 +140,8 @@ export class ServerCore {
   private readonly connectionBySession = new Map<bigint, ClientConnection>();
   private outstanding = 0;
   private nextConnectionId = 1;
+  private readonly throttle: RequestThrottle;
+  private admitting = false;
   /** What `srvr`, `mntr` and the AdminServer report as the server's state (ZooKeeper's names); the replica driver sets it. */
   serverState: 'standalone' | 'leader' | 'follower' | 'observer' | 'looking' | 'read-only' = 'standalone';
   /** Where txns come from; the replica driver changes it as its ZAB role changes. */
@@ -174,6 +177,7 @@ export class ServerCore {
     private readonly clock: Clock,
   ) {
     this.output = new OutputBudget(config);
+    this.throttle = new RequestThrottle({ limit: config.requestThrottleLimit, waitMsMax: config.throttledOpWaitTimeMs });
     this.sessions = new SessionTracker({ tickTimeMs: config.tickTimeMs, serverId: config.serverId, nowMs: clock.now() });
     this.pending = new PendingChanges((path) => committedRecordOf(this.tree, path));
     this.prepContext = { sessionId: 0n, authIds: [], superDigest: config.superDigest, ttlNodesEnabled: config.ttlNodesEnabled, zxid: 0, quota: null };
@@ -262,9 +266,9 @@ export class ServerCore {
     return this.tree.lastProcessedZxid;
   }
 
-  /** Requests received and not yet answered, over all connections. */
+  /** Requests received and not yet answered, over all connections (those the throttler holds included). */
   get outstandingRequests(): number {
-    return this.outstanding;
+    return this.outstanding + this.throttle.size;
   }
 
 
@@ -289,6 +293,7 @@ export class ServerCore {
     connection.readsAheadOfWrite = 0;
     connection.writesWaiting = 0;
     this.tree.watches.removeWatcher(connection);
+    this.admitThrottled();
     const session = connection.session;
     if (session !== null && this.connectionBySession.get(session.id) === connection) {
       this.connectionBySession.delete(session.id);
@@ -471,10 +476,36 @@ export class ServerCore {
 
   /** A request frame after the handshake, decoded. */
   request(connection: ClientConnection, xid: number, request: Request): void {
-    const session = connection.session;
-    assert(session !== null, 'requests arrive only after the handshake');
     connection.stats.packetsReceived++;
     this.stats.packetsReceived++;
+    if (this.throttle.holds(connection, request, this.outstanding)) {
+      this.throttle.hold(connection, { xid, request, atMs: this.clock.now() });
+      return;
+    }
+    this.process(connection, xid, request);
+  }
+
+  /**
+   * Admits requests held by the throttler while fewer than its limit are in process (after any
+   * answer, and on every tick): each runs, or is answered THROTTLEDOP if it waited too long.
+   */
+  private admitThrottled(): void {
+    if (this.admitting || this.throttle.size === 0) return;
+    this.admitting = true;
+    try {
+      for (let next = this.throttle.next(this.outstanding, this.clock.now()); next !== null; next = this.throttle.next(this.outstanding, this.clock.now())) {
+        const { connection, xid, request } = next.held;
+        if (next.verdict === 'run') this.process(connection, xid, request);
+        else this.enqueue(connection, queued(xid, request.type, { err: ErrorCode.throttledOp }));
+      }
+    } finally {
+      this.admitting = false;
+    }
+  }
+
+  private process(connection: ClientConnection, xid: number, request: Request): void {
+    const session = connection.session;
+    assert(session !== null, 'requests arrive only after the handshake');
     const now = this.clock.now();
     this.answering.type = request.type;
     this.answering.startMs = now;
@@ -786,6 +817,7 @@ export class ServerCore {
       else this.send(connection, entry.xid, entry.zxid < 0 ? this.tree.lastProcessedZxid : entry.zxid, entry.err, entry.response);
       if (entry.closeAfter) this.closeConnection(connection, 'session closed by client');
     }
+    this.admitThrottled();
   }
 
   private send(connection: ClientConnection, xid: number, zxid: number, err: number, response: Response | undefined): void {
@@ -1066,6 +1098,7 @@ export class ServerCore {
 
   /** Standalone and leader: expires sessions whose time has come; call at least once per tick. */
   tick(): void {
+    this.admitThrottled();
     if (!this.decidesSessions) return;
     for (const session of this.sessions.expire(this.clock.now())) this.proposeCloseSession(session.id, 0, { kind: 'expire' });
   }
