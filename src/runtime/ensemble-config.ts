@@ -13,26 +13,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+import type { EnsembleMember, EnsembleMembership as EnsembleConfig } from '../server/index.js';
+
 export class EnsembleConfigError extends Error {
   override name = 'EnsembleConfigError';
 }
 
-export interface EnsembleMember {
-  id: number;
-  host: string;
-  quorumPort: number;
-  electionPort: number;
-  role: 'participant' | 'observer';
-  /** From `;[clientAddress:]clientPort`, when given. */
-  clientAddress?: string;
-  clientPort?: number;
-}
-
-export interface EnsembleConfig {
-  members: EnsembleMember[];
-  /** This server's id; it names one of `members`. */
-  myId: number;
-}
+/** A member as a `server.N` line gives it, and an ensemble as zoo.cfg lists it (the shapes live in server/config.ts). */
+export type { EnsembleMember, EnsembleMembership as EnsembleConfig } from '../server/index.js';
 
 const memberIdMax = 255;
 

@@ -76,17 +76,21 @@ export interface ServerConfig {
   injectedBugs?: ServerBugs;
 }
 
+/** One `server.N=host:quorumPort:electionPort[:role][;[clientAddress:]clientPort]` line. */
+export interface EnsembleMember {
+  id: number;
+  host: string;
+  quorumPort: number;
+  electionPort: number;
+  role: 'participant' | 'observer';
+  /** From `;[clientAddress:]clientPort`, when given. */
+  clientAddress?: string;
+  clientPort?: number;
+}
+
 /** The members of an ensemble, as zoo.cfg lists them. */
 export interface EnsembleMembership {
-  members: ReadonlyArray<{
-    id: number;
-    host: string;
-    quorumPort: number;
-    electionPort: number;
-    role: 'participant' | 'observer';
-    clientAddress?: string;
-    clientPort?: number;
-  }>;
+  members: readonly EnsembleMember[];
   /** This server's id (myid); it names one of `members`. */
   myId: number;
 }
