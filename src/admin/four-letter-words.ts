@@ -102,8 +102,9 @@ function conf({ core, clientPort, member }: FourLetterRequest): string {
     ['nio.sessionlessCnxnTimeout', c.handshakeTimeoutMs],
   ];
   const membership = member ? `membership: \n${member.members.map((m) => `${memberLine(m)}\n`).join('')}version=0` : '';
-  return rows.map(([key, value]) => `${key}=${value}\n`).join('') +
-    Object.entries(c.extra).map(([key, value]) => `${key}=${value}\n`).join('') + membership;
+  // A member's server.N lines are in its membership block, in ZooKeeper's form.
+  const extra = Object.entries(c.extra).filter(([key]) => !member || !/^server\.\d+$/.test(key));
+  return rows.map(([key, value]) => `${key}=${value}\n`).join('') + extra.map(([key, value]) => `${key}=${value}\n`).join('') + membership;
 }
 
 /** Java's names for the OS and architecture, as `os.name` and `os.arch` print them. */

@@ -118,6 +118,7 @@ describe('an ensemble member reports what a ZooKeeper 3.8 member reports', { ski
     for (const { role, zk: theirs, meerkat: ours } of pairs()) {
       const [expected, actual] = [confParts(await word(theirs, 'conf')), confParts(await word(ours, 'conf'))];
       assert.deepEqual(actual.keys.filter((key) => expected.keys.includes(key)), expected.keys, `conf's keys on the ${role}`);
+      assert.deepEqual(actual.keys.filter((key) => key.startsWith('server.')), [], 'server.N lines only in the membership block');
       for (const key of ['initLimit', 'syncLimit', 'electionAlg', 'peerType']) assert.equal(actual.values.get(key), expected.values.get(key), key);
       for (const key of ['serverId', 'electionPort', 'quorumPort']) assert.equal(kindOf(actual.values.get(key)!), 'integer', key);
       assert.equal(actual.membership.length, expected.membership.length, 'three server lines, then version=0');
