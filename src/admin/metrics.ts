@@ -11,7 +11,7 @@
 // usual `nodejs_` and `process_` names; they are process-wide, so one set serves every server here.
 
 import { Gauge, Histogram, Registry, Summary, collectDefaultMetrics } from 'prom-client';
-import type { ServerCore } from '../server/index.js';
+import type { MemberView, ServerCore } from '../server/index.js';
 import { serverVersion, zooKeeperNodeCount } from './four-letter-words.js';
 import { JavaDouble } from './json-writer.js';
 import { meerkatOnlyMonitorKeys, monitorValues } from './monitor-report.js';
@@ -44,11 +44,10 @@ export class ServerMetrics {
   private readonly snapshotBytes: Gauge;
   readonly contentType = this.registry.contentType;
 
+  /** The ensemble member this server is, or null standalone; its rows come and go with its role. */
+  member: MemberView | null = null;
+
   constructor(private readonly core: ServerCore, private readonly process: ServerProcess) {
-    for (const [key, value] of this.sample()) {
-      if (meerkatOnlyMonitorKeys.includes(key) || typeof value === 'string') continue;
-      this.gauges.set(key, new Gauge({ name: key, help: key, registers: [this.registry] }));
-    }
     this.fsyncTime = new Summary({ name: 'fsynctime', help: 'fsynctime', percentiles: [0.5], registers: [this.registry] });
     this.flushSeconds = new Histogram({
       name: 'meerkat_log_flush_seconds', help: 'Time to write and fsync one group-committed batch of txns to the log',
@@ -63,7 +62,9 @@ export class ServerMetrics {
   private sample() {
     const core = this.core;
     // The scraper is no client connection, so it is not counted among them (mntr counts its asker).
-    return monitorValues(core, { version: serverVersion, nodeCount: zooKeeperNodeCount(core), connections: core.connections.size, process: this.process });
+    return monitorValues(core, {
+      version: serverVersion, nodeCount: zooKeeperNodeCount(core), connections: core.connections.size, process: this.process, member: this.member,
+    });
   }
 
   /** One log flush: its duration (write and fsync) and how many txns it made durable. */
@@ -79,11 +80,26 @@ export class ServerMetrics {
     this.snapshotBytes.set(snapshot.bytes);
   }
 
-  /** The text exposition, with every gauge sampled now. */
+  /**
+   * The text exposition, with every gauge sampled now. A member's leader-only rows appear while it
+   * leads and are dropped when it stops (ZooKeeper's gauges report nothing without a leader).
+   */
   async scrape(): Promise<string> {
+    const seen = new Set<string>();
     for (const [key, value] of this.sample()) {
-      const gauge = this.gauges.get(key);
-      if (gauge !== undefined) gauge.set(value instanceof JavaDouble ? value.value : Number(value));
+      if (meerkatOnlyMonitorKeys.includes(key) || typeof value === 'string') continue;
+      seen.add(key);
+      let gauge = this.gauges.get(key);
+      if (gauge === undefined) {
+        gauge = new Gauge({ name: key, help: key, registers: [this.registry] });
+        this.gauges.set(key, gauge);
+      }
+      gauge.set(value instanceof JavaDouble ? value.value : Number(value));
+    }
+    for (const key of [...this.gauges.keys()]) {
+      if (seen.has(key)) continue;
+      this.registry.removeSingleMetric(key);
+      this.gauges.delete(key);
     }
     this.txnsApplied.set(this.core.stats.txnsApplied);
     return Registry.merge([this.registry, processMetrics()]).metrics();

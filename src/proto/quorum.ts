@@ -88,6 +88,34 @@ export function decodeIntPayload(bytes: Uint8Array | null): number {
 }
 
 /** The notification format version Meerkat writes (FastLeaderElection.Notification.CURRENTVERSION). */
+/**
+ * The data of a Meerkat leader's PING: its tree digest at the zxid it has applied, in the layout of
+ * ZooKeeper's ZxidDigest record (snapshots): long zxid, int digest version, long digest. ZooKeeper
+ * learners ignore a leader PING's data (Learner.ping answers with its own), so this stays inside
+ * ZooKeeper's wire format; Meerkat learners compare it with their own digest at that zxid (docs/zab.md).
+ */
+export interface ZxidDigest {
+  zxid: number;
+  version: number;
+  /** The tree digest, unsigned 64 bits. */
+  digest: bigint;
+}
+
+export const zxidDigestBytes = 20;
+
+export function encodeZxidDigest(value: ZxidDigest): Buffer {
+  return new JuteWriter(zxidDigestBytes).long(value.zxid).int(value.version).bigLong(BigInt.asIntN(64, value.digest)).toBuffer();
+}
+
+/** A PING's ZxidDigest, or null when its data is anything else (no data, or a session report). */
+export function decodeZxidDigest(bytes: Uint8Array | null): ZxidDigest | null {
+  if (bytes === null || bytes.length !== zxidDigestBytes) return null;
+  const reader = new JuteReader(bytes);
+  const zxid = reader.long();
+  const version = reader.int();
+  return { zxid, version, digest: BigInt.asUintN(64, reader.bigLong()) };
+}
+
 export const notificationVersion = 2;
 
 export interface Notification {

@@ -8,7 +8,7 @@ import { readdirSync, statSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { type AdminAuthorization, type AdminContext, AdminServer, type ServerMetrics, type ServerProcess } from '../admin/index.js';
 import { Perms } from '../proto/index.js';
-import type { ServerCore } from '../server/index.js';
+import type { MemberView, ServerCore } from '../server/index.js';
 import { joinPath, versionDirName } from '../storage/index.js';
 import { checkPermission, digestFor } from '../tree/index.js';
 import type { AdminSettings } from './admin-config.js';
@@ -69,10 +69,12 @@ export async function startAdmin(options: {
   /** Served at /metrics on both listeners; null serves no /metrics. */
   metrics: ServerMetrics | null;
   logger: Logger;
+  /** The ensemble member the core belongs to; absent standalone. */
+  member?: MemberView;
 }): Promise<RunningAdmin> {
   const { core, settings, logger } = options;
   const context: AdminContext = {
-    core, process: options.process, clientPort: options.clientPort,
+    core, process: options.process, clientPort: options.clientPort, member: options.member ?? null,
     facts: { lastSnapshot: () => lastSnapshot(core.config.dataDir), initialConfiguration: renderZooCfg(core.config) },
   };
   const common = {

@@ -8,7 +8,7 @@
 import net from 'node:net';
 import type { Logger } from 'pino';
 import { FrameDecoder, JuteReader } from '../proto/index.js';
-import { type ClientConnection, type FrameOutcome, type ServerCore, takeConnectFrame, takeRequestFrame } from '../server/index.js';
+import { type ClientConnection, type FrameOutcome, type MemberView, type ServerCore, takeConnectFrame, takeRequestFrame } from '../server/index.js';
 import { limits } from '../util/index.js';
 import { fourLetterWordReply, isFourLetterWord } from '../admin/index.js';
 import { nodeServerProcess } from './process-view.js';
@@ -16,6 +16,8 @@ import { SocketTransport } from './socket-transport.js';
 
 export interface ClientListenerOptions {
   core: ServerCore;
+  /** The ensemble member the core belongs to (four-letter words report it); absent standalone. */
+  member?: MemberView;
   logger: Logger;
   /** Called after frames were handled, so the driver can log and apply new txns. */
   onRequests: () => void;
@@ -144,7 +146,7 @@ export class ClientListener {
   private answerFourLetterWord(state: SocketState, word: string): void {
     const asker = { address: state.ip, port: state.socket.remotePort ?? 0, acceptedAtMs: state.acceptedAtMs };
     const clientPort = (this.server.address() as net.AddressInfo | null)?.port ?? this.core.config.port;
-    const reply = fourLetterWordReply({ word, core: this.core, asker, clientPort, process: this.process });
+    const reply = fourLetterWordReply({ word, core: this.core, asker, clientPort, process: this.process, member: this.options.member ?? null });
     state.socket.end(reply);
   }
 

@@ -26,6 +26,8 @@ export interface ClusterOptions {
   tickTimeMs?: number;
   /** More zoo.cfg keys for every member. */
   config?: Readonly<Record<string, string>>;
+  /** More zoo.cfg keys for one member, over `config` (e.g. its own admin.serverPort). */
+  memberConfig?: (id: number) => Readonly<Record<string, string>>;
   /** Members' log level; role changes are followed from their info lines, so not above 'info'. */
   logLevel?: 'trace' | 'debug' | 'info';
   /** Told of each member's role changes and exits. */
@@ -235,7 +237,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     writeFileSync(join(dataDir, 'myid'), `${id}\n`);
     const entries: Record<string, string> = {
       tickTime: String(options.tickTimeMs ?? 2000), initLimit: '10', syncLimit: '5', dataDir, clientPort: String(ports[index]!.client),
-      clientPortAddress: '127.0.0.1', '4lw.commands.whitelist': '*', ...options.config,
+      clientPortAddress: '127.0.0.1', '4lw.commands.whitelist': '*', ...options.config, ...options.memberConfig?.(id),
     };
     const text = Object.entries(entries).map(([key, value]) => `${key}=${value}`).concat(serverLines).join('\n');
     const configPath = join(dir, 'zoo.cfg');

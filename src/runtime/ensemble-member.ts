@@ -10,7 +10,8 @@
 
 import { mkdirSync } from 'node:fs';
 import type { Logger } from 'pino';
-import { type EnsembleMembership, Replica, type ServerConfig } from '../server/index.js';
+import { type EnsembleMembership, MemberView, Replica, type ServerConfig } from '../server/index.js';
+import { zxidToHex } from '../util/index.js';
 import { type FileSystem, readReplicaStart } from '../storage/index.js';
 import type { ZabConfig } from '../zab/index.js';
 import { ClientListener } from './client-listener.js';
@@ -32,6 +33,8 @@ export interface RunningMember {
   readonly port: number;
   readonly connectString: string;
   readonly replica: Replica;
+  /** What the four-letter words and the AdminServer report of this member. */
+  readonly member: MemberView;
   close(): Promise<void>;
 }
 
@@ -79,6 +82,7 @@ export async function startEnsembleMember(options: EnsembleMemberOptions): Promi
   const disk = new NodeReplicaDisk({ fs, config, logger, lastZxid: start.lastZxid });
   const membershipMs = config.initLimitTicks * config.tickTimeMs;
   const peers = new PeerLinks({ membership, logger, connectTimeoutMs: Math.min(5000, membershipMs), readTimeoutMs: membershipMs });
+  let view: MemberView | null = null;
   const replica = new Replica({
     zab: zabConfigFor(config, membership),
     server: { ...config, serverId: membership.myId },
@@ -89,11 +93,22 @@ export async function startEnsembleMember(options: EnsembleMemberOptions): Promi
     snapshot: start.snapshot?.bytes ?? null,
     snapshotEveryTxns: snapshotEvery(config.snapCount),
     events: {
-      roleChanged: (change) => logger.info({
-        role: change.role, established: change.established, leader: change.leader, epoch: change.epoch, reason: change.reason,
-      }, 'role'),
+      roleChanged: (change) => {
+        view?.roleChanged(change);
+        logger.info({
+          role: change.role, established: change.established, leader: change.leader, epoch: change.epoch, reason: change.reason,
+        }, 'role');
+      },
     },
   });
+  const member = new MemberView({ replica, membership, clock: wallClock });
+  view = member;
+  // Rule 7: two replicas at one zxid with different trees. Loud: the tree of this member (or of the
+  // leader) is corrupt, and what it serves may be wrong. ZooKeeper logs and counts it; so do we.
+  replica.digests.onMismatch = (mismatch) => logger.error({
+    zxid: `0x${zxidToHex(mismatch.zxid)}`, leader: mismatch.leader,
+    leaderDigest: mismatch.leaderDigest.toString(16), localDigest: mismatch.localDigest.toString(16),
+  }, 'DIGEST MISMATCH: this member\'s tree differs from the leader\'s at the same zxid');
   replica.core.quotaWarning = (message) => logger.warn(message);
   replica.core.warn = (message) => logger.warn(message);
   replica.core.diskUsage = () => ({ dataDirBytes: directoryBytes(config.dataDir), logDirBytes: directoryBytes(config.dataLogDir) });
@@ -105,7 +120,7 @@ export async function startEnsembleMember(options: EnsembleMemberOptions): Promi
   disk.onFailure = onFatal;
   await peers.start(replica);
 
-  const listener = new ClientListener({ core: replica.core, logger, onRequests: () => replica.input(() => undefined) });
+  const listener = new ClientListener({ core: replica.core, member, logger, onRequests: () => replica.input(() => undefined) });
   const address = await listener.listen(config.host, config.port);
   const tickTimer = setInterval(() => replica.tick(), zabTickMs(config.tickTimeMs));
   const reaperTimer = setInterval(() => replica.reapContainers(), config.containerCheckIntervalMs);
@@ -117,6 +132,7 @@ export async function startEnsembleMember(options: EnsembleMemberOptions): Promi
     port: address.port,
     connectString: `${address.host}:${address.port}`,
     replica,
+    member,
     async close(): Promise<void> {
       if (closed) return;
       closed = true;

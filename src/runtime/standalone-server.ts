@@ -187,9 +187,10 @@ async function startMember(config: ServerConfig, context: { logger: Logger; opti
   const settings: AdminSettings = { ...adminSettings(config), ...(options.admin === undefined ? {} : { enabled: true, ...options.admin }) };
   const serverProcess = nodeServerProcess(Date.now());
   const metrics = settings.enabled || settings.metrics !== null ? new ServerMetrics(core, serverProcess) : null;
+  if (metrics !== null) metrics.member = member.member;
   let admin: RunningAdmin;
   try {
-    admin = await startAdmin({ core, settings, clientPort: member.port, process: serverProcess, metrics, logger });
+    admin = await startAdmin({ core, settings, clientPort: member.port, process: serverProcess, metrics, logger, member: member.member });
   } catch (error) {
     await member.close();
     throw error;

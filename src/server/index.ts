@@ -12,3 +12,5 @@ export * from './session-password.js';
 export { PendingChanges, committedRecordOf, type NodeRecord } from './pending-changes.js';
 export { type PrepContext, type PrepOutcome, type WriteRequest, failedWriteTxn, prepareCloseSession, prepareWrite } from './prep.js';
 export * from './replica.js';
+export * from './digest-comparison.js';
+export * from './member-view.js';

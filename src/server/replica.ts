@@ -22,6 +22,7 @@ import {
 } from '../zab/index.js';
 import type { ClientConnection } from './client-connection.js';
 import type { ServerConfig } from './config.js';
+import { DigestComparison } from './digest-comparison.js';
 import { type Clock, ServerCore } from './server-core.js';
 
 /**
@@ -78,6 +79,8 @@ const serverStates = { looking: 'looking', leading: 'leader', following: 'follow
 export class Replica {
   readonly core: ServerCore;
   readonly zab: ZabCore;
+  /** Digest comparison with the leader through its PINGs (digest-comparison.ts). */
+  readonly digests: DigestComparison;
   private readonly options: ReplicaOptions;
   private readonly events: ReplicaEvents;
   private appliedSinceSnapshot = 0;
@@ -97,6 +100,7 @@ export class Replica {
     if (options.snapshot !== null) this.install(options.snapshot, options.durable.snapshotZxid);
     assert(this.core.lastZxid === options.durable.snapshotZxid, 'a durable state past zxid 0 starts from a snapshot');
     this.zab = new ZabCore(options.zab, options.durable);
+    this.digests = new DigestComparison({ core: this.core, zab: this.zab });
     this.drain();
   }
 
@@ -123,7 +127,10 @@ export class Replica {
   }
 
   step(from: number, message: ZabMessage): void {
-    this.whenUnblocked(() => this.zab.step(from, message));
+    this.whenUnblocked(() => {
+      this.digests.check(from, message);
+      this.zab.step(from, message);
+    });
   }
 
   /** The disk made every txn up to `zxid` durable. */
@@ -193,7 +200,7 @@ export class Replica {
     const { peers } = this.options;
     this.apply(ready.commits);
     for (const peer of ready.disconnects) peers.close(peer);
-    for (const outbound of ready.messages) peers.send(this.withSnapshot(outbound));
+    for (const outbound of ready.messages) peers.send(this.digests.stamp(this.withSnapshot(outbound)));
     for (const change of ready.roleChanges) this.roleChanged(change);
     for (const payload of ready.fromLearners) this.fromLearner(payload);
     for (const answer of ready.fromLeader) if (this.core.replication.mode === 'learner') this.core.revalidated(answer);

@@ -12,7 +12,9 @@ import { ZabContext } from './context.js';
 import { Election } from './election.js';
 import { Following } from './follower.js';
 import { Leading } from './leader.js';
-import type { DurableState, ForwardResult, LogEntry, ProposeResult, Ready, Role, ZabConfig, ZabMessage } from './types.js';
+import type {
+  DurableState, ForwardResult, LearnerView, LogEntry, ProposalSizes, ProposeResult, Ready, Role, ZabConfig, ZabMessage, ZabPhase,
+} from './types.js';
 
 export const emptyDurableState: DurableState = { acceptedEpoch: 0, currentEpoch: 0, snapshotZxid: 0, log: [] };
 
@@ -173,6 +175,21 @@ export class ZabCore {
       appliedZxid: context.appliedZxid,
       electionEpoch: this.election.electionEpoch,
     };
+  }
+
+  /** ZooKeeper's ZabState: election while looking, then the role's phase. */
+  zabPhase(): ZabPhase {
+    return this.role === null ? 'election' : this.role.zabPhase;
+  }
+
+  /** Leader only: the learners connected to it, with their phase; empty on any other role. */
+  learners(): LearnerView[] {
+    return this.role instanceof Leading ? this.role.learnerViews() : [];
+  }
+
+  /** Leader only: sizes of the txns proposed in this term; all -1 on any other role. */
+  proposalSizes(): ProposalSizes {
+    return this.role instanceof Leading ? this.role.proposalSizes : { last: -1, min: -1, max: -1 };
   }
 
   /** The in-memory log window (entries after its base: the last snapshot or the last txn its bounds dropped), for checkers and tests. */

@@ -13,6 +13,7 @@ import {
 } from '../proto/index.js';
 import { assert, makeZxid, zxidCounter, zxidEpoch, zxidToHex } from '../util/index.js';
 import type { ZabContext } from './context.js';
+import type { ZabPhase } from './types.js';
 
 type Phase = 'connecting' | 'syncing' | 'acked-newleader' | 'broadcast';
 
@@ -48,6 +49,11 @@ export class Following {
 
   get epoch(): number {
     return this.newEpoch;
+  }
+
+  /** ZooKeeper's ZabState of a learner: discovery until LEADERINFO, sync until UPTODATE, then broadcast. */
+  get zabPhase(): ZabPhase {
+    return this.phase === 'connecting' ? 'discovery' : this.phase === 'broadcast' ? 'broadcast' : 'synchronization';
   }
 
   private send(packet: { type: number; zxid: number; data?: Uint8Array; authinfo?: Id[] }): void {

@@ -4,6 +4,6 @@ export { MajorityQuorum } from './quorum-verifier.js';
 export { isNextZxid } from './zab-log.js';
 export { isBetterVote } from './election.js';
 export type {
-  DurableState, ForwardResult, InjectedBugs, LearnerPayload, LogEntry, LogWindowBounds, Outbound, PersistRecord, ProposeResult, Ready, Role, RoleChange,
+  DurableState, ForwardResult, InjectedBugs, LearnerPayload, LearnerView, ProposalSizes, ZabPhase, LogEntry, LogWindowBounds, Outbound, PersistRecord, ProposeResult, Ready, Role, RoleChange,
   ZabConfig, ZabMessage,
 } from './types.js';

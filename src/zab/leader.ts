@@ -12,9 +12,9 @@
 import { QuorumPacketType as Type, decodeIntPayload, encodeIntPayload, quorumProtocolVersion, type QuorumPacket } from '../proto/index.js';
 import { assert, epochMax, makeZxid, zxidCounter, zxidEpoch } from '../util/index.js';
 import type { ZabContext } from './context.js';
-import type { ProposeResult } from './types.js';
+import type { LearnerView, ProposalSizes, ProposeResult, ZabPhase } from './types.js';
 
-type LearnerPhase = 'info' | 'epoch-acked' | 'synced';
+type LearnerPhase = LearnerView['phase'];
 
 interface Learner {
   id: number;
@@ -48,6 +48,7 @@ export class Leading {
   /** Our state when leading began, against which ACKEPOCH checks that no learner is ahead. */
   private readonly initialEpoch: number;
   private readonly initialZxid: number;
+  private readonly sizes: ProposalSizes = { last: -1, min: -1, max: -1 };
 
   constructor(private readonly context: ZabContext) {
     this.startedAt = context.now;
@@ -63,6 +64,20 @@ export class Leading {
 
   get epoch(): number {
     return this.newEpoch;
+  }
+
+  /** ZooKeeper's ZabState of a leader: discovery until the epoch is decided, then sync, then broadcast. */
+  get zabPhase(): ZabPhase {
+    return this.phase === 'discovery' ? 'discovery' : this.phase === 'epoch-decided' ? 'synchronization' : 'broadcast';
+  }
+
+  /** The connected learners, in connection order (a copy: operators read it, nothing writes it). */
+  learnerViews(): LearnerView[] {
+    return [...this.learners.values()].map(({ id, observer, phase, acked }) => ({ id, observer, phase, ackedZxid: acked }));
+  }
+
+  get proposalSizes(): ProposalSizes {
+    return { ...this.sizes };
   }
 
   private send(to: number, packet: { type: number; zxid: number; data?: Uint8Array }): void {
@@ -312,6 +327,9 @@ export class Leading {
     const next = this.nextZxid();
     if (!next.ok) return next;
     this.context.logTxn({ zxid: next.zxid, data });
+    this.sizes.last = data.length;
+    this.sizes.min = this.sizes.min === -1 ? data.length : Math.min(this.sizes.min, data.length);
+    this.sizes.max = Math.max(this.sizes.max, data.length);
     for (const learner of this.learners.values()) {
       if (learner.forwarding && !learner.observer) this.send(learner.id, { type: Type.proposal, zxid: next.zxid, data });
     }

@@ -88,6 +88,29 @@ export type PersistRecord =
 
 export type Role = 'looking' | 'following' | 'leading' | 'observing';
 
+/** ZooKeeper's ZabState: where a server is in the protocol (what `zk_peer_state` prints after its role). */
+export type ZabPhase = 'election' | 'discovery' | 'synchronization' | 'broadcast';
+
+/**
+ * A leader's read-only view of one connected learner, for operators (`mntr`, the AdminServer):
+ * `info` sent FOLLOWERINFO/OBSERVERINFO, `epoch-acked` is being synced, `synced` ACKed NEWLEADER and
+ * receives every proposal (observers: every INFORM).
+ */
+export interface LearnerView {
+  id: number;
+  observer: boolean;
+  phase: 'info' | 'epoch-acked' | 'synced';
+  /** Highest zxid it acknowledged (-1: none yet; an observer ACKs no proposal: the end of its sync). */
+  ackedZxid: number;
+}
+
+/** Sizes in bytes of the txns this leader proposed in its current term (-1 before the first). */
+export interface ProposalSizes {
+  last: number;
+  min: number;
+  max: number;
+}
+
 export interface RoleChange {
   role: Role;
   /** The leader followed or led; -1 while looking. */

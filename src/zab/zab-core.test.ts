@@ -205,6 +205,42 @@ describe('broadcast', () => {
   });
 });
 
+describe('what operators see (learners, zabPhase, proposalSizes)', () => {
+  it('lists the leader\'s learners with their phase and acknowledged zxid, observers marked', () => {
+    const cluster = new TestCluster([1, 2, 3], { observers: [4] });
+    assert.ok(cluster.tickUntil(() => cluster.allEstablished(), 50));
+    const leader = cluster.core(3);
+    const zxid = cluster.propose(3, 'w1');
+    cluster.deliverAll();
+    assert.deepEqual(leader.learners().sort((a, b) => a.id - b.id), [
+      { id: 1, observer: false, phase: 'synced', ackedZxid: zxid },
+      { id: 2, observer: false, phase: 'synced', ackedZxid: zxid },
+      { id: 4, observer: true, phase: 'synced', ackedZxid: 0 },
+    ]);
+    assert.deepEqual(cluster.core(1).learners(), [], 'a follower has no learners');
+    assert.equal(leader.zabPhase(), 'broadcast');
+    assert.equal(cluster.core(4).zabPhase(), 'broadcast');
+  });
+
+  it('drops a learner from the view when its connection breaks', () => {
+    const cluster = new TestCluster([1, 2, 3]);
+    assert.ok(cluster.tickUntil(() => cluster.allEstablished(), 50));
+    cluster.isolate(1);
+    assert.deepEqual(cluster.core(3).learners().map((learner) => learner.id), [2]);
+  });
+
+  it('reports election while looking and the sizes of the txns proposed in this term', () => {
+    const cluster = new TestCluster([1, 2, 3]);
+    assert.equal(cluster.core(1).zabPhase(), 'election');
+    assert.ok(cluster.tickUntil(() => cluster.allEstablished(), 50));
+    assert.deepEqual(cluster.core(3).proposalSizes(), { last: -1, min: -1, max: -1 });
+    cluster.propose(3, 'a-longer-txn');
+    cluster.propose(3, 'w');
+    assert.deepEqual(cluster.core(3).proposalSizes(), { last: 1, min: 1, max: 12 });
+    assert.deepEqual(cluster.core(1).proposalSizes(), { last: -1, min: -1, max: -1 });
+  });
+});
+
 describe('timeouts', () => {
   it('a leader that hears from no follower for syncLimit ticks steps down', () => {
     const cluster = new TestCluster([1, 2, 3]);
