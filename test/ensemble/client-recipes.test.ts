@@ -162,7 +162,10 @@ describe('recipes on a 3-member ensemble with members killed under them', { time
   });
 
   it('DistributedQueue.put adds one node per acknowledged put across the faults', {
-    todo: 'about 1 run in 4, a put whose first create lost its reply adds two nodes with its token: its lookup after the write barrier missed the first (see the report of session clientens)',
+    // The lost create was forwarded by the member that died; the leader can take it after the write
+    // barrier the client sent from its new member. ZooKeeper's leader refuses a request from a
+    // session's former owner (SESSIONMOVED); Meerkat's does not check the owner yet.
+    todo: 'about 1 run in 4 a put whose create lost its reply adds two nodes: the leader applies the create forwarded by the dead member after the barrier (no SESSIONMOVED owner check on the server yet)',
   }, () => {
     assert.deepEqual(duplicatePuts, [], 'one node per put (value, node name)');
   });
