@@ -15,7 +15,14 @@
 //   setWatches (setWatches2 when persistent watches exist) relative to the last zxid seen, then the
 //   waiting requests go out: the server fires at once any watch whose node changed meanwhile.
 // - Disconnected for longer than the negotiated session timeout, the session is taken as expired
-//   (the server has certainly expired it by then); `expired`, `authFailed` and `closed` are final.
+//   (the server has certainly expired it by then, as ZooKeeper 3.9.3's client decides too); `expired`,
+//   `authFailed` and `closed` are final.
+// - SESSIONMOVED on any reply means another connection owns the session now: this one is dropped
+//   like a lost connection (everything in flight fails with ConnectionLoss) and the next host tried.
+// - Read-only (`canBeReadOnly`): a session that has only ever been served by read-only servers is not
+//   known to the quorum, so reconnects ask for a new one (session id 0), as ZooKeeper's client does.
+//   While connected read-only, the other hosts are probed with `isro` at growing intervals; the first
+//   that answers "rw" gets the connection.
 
 import {
   ErrorCode,
@@ -61,6 +68,13 @@ interface InFlight<T, W> extends Outgoing<T, W> {
 
 const xidMax = 0x7fff_ffff;
 const emptyPassword = new Uint8Array(16);
+/** First pause before probing for a read-write server while read-only (ZooKeeper's minPingRwTimeout). */
+const readWriteProbeMsInitial = 100;
+/** The probe pause doubles up to this (ZooKeeper's maxPingRwTimeout). */
+const readWriteProbeMsMaxDefault = 60_000;
+
+/** What a host answered to `isro`: 'rw', 'ro', or 'none' (refused, closed, garbage, too slow). */
+export type ProbeAnswer = 'rw' | 'ro' | 'none';
 
 export class ConnectionCore<T, W> {
   private readonly actions: CoreAction<T, W>[] = [];
@@ -80,6 +94,14 @@ export class ConnectionCore<T, W> {
   private lastZxidSeen = 0;
   private readOnly = false;
   private sessionEstablished: boolean;
+  /** A read-write server has accepted this session once: it is a global session. */
+  private seenReadWriteServer: boolean;
+  private probeIntervalMs = readWriteProbeMsInitial;
+  private probeAt = 0;
+  /** The outstanding probe (one at a time), answered through `probeAnswered`. */
+  private probe: { id: number; hostIndex: number; deadline: number } | undefined;
+  private nextProbeId = 1;
+  private probeCursor = 0;
   private lastReceiveAt = 0;
   private lastSendAt = 0;
   /** When the server was last heard from in this session; drives local expiry. */
@@ -95,6 +117,8 @@ export class ConnectionCore<T, W> {
     this.sessionId = options.session?.id ?? 0n;
     this.password = options.session?.password ?? emptyPassword;
     this.sessionEstablished = false;
+    // A session handed in by the caller was made by someone; take it as global.
+    this.seenReadWriteServer = options.session !== undefined;
   }
 
   get state(): SessionState {
@@ -144,7 +168,7 @@ export class ConnectionCore<T, W> {
         protocolVersion: 0,
         lastZxidSeen: this.lastZxidSeen,
         timeOut: this.options.sessionTimeoutMs,
-        sessionId: this.sessionId,
+        sessionId: this.seenReadWriteServer ? this.sessionId : 0n,
         passwd: this.password,
         readOnly: this.options.canBeReadOnly ?? false,
       }),
@@ -201,8 +225,26 @@ export class ConnectionCore<T, W> {
         } else if (now - this.lastSendAt >= this.pingIntervalMs()) {
           this.sendRequestFrame(now, SpecialXid.ping, { type: OpCode.ping });
         }
+        if (this.readOnly && this.phase === 'connected') this.tickProbe(now);
         return;
     }
+  }
+
+  /**
+   * The answer to a `probeReadWrite` action. An "rw" while still read-only moves the connection to
+   * that host; anything else schedules the next probe, after a longer pause.
+   */
+  probeAnswered(id: number, answer: ProbeAnswer, now: number): void {
+    if (this.probe === undefined || this.probe.id !== id) return;
+    const hostIndex = this.probe.hostIndex;
+    this.probe = undefined;
+    if (this.phase !== 'connected' || !this.readOnly) return;
+    if (answer === 'rw') {
+      this.hostIndex = hostIndex - 1;
+      this.abandonTransport(now, 'found a read-write server');
+      return;
+    }
+    this.scheduleProbe(now);
   }
 
   /** The latest time by which the driver must call `tick`, or undefined when nothing is timed. */
@@ -224,6 +266,7 @@ export class ConnectionCore<T, W> {
         break;
       case 'connected':
         deadline = Math.min(this.lastReceiveAt + this.readTimeoutMs(), this.lastSendAt + this.pingIntervalMs());
+        if (this.readOnly && this.options.hosts.length > 1) deadline = Math.min(deadline, this.probe?.deadline ?? this.probeAt);
         break;
     }
     return deadline;
@@ -321,6 +364,28 @@ export class ConnectionCore<T, W> {
 
   // ---- connection life cycle -----------------------------------------------------------------
 
+  /** While read-only: probe the next other host when due; give up on a probe not answered in time. */
+  private tickProbe(now: number): void {
+    const hosts = this.options.hosts.length;
+    if (hosts < 2) return;
+    if (this.probe !== undefined) {
+      if (now >= this.probe.deadline) this.probeAnswered(this.probe.id, 'none', now);
+      return;
+    }
+    if (now < this.probeAt) return;
+    const current = this.hostIndex % hosts;
+    this.probeCursor = (this.probeCursor + 1) % hosts;
+    if (this.probeCursor === current) this.probeCursor = (this.probeCursor + 1) % hosts;
+    const id = this.nextProbeId++;
+    this.probe = { id, hostIndex: this.probeCursor, deadline: now + this.connectTimeoutMs() };
+    this.actions.push({ type: 'probeReadWrite', id, host: this.options.hosts[this.probeCursor]! });
+  }
+
+  private scheduleProbe(now: number): void {
+    this.probeAt = now + this.probeIntervalMs;
+    this.probeIntervalMs = Math.min(this.probeIntervalMs * 2, this.options.readWriteProbeMsMax ?? readWriteProbeMsMaxDefault);
+  }
+
   private readTimeoutMs(): number {
     return Math.floor((this.negotiatedTimeoutMs * 2) / 3);
   }
@@ -358,6 +423,7 @@ export class ConnectionCore<T, W> {
       if (entry.token !== undefined) this.actions.push({ type: 'reply', token: entry.token, outcome: { ok: false, err: ErrorCode.connectionLoss } });
     }
     this.auths.connectionLost();
+    this.probe = undefined;
     this.phase = 'idle';
     if (wasConnected) {
       this.attemptsThisRound = 0;
@@ -381,7 +447,13 @@ export class ConnectionCore<T, W> {
     this.password = response.passwd;
     this.negotiatedTimeoutMs = response.timeOut;
     this.readOnly = response.readOnly;
+    if (!this.readOnly) this.seenReadWriteServer = true;
     this.sessionEstablished = true;
+    if (this.readOnly) {
+      this.probeIntervalMs = readWriteProbeMsInitial;
+      this.probeCursor = this.hostIndex % this.options.hosts.length;
+      this.scheduleProbe(now);
+    }
     this.lastHeardAt = now;
     this.phase = 'connected';
     this.attemptsThisRound = 0;
@@ -397,6 +469,11 @@ export class ConnectionCore<T, W> {
     const reader = new JuteReader(frame);
     const header = readReplyHeader(reader);
     this.lastHeardAt = now;
+    if (header.err === ErrorCode.sessionMoved) {
+      // ZooKeeper tears such a connection down itself; either way, the session lives elsewhere now.
+      this.abandonTransport(now, 'the server reports the session moved to another server');
+      return;
+    }
     switch (header.xid) {
       case SpecialXid.ping:
         return;

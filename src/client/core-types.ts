@@ -29,12 +29,15 @@ export type ReplyOutcome =
 /**
  * What the driver must do, in order. `send` frames go to the current transport; `open` asks for a
  * new transport to `host` (answer with transportOpened or transportClosed); `closeTransport` asks to
- * drop the current one (the core has already treated it as gone: do not report its close).
+ * drop the current one (the core has already treated it as gone: do not report its close);
+ * `probeReadWrite` (only while connected read-only) asks whether another host serves writes.
  */
 export type CoreAction<T, W> =
   | { type: 'open'; host: HostAddress }
   | { type: 'send'; frame: Buffer }
   | { type: 'closeTransport'; reason: string }
+  /** Ask `host` "isro" on a separate short connection; answer with probeAnswered(id, ...). */
+  | { type: 'probeReadWrite'; id: number; host: HostAddress }
   | { type: 'state'; state: SessionState; reason?: string }
   | { type: 'reply'; token: T; outcome: ReplyOutcome }
   | { type: 'watch'; event: WatchEvent; watchers: W[] }
@@ -72,4 +75,6 @@ export interface ConnectionCoreOptions {
   maxFrameBytes?: number;
   /** Upper bound of the random pause before starting another round over all hosts. Default 1000. */
   reconnectPauseMsMax?: number;
+  /** While read-only, the pause between probes for a read-write server doubles from 100 ms up to this. Default 60000. */
+  readWriteProbeMsMax?: number;
 }

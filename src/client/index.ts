@@ -13,6 +13,7 @@ export {
   ConnectionCore,
   type ConnectionCoreOptions,
   type CoreAction,
+  type ProbeAnswer,
   type ReplyOutcome,
   type SubmitOptions,
   type WatchEvent,

@@ -6,6 +6,9 @@
 // Writes are not paused on a full socket buffer: what can be queued is bounded by the outstanding-
 // request bound times the frame bound, and the server answers in order, so the queue drains.
 //
+// While connected read-only, the core asks for `isro` probes: each is a separate short socket whose
+// answer ("rw", "ro", or nothing) goes back to the core; the core bounds how long it waits for one.
+//
 // Only the current socket's events reach the core: a socket the core already gave up on is
 // forgotten before it is destroyed, so its late 'close' cannot be mistaken for the new one's.
 
@@ -34,6 +37,9 @@ export interface DriverHandlers<T, W> {
 export type SocketFactory = (host: HostAddress) => Socket;
 
 const defaultSocketFactory: SocketFactory = (host) => connectTcp({ host: host.host, port: host.port, noDelay: true });
+
+/** A probe socket that neither answers nor closes is dropped after this (the core stopped waiting sooner). */
+const probeSocketMsMax = 10_000;
 
 /** Timer loops per input are bounded: a deadline already due is handled at most this many times in a row. */
 const dueTicksPerPumpMax = 16;
@@ -146,6 +152,9 @@ export class NodeDriver<T, W> {
         case 'state':
           this.handlers.state(action.state, action.reason);
           break;
+        case 'probeReadWrite':
+          this.probe(action.id, action.host);
+          break;
       }
     }
     flush();
@@ -177,6 +186,28 @@ export class NodeDriver<T, W> {
       this.core.transportClosed(Date.now(), failure === '' ? 'connection closed by the server' : failure);
       this.pump();
     });
+  }
+
+  /** Asks a host `isro`; its answer (or its failure) goes to the core once. */
+  private probe(id: number, host: HostAddress): void {
+    const socket = this.socketFactory(host);
+    let answer = '';
+    let answered = false;
+    const settle = (): void => {
+      if (answered) return;
+      answered = true;
+      socket.destroy();
+      this.core.probeAnswered(id, answer === 'rw' ? 'rw' : answer === 'ro' ? 'ro' : 'none', Date.now());
+      this.pump();
+    };
+    socket.on('connect', () => socket.write('isro'));
+    socket.on('data', (chunk: Buffer) => {
+      answer = (answer + chunk.toString('latin1')).slice(0, 2);
+      if (answer.length === 2) settle();
+    });
+    socket.setTimeout(probeSocketMsMax, settle);
+    socket.on('error', () => undefined);
+    socket.on('close', settle);
   }
 
   private dropSocket(): void {

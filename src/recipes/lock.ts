@@ -285,7 +285,17 @@ export class Contender {
   }
 
   private async findOwnNode(signal: AbortSignal): Promise<boolean> {
-    const { children } = await this.client.getChildren(this.parent, { signal });
+    let children: string[];
+    try {
+      // The member we reconnected to may not have applied the lost create yet: catch it up first,
+      // or we would create a second node and leave the first as a stray for queue() to remove.
+      await this.client.sync(this.parent, { signal });
+      ({ children } = await this.client.getChildren(this.parent, { signal }));
+    } catch (error) {
+      // The lost create may have been the first, refused for want of a parent: nothing of ours yet.
+      if (error instanceof NoNodeError) return false;
+      throw error;
+    }
     const name = children.find((child) => child.startsWith(`_c_${this.guid}-`));
     if (name === undefined) return false;
     const stat = await this.client.exists(`${this.parent}/${name}`, { signal });

@@ -108,18 +108,18 @@ export class Harness {
   }
 
   /** Runs the first handshake; returns the connect request the core sent. */
-  connect(options: { sessionId?: bigint; timeOut?: number } = {}): ConnectRequest {
+  connect(options: { sessionId?: bigint; timeOut?: number; readOnly?: boolean } = {}): ConnectRequest {
     this.core.start(this.now);
     return this.handshake(options);
   }
 
   /** Answers a pending `open` with a transport and the handshake. */
-  handshake(options: { sessionId?: bigint; timeOut?: number } = {}): ConnectRequest {
+  handshake(options: { sessionId?: bigint; timeOut?: number; readOnly?: boolean } = {}): ConnectRequest {
     const opened = this.take();
     assert.equal(opened.at(-1)?.type, 'open');
     this.core.transportOpened(this.now);
     const request = decodeConnect(this.take()[0]!);
-    this.core.receive(connectResponse({ sessionId: options.sessionId ?? 0x55n, timeOut: options.timeOut ?? 3000 }), this.now);
+    this.core.receive(connectResponse({ sessionId: options.sessionId ?? 0x55n, timeOut: options.timeOut ?? 3000, readOnly: options.readOnly ?? false }), this.now);
     return request;
   }
 
