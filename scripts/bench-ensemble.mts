@@ -19,7 +19,10 @@
 // restarted and the ensemble's quorum awaited between trials. Trials alternate ZooKeeper and Meerkat,
 // at tickTime 2000 and then 500.
 //
-//   npm run bench:ensemble -- [--rounds 2] [--seconds 5] [--trials 20] [--ticks 2000,500]
+// Before part 1 each ensemble gets `--warmup` seconds (6) of each generator's mixed load, unmeasured
+// (a JVM fresh from start ran reads at a fifth of its warm speed in a trial run).
+//
+//   npm run bench:ensemble -- [--rounds 2] [--seconds 5] [--warmup 6] [--trials 20] [--ticks 2000,500]
 //     [--parts throughput,failover] [--paced-fraction 0.8] [--zk-base-port 25300] [--json FILE]
 
 import { execFile, execFileSync, spawn } from 'node:child_process';
@@ -41,6 +44,7 @@ const ticks = option('--ticks', '2000,500').split(',').map(Number);
 const parts = option('--parts', 'throughput,failover').split(',');
 const pacedFraction = Number(option('--paced-fraction', '0.8'));
 const zkBasePort = Number(option('--zk-base-port', '25300'));
+const ensembleWarmupSeconds = Number(option('--warmup', '6'));
 const jsonOut = args.includes('--json') ? option('--json', '') : null;
 
 const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
@@ -51,6 +55,15 @@ const percentile = (values: number[], p: number): number => {
 };
 const uptime = (): string => execFileSync('uptime', { encoding: 'utf8' }).trim();
 const log = (line: string): void => console.error(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
+
+/** Ensembles running now, stopped on SIGINT / SIGTERM as well as on the normal path. */
+const running = new Set<{ stop(): Promise<void> }>();
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    log(`${signal}: stopping ${running.size} ensemble(s)`);
+    void Promise.allSettled([...running].map((ensemble) => ensemble.stop())).then(() => process.exit(1));
+  });
+}
 
 function cpuTicks(pids: number[]): number {
   let sum = 0;
@@ -96,7 +109,7 @@ async function startZooKeeper(tickTimeMs: number): Promise<Ensemble> {
   const pidFile = (index: number): string => join(dir, `zk${index + 1}`, 'zk.pid');
   const pids = [0, 1, 2].map((index) => Number(readFileSync(pidFile(index), 'utf8').trim()));
   const argv = pids.map((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter((part) => part !== ''));
-  return {
+  const ensemble: Ensemble = {
     name: 'zookeeper', ports, pids: () => [...pids],
     async leaderIndex() {
       for (let index = 0; index < 3; index++) if ((await srvrMode(ports[index]!)) === 'leader') return index;
@@ -125,17 +138,20 @@ async function startZooKeeper(tickTimeMs: number): Promise<Ensemble> {
       }
     },
     async stop() {
+      running.delete(ensemble);
       execFileSync(join(kit!, 'zk-ensemble.sh'), ['stop', '3', String(zkBasePort), dir], { stdio: ['ignore', 'ignore', 'inherit'], timeout: 60_000 });
       rmSync(dir, { recursive: true, force: true });
     },
   };
+  running.add(ensemble);
+  return ensemble;
 }
 
 async function startMeerkat(tickTimeMs: number): Promise<Ensemble> {
   const cluster: Cluster = await startCluster({ size: 3, tickTimeMs, config: { forceSync: 'yes', maxClientCnxns: '0' }, startTimeoutMs: 60_000 });
   await cluster.waitForQuorum(60_000);
   const members = cluster.members;
-  return {
+  const ensemble: Ensemble = {
     name: 'meerkat', ports: members.map((member) => member.clientPort), pids: () => members.map((member) => member.pid!),
     async leaderIndex() {
       const leader = cluster.leader();
@@ -157,8 +173,13 @@ async function startMeerkat(tickTimeMs: number): Promise<Ensemble> {
         await sleep(20);
       }
     },
-    stop: () => cluster.stop(),
+    stop: () => {
+      running.delete(ensemble);
+      return cluster.stop();
+    },
   };
+  running.add(ensemble);
+  return ensemble;
 }
 
 // ---------------------------------------------------------------- part 1: throughput, latency, CPU
@@ -172,9 +193,9 @@ function buildZkload(): string {
   return join(zkloadBin, 'zkload');
 }
 
-async function runZkload(zkload: string, ensemble: Ensemble, workload: Workload, rate: number): Promise<Result> {
+async function runZkload(zkload: string, ensemble: Ensemble, workload: Workload, rate: number, duration = seconds): Promise<Result> {
   const zkArgs = [
-    '-H', ensemble.ports.map((port) => `127.0.0.1:${port}`).join(','), '-c', '12', '-d', '8', '-t', String(seconds), '-W', '1',
+    '-H', ensemble.ports.map((port) => `127.0.0.1:${port}`).join(','), '-c', '12', '-d', '8', '-t', String(duration), '-W', '1',
     '-w', workload, '-r', '90', '-s', '100', '-k', '10000', '-R', String(rate), '--pids', ensemble.pids().join(','),
   ];
   const stdout = await new Promise<string>((done, fail) => {
@@ -187,7 +208,7 @@ async function runZkload(zkload: string, ensemble: Ensemble, workload: Workload,
   };
 }
 
-async function runMeerkatBench(ensemble: Ensemble, workload: Workload, rate: number): Promise<Result> {
+async function runMeerkatBench(ensemble: Ensemble, workload: Workload, rate: number, duration = seconds): Promise<Result> {
   const warmupSeconds = 1;
   const pids = ensemble.pids();
   let ticksAtMeasureStart = -1;
@@ -196,7 +217,7 @@ async function runMeerkatBench(ensemble: Ensemble, workload: Workload, rate: num
   const ticksBefore = cpuTicks(pids);
   const result: BenchResult = await runBench({
     servers: ensemble.ports.map((port) => ({ host: '127.0.0.1', port })), workload: workload as WorkloadName, readPct: 90, valueSize: 100, keys: 10,
-    sessions: 12, outstanding: 8, durationSeconds: seconds, warmupSeconds, ops: 0, rate, workers: 1,
+    sessions: 12, outstanding: 8, durationSeconds: duration, warmupSeconds, ops: 0, rate, workers: 1,
   });
   clearTimeout(timer);
   const ticksAfter = cpuTicks(pids);
@@ -224,6 +245,13 @@ async function throughputPart(): Promise<unknown> {
   const results: Record<string, Record<string, Result[]>> = { zookeeper: {}, meerkat: {} };
   const rates: Record<string, number> = {};
   try {
+    // Unmeasured warm-up of both (the JVM's JIT most of all; the kit's compare.sh gives 12 s): each
+    // generator's mixed load for `--warmup` seconds on each ensemble.
+    for (const ensemble of [zookeeper, meerkat]) {
+      await runZkload(zkload, ensemble, 'mixed', 0, ensembleWarmupSeconds);
+      await runMeerkatBench(ensemble, 'mixed', 0, ensembleWarmupSeconds);
+    }
+    log('warm-up done');
     for (const batch of [closedCases, pacedCases]) {
       for (const entry of batch) {
         if (entry.pacedFrom !== undefined) rates[entry.name] = Math.round(pacedFraction * median(results.zookeeper![entry.pacedFrom]!.map((r) => r.opsPerSecond)));
@@ -395,6 +423,8 @@ async function failoverPart(): Promise<unknown> {
     const ensembles = [await startZooKeeper(tickTimeMs), await startMeerkat(tickTimeMs)];
     const writers = ensembles.map((ensemble) => new FailoverWriter(ensemble.ports));
     writers.forEach((writer) => writer.start());
+    // Both writers run a few seconds before the first kill (JIT of both servers' write paths).
+    await sleep(3000);
     const done: Trial[] = [];
     try {
       for (let trial = 0; trial < trials; trial++) {
