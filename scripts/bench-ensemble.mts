@@ -48,7 +48,11 @@ const ensembleWarmupSeconds = Number(option('--warmup', '6'));
 const jsonOut = args.includes('--json') ? option('--json', '') : null;
 
 const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
-const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+};
 const percentile = (values: number[], p: number): number => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
