@@ -20,7 +20,7 @@
 // at tickTime 2000 and then 500.
 //
 // Before part 1 each ensemble gets `--warmup` seconds (6) of each generator's mixed load, unmeasured
-// (a JVM fresh from start ran reads at a fifth of its warm speed in a trial run).
+// (fresh ZooKeeper JVMs ran reads at two thirds of their warm rate in a run without it).
 //
 //   npm run bench:ensemble -- [--rounds 2] [--seconds 5] [--warmup 6] [--trials 20] [--ticks 2000,500]
 //     [--parts throughput,failover] [--paced-fraction 0.8] [--zk-base-port 25300] [--json FILE]
