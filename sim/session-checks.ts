@@ -15,9 +15,10 @@ export function checkSessionOrder(node: SimNode): void {
     const reader = new JuteReader(entry.data);
     const header = readTxnHeader(reader);
     if (header.cxid === 0) continue;
-    // A request from a server the session had left is refused (SESSIONMOVED) and changes nothing.
+    // A request that reaches the leader from a server the session had left (SESSIONMOVED), or after
+    // the session closed (SESSIONEXPIRED), is refused and changes nothing: its place is no order break.
     const txn = readTxn(reader, header.type);
-    if (txn.type === OpCode.error && txn.err === ErrorCode.sessionMoved) continue;
+    if (txn.type === OpCode.error && (txn.err === ErrorCode.sessionMoved || txn.err === ErrorCode.sessionExpired)) continue;
     const previous = lastCxid.get(header.sessionId) ?? 0;
     if (header.cxid <= previous) {
       throw new SimViolation(`session 0x${header.sessionId.toString(16)}: request ${header.cxid} applied at 0x${entry.zxid.toString(16)} after its request ${previous}`);
