@@ -82,6 +82,11 @@ export class PeerLinks implements ReplicaPeers {
       learner.send(message.packet);
       return;
     }
+    // The common case (a learner's ACKs to its leader) needs no look at the role.
+    if (this.leader?.id === to) {
+      this.toLeader(to, message.packet);
+      return;
+    }
     const role = this.replica?.zab.status().role;
     if (role === 'following' || role === 'observing') this.toLeader(to, message.packet);
   }

@@ -71,10 +71,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   const core = new ServerCore(config, wallClock);
   core.quotaWarning = (message) => logger.warn(message);
   core.diskUsage = () => ({ dataDirBytes: directoryBytes(config.dataDir), logDirBytes: directoryBytes(config.dataLogDir) });
-  const settings: AdminSettings = { ...adminSettings(config), ...(options.admin === undefined ? {} : { enabled: true, ...options.admin }) };
-  const serverProcess = nodeServerProcess(Date.now());
-  // Only a server that serves them keeps metrics.
-  const metrics = settings.enabled || settings.metrics !== null ? new ServerMetrics(core, serverProcess) : null;
+  const { settings, serverProcess, metrics } = adminParts(core, { config, options });
   const persistence = await Persistence.open(core, {
     fs: options.fileSystem ?? new NodeFileSystem(), config, logger,
     ...(metrics === null ? {} : { onSnapshot: (snapshot: { durationMs: number; bytes: number }) => metrics.observeSnapshot(snapshot) }),
@@ -184,9 +181,7 @@ async function startMember(config: ServerConfig, context: { logger: Logger; opti
   const { logger, options } = context;
   const member = await startEnsembleMember({ config, logger, ...(options.fileSystem === undefined ? {} : { fileSystem: options.fileSystem }) });
   const core = member.replica.core;
-  const settings: AdminSettings = { ...adminSettings(config), ...(options.admin === undefined ? {} : { enabled: true, ...options.admin }) };
-  const serverProcess = nodeServerProcess(Date.now());
-  const metrics = settings.enabled || settings.metrics !== null ? new ServerMetrics(core, serverProcess) : null;
+  const { settings, serverProcess, metrics } = adminParts(core, { config, options });
   if (metrics !== null) metrics.member = member.member;
   let admin: RunningAdmin;
   try {
@@ -202,4 +197,15 @@ async function startMember(config: ServerConfig, context: { logger: Logger; opti
       await member.close();
     },
   };
+}
+
+/** The admin settings (zoo.cfg's, under the caller's), the process view and — only for a server that serves them — the metrics. */
+function adminParts(core: ServerCore, context: { config: ServerConfig; options: StartServerOptions }): {
+  settings: AdminSettings; serverProcess: ReturnType<typeof nodeServerProcess>; metrics: ServerMetrics | null;
+} {
+  const { config, options } = context;
+  const settings: AdminSettings = { ...adminSettings(config), ...(options.admin === undefined ? {} : { enabled: true, ...options.admin }) };
+  const serverProcess = nodeServerProcess(Date.now());
+  const metrics = settings.enabled || settings.metrics !== null ? new ServerMetrics(core, serverProcess) : null;
+  return { settings, serverProcess, metrics };
 }
